@@ -1,0 +1,24 @@
+//! Kredit's lending domain: pure functions and values, no I/O, no async.
+//!
+//! Every amount is [`Money`] (integer fen), every rate a [`Rate`] (an exact
+//! decimal). Storage, HTTP, jobs and the CLI call into this crate; nothing
+//! here knows about them. The rules each module implements are written down
+//! in `docs/interest.md` and `docs/ledger.md`.
+
+pub mod apr;
+pub mod calendar;
+pub mod canonical;
+pub mod contract;
+pub mod decision;
+pub mod delinquency;
+pub mod evidence;
+pub mod identity;
+pub mod ledger;
+pub mod loan;
+pub mod money;
+pub mod product;
+pub mod rate;
+pub mod schedule;
+
+pub use money::Money;
+pub use rate::Rate;

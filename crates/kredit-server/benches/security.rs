@@ -1,0 +1,62 @@
+//! The per-request cost of the security machinery: access-token checks
+//! (every authenticated request), PII encryption and lookup hashes (every
+//! identity write and read) and argon2id (every login and registration).
+//!
+//! `cargo bench -p kredit-server --bench security`
+
+use std::hint::black_box;
+
+use chrono::{Duration, Utc};
+use criterion::{Criterion, criterion_group, criterion_main};
+use kredit_server::token::AccessTokens;
+use kredit_store::Role;
+use kredit_store::pii::{PiiCipher, PiiKey};
+
+fn tokens(c: &mut Criterion) {
+    let tokens = AccessTokens::new(vec![7; 32], Duration::minutes(15));
+    let now = Utc::now();
+    let token = tokens.issue(42, Role::Borrower, now);
+    c.bench_function("access_token_issue", |b| {
+        b.iter(|| tokens.issue(black_box(42), Role::Borrower, now))
+    });
+    c.bench_function("access_token_verify", |b| {
+        b.iter(|| tokens.verify(black_box(&token), now).unwrap())
+    });
+}
+
+fn pii(c: &mut Criterion) {
+    let cipher = PiiCipher::new(&PiiKey::generate());
+    let sealed = cipher.encrypt("11010519491231002X");
+    c.bench_function("pii_encrypt_id_number", |b| {
+        b.iter(|| cipher.encrypt(black_box("11010519491231002X")))
+    });
+    c.bench_function("pii_decrypt_id_number", |b| {
+        b.iter(|| cipher.decrypt(black_box(&sealed)).unwrap())
+    });
+    c.bench_function("pii_lookup_hash", |b| {
+        b.iter(|| cipher.lookup_hash(black_box("13812345678")))
+    });
+}
+
+fn passwords(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let hash = runtime
+        .block_on(kredit_server::password::hash("s3cret-pass".to_owned()))
+        .unwrap();
+    let mut group = c.benchmark_group("argon2id");
+    group.sample_size(10);
+    group.bench_function("verify", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(kredit_server::password::verify(
+                    "s3cret-pass".to_owned(),
+                    Some(hash.clone()),
+                ))
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, tokens, pii, passwords);
+criterion_main!(benches);

@@ -1,0 +1,101 @@
+//! Who is calling, and may they call this route.
+//!
+//! Every protected handler takes an [`Authorized<P>`] whose policy `P`
+//! lists the roles allowed; the extractor verifies the bearer token
+//! (401 if missing, forged or expired) and the role (403). Ownership is the
+//! handler's job: a borrower asking for someone else's resource gets 404,
+//! never 403, so the existence of other people's data is not revealed.
+
+use std::marker::PhantomData;
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use chrono::Utc;
+use kredit_store::{Role, UserId};
+
+use crate::error::ApiError;
+use crate::state::SharedState;
+use crate::token::TokenError;
+
+/// The authenticated caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: UserId,
+    pub role: Role,
+}
+
+/// The roles a route admits.
+pub trait Policy {
+    const ROLES: &'static [Role];
+}
+
+/// Any signed-in user.
+pub struct AnyUser;
+impl Policy for AnyUser {
+    const ROLES: &'static [Role] = &Role::ALL;
+}
+
+/// Borrowers only (their own identity, later their applications and loans).
+pub struct BorrowerOnly;
+impl Policy for BorrowerOnly {
+    const ROLES: &'static [Role] = &[Role::Borrower];
+}
+
+/// Platform administration.
+pub struct AdminOnly;
+impl Policy for AdminOnly {
+    const ROLES: &'static [Role] = &[Role::Admin];
+}
+
+/// Reading the audit log.
+pub struct AuditReaders;
+impl Policy for AuditReaders {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Auditor];
+}
+
+/// A caller authenticated and admitted by policy `P`.
+pub struct Authorized<P> {
+    pub principal: Principal,
+    policy: PhantomData<P>,
+}
+
+impl<P> Authorized<P> {
+    pub fn user_id(&self) -> UserId {
+        self.principal.user_id
+    }
+}
+
+impl<P: Policy> FromRequestParts<SharedState> for Authorized<P> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .ok_or(ApiError::Unauthorized(
+                "send Authorization: Bearer <access token>",
+            ))?;
+        let claims = state
+            .access_tokens
+            .verify(token.trim(), Utc::now())
+            .map_err(|error| match error {
+                TokenError::Expired => {
+                    ApiError::Unauthorized("the access token has expired; refresh it")
+                }
+                TokenError::Invalid => ApiError::Unauthorized("the access token is not valid"),
+            })?;
+        if !P::ROLES.contains(&claims.role) {
+            return Err(ApiError::Forbidden);
+        }
+        Ok(Self {
+            principal: Principal {
+                user_id: claims.sub,
+                role: claims.role,
+            },
+            policy: PhantomData,
+        })
+    }
+}

@@ -1,0 +1,192 @@
+//! The error model: every failure leaves as RFC 9457 `application/problem+json`
+//! with a stable machine-readable `code`; clients branch on `code`, people
+//! read `title` and `detail`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One field-level problem inside a `validation_failed` response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type: `/problems/{code}`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `validation_failed`.
+    pub code: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// The body is not JSON of the expected shape (syntax, types, missing fields).
+    MalformedBody(String),
+    /// The body parsed but its values break a rule.
+    Validation {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    Unauthorized(&'static str),
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    Conflict {
+        code: &'static str,
+        detail: String,
+    },
+    AccountLocked,
+    IdempotencyConflict,
+    IdempotencyInProgress,
+    Internal,
+}
+
+impl ApiError {
+    /// A validation failure on a single field.
+    pub fn field(field: &str, code: &str, message: impl Into<String>) -> Self {
+        let error = FieldError::new(field, code, message);
+        ApiError::Validation {
+            detail: error.message.clone(),
+            errors: vec![error],
+        }
+    }
+
+    /// Logs the cause (which may be sensitive or technical) and answers 500
+    /// without it.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        ApiError::Internal
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, &'static str, String) {
+        match self {
+            ApiError::MalformedBody(detail) => (
+                StatusCode::BAD_REQUEST,
+                "validation_failed",
+                "The request body is malformed",
+                detail.clone(),
+            ),
+            ApiError::Validation { detail, .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "The request is not valid",
+                detail.clone(),
+            ),
+            ApiError::Unauthorized(detail) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Authentication required",
+                (*detail).to_owned(),
+            ),
+            ApiError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Not allowed",
+                "your role does not allow this operation".to_owned(),
+            ),
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Not found",
+                "no such resource".to_owned(),
+            ),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method not allowed",
+                "this path does not support this HTTP method".to_owned(),
+            ),
+            ApiError::Conflict { code, detail } => {
+                (StatusCode::CONFLICT, code, "Conflict", detail.clone())
+            }
+            ApiError::AccountLocked => (
+                StatusCode::LOCKED,
+                "account_locked",
+                "Account locked",
+                "too many failed logins; try again later".to_owned(),
+            ),
+            ApiError::IdempotencyConflict => (
+                StatusCode::CONFLICT,
+                "idempotency_conflict",
+                "Idempotency key reused",
+                "this Idempotency-Key was used with a different request".to_owned(),
+            ),
+            ApiError::IdempotencyInProgress => (
+                StatusCode::CONFLICT,
+                "idempotency_in_progress",
+                "Request in progress",
+                "a request with this Idempotency-Key is still being processed; retry shortly"
+                    .to_owned(),
+            ),
+            ApiError::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "Internal error",
+                "the server could not complete the request".to_owned(),
+            ),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (status, code, title, detail) = self.parts();
+        let errors = match self {
+            ApiError::Validation { errors, .. } => errors.clone(),
+            _ => Vec::new(),
+        };
+        Problem {
+            problem_type: format!("/problems/{code}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail,
+            code: code.to_owned(),
+            errors,
+        }
+    }
+}
+
+impl From<kredit_store::StoreError> for ApiError {
+    fn from(error: kredit_store::StoreError) -> Self {
+        ApiError::internal(error)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = self.problem();
+        let status =
+            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, axum::Json(problem)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

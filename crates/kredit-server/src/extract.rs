@@ -1,0 +1,152 @@
+//! Request extractors whose rejections are problem+json, so malformed JSON,
+//! wrong types or a bad query string never produce axum's default plain-text
+//! errors.
+//!
+//! Error messages name the offending field and the expected type but never
+//! echo the submitted value: a wrongly typed ID number must not come back in
+//! the response body.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError};
+
+/// A JSON body with problem+json rejections.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !has_json_content_type(&request) {
+            return Err(ApiError::MalformedBody(
+                "expected a body with Content-Type: application/json".to_owned(),
+            ));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| ApiError::MalformedBody(rejection.body_text()))?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+fn has_json_content_type(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim();
+            mime.eq_ignore_ascii_case("application/json") || mime.ends_with("+json")
+        })
+}
+
+/// Deserialises JSON, turning errors into a value-free problem.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let field = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.is_data() {
+            let message = describe_data_error(&inner.to_string());
+            ApiError::Validation {
+                detail: format!("{field}: {message}"),
+                errors: vec![FieldError::new(&field, "invalid_type", message)],
+            }
+        } else {
+            ApiError::MalformedBody(format!(
+                "the body is not valid JSON (line {}, column {})",
+                inner.line(),
+                inner.column()
+            ))
+        }
+    })
+}
+
+/// Keeps what serde says about *our* schema (missing fields, expected
+/// types) and drops what it quotes from the request.
+fn describe_data_error(message: &str) -> String {
+    let message = message.split(" at line ").next().unwrap_or(message);
+    if message.starts_with("missing field") || message.starts_with("unknown field") {
+        return message
+            .split(", expected")
+            .next()
+            .unwrap_or(message)
+            .to_owned();
+    }
+    match message.split_once(", expected ") {
+        Some((_, expected)) => format!("wrong type or value, expected {expected}"),
+        None => "wrong type or value".to_owned(),
+    }
+}
+
+/// `axum::extract::Query` with problem+json rejections.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(value)| ApiQuery(value))
+            .map_err(|_| {
+                ApiError::field(
+                    "query",
+                    "invalid_query",
+                    "the query string has an invalid parameter",
+                )
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        id_number: String,
+        amount: u32,
+    }
+
+    fn detail(json: &str) -> String {
+        match parse_json::<Body>(json.as_bytes()).unwrap_err() {
+            ApiError::Validation { detail, .. } | ApiError::MalformedBody(detail) => detail,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn data_errors_name_the_field_without_the_value() {
+        let message = detail(r#"{"id_number": 110105194912310021, "amount": 1}"#);
+        assert_eq!(message, "id_number: wrong type or value, expected a string");
+        assert!(!detail(r#"{"id_number": "x", "amount": "110105194912310021"}"#).contains("1101"));
+        assert_eq!(detail(r#"{"amount": 1}"#), ".: missing field `id_number`");
+        assert!(
+            detail(r#"{"id_number": "x", "amount": 1, "zzz": 2}"#).contains("unknown field `zzz`")
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_malformed_bodies() {
+        assert!(matches!(
+            parse_json::<Body>(b"{\"id_number\": "),
+            Err(ApiError::MalformedBody(_))
+        ));
+    }
+}

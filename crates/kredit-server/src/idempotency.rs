@@ -1,0 +1,148 @@
+//! Safe retries of writes: the `Idempotency-Key` header.
+//!
+//! The first request with a key reserves it (per user), runs, and stores its
+//! successful response. A retry with the same key and the same request gets
+//! that response again, marked `Idempotent-Replayed: true`, without running
+//! anything. The same key with a different request is 409
+//! `idempotency_conflict`; a retry while the first is still running is 409
+//! `idempotency_in_progress`. Failed requests (any error) release the key,
+//! since they changed nothing and the client may correct and resend.
+
+use std::future::Future;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kredit_store::{IdempotencyClaim, StoredResponse, UserId};
+use serde::Serialize;
+
+use crate::error::ApiError;
+use crate::state::SharedState;
+
+pub const HEADER: &str = "idempotency-key";
+pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+const MAX_KEY_LENGTH: usize = 255;
+
+/// The request's `Idempotency-Key`, if it sent one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl IdempotencyKey {
+    /// For routes where retries must be safe (applications, repayments):
+    /// a missing key is a validation error.
+    pub fn require(self) -> Result<String, ApiError> {
+        self.0.ok_or_else(|| {
+            ApiError::field(
+                "Idempotency-Key",
+                "idempotency_key_required",
+                "this operation requires an Idempotency-Key header",
+            )
+        })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get(HEADER) else {
+            return Ok(Self(None));
+        };
+        let key = value.to_str().ok().filter(|key| {
+            !key.is_empty()
+                && key.len() <= MAX_KEY_LENGTH
+                && key.bytes().all(|b| b.is_ascii_graphic())
+        });
+        match key {
+            Some(key) => Ok(Self(Some(key.to_owned()))),
+            None => Err(ApiError::field(
+                "Idempotency-Key",
+                "invalid_idempotency_key",
+                "an Idempotency-Key is 1-255 printable ASCII characters",
+            )),
+        }
+    }
+}
+
+/// Runs `operation` at most once per (user, key). `route` and `request`
+/// identify the request: a retry must repeat both exactly.
+pub async fn run<Req, Body, Op>(
+    state: &SharedState,
+    user: UserId,
+    key: IdempotencyKey,
+    route: &str,
+    request: &Req,
+    operation: Op,
+) -> Result<Response, ApiError>
+where
+    Req: Serialize,
+    Body: Serialize,
+    Op: Future<Output = Result<(StatusCode, Body), ApiError>>,
+{
+    let Some(key) = key.0 else {
+        let (status, body) = operation.await?;
+        return Ok((status, axum::Json(body)).into_response());
+    };
+    let request_hash = request_hash(state, route, request)?;
+    let repository = &state.repository;
+    match repository
+        .claim_idempotency_key(user, &key, &request_hash, kredit_store::now())
+        .await?
+    {
+        IdempotencyClaim::Existing(record) if record.request_hash != request_hash => {
+            Err(ApiError::IdempotencyConflict)
+        }
+        IdempotencyClaim::Existing(record) => match record.response {
+            Some(stored) => Ok(replay(&stored)),
+            None => Err(ApiError::IdempotencyInProgress),
+        },
+        IdempotencyClaim::Claimed => match operation.await {
+            Ok((status, body)) => {
+                let body = serde_json::to_string(&body).map_err(ApiError::internal)?;
+                let stored = StoredResponse {
+                    status: status.as_u16(),
+                    body,
+                };
+                repository
+                    .complete_idempotency_key(user, &key, &stored)
+                    .await?;
+                Ok(json_response(&stored))
+            }
+            Err(error) => {
+                repository.release_idempotency_key(user, &key).await?;
+                Err(error)
+            }
+        },
+    }
+}
+
+/// Keyed (HMAC) rather than a plain digest: request bodies can carry
+/// low-entropy personal data such as ID numbers, which a plain hash would
+/// let anyone with database access recover by guessing.
+fn request_hash(
+    state: &SharedState,
+    route: &str,
+    request: &impl Serialize,
+) -> Result<String, ApiError> {
+    let body = serde_json::to_string(request).map_err(ApiError::internal)?;
+    Ok(state.pii.lookup_hash(&format!("{route}\n{body}")))
+}
+
+fn json_response(stored: &StoredResponse) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let mut response = (status, stored.body.clone()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn replay(stored: &StoredResponse) -> Response {
+    let mut response = json_response(stored);
+    response
+        .headers_mut()
+        .insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
+    response
+}

@@ -1,0 +1,26 @@
+//! Kredit's HTTP API.
+//!
+//! [`app::router`] builds the axum router over an [`state::AppState`];
+//! [`server::serve`] runs it with configuration, keys, database and
+//! graceful shutdown. Handlers live in [`routes`], one module per area; the
+//! cross-cutting pieces (error model, auth, idempotency, metrics) each have
+//! their own module. The API is described in `docs/api.md` and at
+//! `/api/openapi.json`.
+
+pub mod accounts;
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod identity_provider;
+pub mod keys;
+pub mod metrics;
+pub mod password;
+pub mod routes;
+pub mod server;
+pub mod state;
+pub mod token;

@@ -1,0 +1,168 @@
+//! Starting and stopping the service: logging, keys, database, optional
+//! demo data, the listener and graceful shutdown on SIGINT/SIGTERM.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use kredit_store::Repository;
+
+use crate::app::router;
+use crate::config::{Config, Environment, LogFormat};
+use crate::demo;
+use crate::identity_provider::SandboxIdentityProvider;
+use crate::keys::Keys;
+use crate::state::AppState;
+
+/// Text logs for people, JSON for log pipelines. `RUST_LOG` filters
+/// (default `info`).
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let result = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+    // Already initialised (e.g. by a test harness): keep the first.
+    drop(result);
+}
+
+/// Opens the configured database and applies pending migrations.
+pub async fn open_database(config: &Config) -> anyhow::Result<Arc<dyn Repository>> {
+    let repository = kredit_store::connect(&config.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                redact_url(&config.database_url)
+            )
+        })?;
+    repository
+        .migrate()
+        .await
+        .context("cannot migrate the database")?;
+    Ok(repository)
+}
+
+/// Hides a password in `postgres://user:password@host/db` before printing.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Runs the server until SIGINT or SIGTERM, then finishes in-flight
+/// requests and returns.
+pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
+    if seed_demo && config.env == Environment::Production {
+        bail!("--demo seeds well-known passwords and is refused when KREDIT_ENV=production");
+    }
+    let keys = Keys::resolve(&config).context("cannot load the server's keys")?;
+    let repository = open_database(&config).await?;
+    tracing::warn!("identity checks use the sandbox provider (see docs/api.md)");
+    let state = AppState::new(
+        repository,
+        &keys,
+        Arc::new(SandboxIdentityProvider),
+        &config,
+    );
+    if seed_demo {
+        let logins = demo::seed(&state)
+            .await
+            .map_err(|error| anyhow::anyhow!("demo seeding failed: {}", error.problem().detail))?;
+        print_demo_logins(&logins);
+    }
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.addr))?;
+    tracing::info!(addr = %config.addr, database = %redact_url(&config.database_url), "kredit API listening");
+    let upkeep = tokio::spawn(metrics_upkeep());
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    upkeep.abort();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_demo_logins(logins: &[demo::DemoLogin]) {
+    println!("Demo logins (POST /api/v1/auth/login with phone and password):");
+    for login in logins {
+        let note = if login.created {
+            ""
+        } else {
+            "  (already existed)"
+        };
+        println!(
+            "  {:<13} {}  {}{note}",
+            login.role.as_str(),
+            login.phone,
+            login.password
+        );
+    }
+    println!("Borrower 13800000001 has a verified identity; 13800000002 has none yet.");
+}
+
+/// Histograms keep raw samples until rendered; drain them regularly even
+/// when nobody scrapes.
+async fn metrics_upkeep() {
+    let mut interval = tokio::time::interval(Duration::from_secs(10));
+    loop {
+        interval.tick().await;
+        crate::metrics::handle().run_upkeep();
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_in_urls_are_hidden() {
+        assert_eq!(
+            redact_url("postgres://kredit:s3cret@db:5432/kredit"),
+            "postgres://kredit:***@db:5432/kredit"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+        assert_eq!(redact_url("sqlite://kredit.db"), "sqlite://kredit.db");
+    }
+}

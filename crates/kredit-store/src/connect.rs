@@ -1,0 +1,51 @@
+//! Opening a repository from a database URL.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+
+use crate::repository::{Repository, SqlRepository, StoreError, StoreResult};
+
+/// How long an SQLite writer waits for the lock before giving up: long
+/// enough to ride out another writer's transaction under load.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens a pool for `sqlite://…` (file created if missing) or
+/// `postgres://…` / `postgresql://…`. Does not migrate.
+pub async fn connect(url: &str) -> StoreResult<Arc<dyn Repository>> {
+    if url.starts_with("sqlite:") {
+        let options = SqliteConnectOptions::from_str(url)?;
+        connect_sqlite(options).await
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let options = PgConnectOptions::from_str(url)?;
+        connect_postgres(options).await
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_owned()))
+    }
+}
+
+/// SQLite in WAL mode (readers never block the writer), with a busy
+/// timeout and foreign keys enforced.
+pub async fn connect_sqlite(options: SqliteConnectOptions) -> StoreResult<Arc<dyn Repository>> {
+    let options = options
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        .foreign_keys(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?;
+    Ok(Arc::new(SqlRepository::new(pool)))
+}
+
+pub async fn connect_postgres(options: PgConnectOptions) -> StoreResult<Arc<dyn Repository>> {
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .connect_with(options)
+        .await?;
+    Ok(Arc::new(SqlRepository::new(pool)))
+}

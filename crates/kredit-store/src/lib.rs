@@ -1,0 +1,23 @@
+//! Kredit's storage: one [`Repository`] trait with SQLite and PostgreSQL
+//! implementations sharing their SQL, per-dialect migrations embedded in the
+//! binary, and the field encryption that keeps personal data unreadable at
+//! rest ([`pii`]).
+
+mod connect;
+pub mod model;
+pub mod pii;
+mod repository;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use connect::{connect, connect_postgres, connect_sqlite};
+pub use model::*;
+pub use repository::{Backend, Repository, SqlRepository, StoreError, StoreResult};
+
+/// The current time at the precision both databases keep (microseconds),
+/// so a timestamp reads back exactly as it was written.
+#[must_use]
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}

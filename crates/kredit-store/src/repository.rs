@@ -1,0 +1,566 @@
+//! The repository: every query the platform runs, behind one trait.
+//!
+//! Both backends run the *same* SQL text: it sticks to what SQLite and
+//! PostgreSQL share (`$n` parameters, `RETURNING`, `ON CONFLICT`), and the
+//! column types differ only in the per-dialect migrations. The
+//! implementation is therefore written once, in [`sql_repository!`], and
+//! instantiated for each pool type; the shared integration tests in
+//! `tests/` prove the two behave the same.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{Pool, Postgres, Sqlite};
+use thiserror::Error;
+
+use crate::model::{
+    AuditEntry, AuditRecord, IdempotencyClaim, IdempotencyRecord, IdentityRecord, NewUser,
+    StoredResponse, User, UserId,
+};
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// A uniqueness rule was violated (e.g. the phone is already registered).
+    #[error("the record already exists")]
+    Conflict,
+    #[error("unsupported database URL {0:?}: use sqlite://… or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    fn from_write(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
+            _ => StoreError::Database(error),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[async_trait]
+pub trait Repository: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+    /// Applies the embedded migrations of this backend's dialect.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// A round trip to the database, for readiness checks.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Inserts a user and, in the same transaction, the audit entry (whose
+    /// `entity_id` is set to the new user's id). `Conflict` if the phone hash
+    /// is taken.
+    async fn create_user(&self, user: &NewUser, audit: Option<AuditEntry>) -> StoreResult<UserId>;
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<User>>;
+    async fn user_by_phone_hash(&self, phone_hash: &str) -> StoreResult<Option<User>>;
+    /// Sets a new password hash, revokes every refresh token of the user and
+    /// records the audit entry, atomically.
+    async fn change_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        audit: AuditEntry,
+    ) -> StoreResult<()>;
+
+    /// Records a failed login and returns the number of failures at or
+    /// after `window_start`, this one included.
+    async fn record_login_failure(
+        &self,
+        user: UserId,
+        at: DateTime<Utc>,
+        window_start: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+    /// Locks the account until `until`, clears its failure count, audits.
+    async fn lock_user(
+        &self,
+        user: UserId,
+        until: DateTime<Utc>,
+        audit: AuditEntry,
+    ) -> StoreResult<()>;
+    /// Forgets failures after a successful login.
+    async fn clear_login_failures(&self, user: UserId) -> StoreResult<()>;
+
+    async fn insert_refresh_token(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Revokes a live (unrevoked, unexpired) token and issues its successor
+    /// in one transaction; `None` if the old token is not live. Two
+    /// concurrent uses of one token: exactly one wins.
+    async fn rotate_refresh_token(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        new_expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<UserId>>;
+    /// Revokes a live token; returns its owner, or `None` if it was not live.
+    async fn revoke_refresh_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<UserId>>;
+
+    /// Inserts or replaces the user's identity. `Conflict` if another user's
+    /// identity has the same ID-number hash.
+    async fn save_identity(&self, identity: &IdentityRecord) -> StoreResult<()>;
+    async fn identity(&self, user: UserId) -> StoreResult<Option<IdentityRecord>>;
+    /// The user whose identity carries this ID-number hash, if any (unique).
+    async fn identity_owner(&self, id_number_hash: &str) -> StoreResult<Option<UserId>>;
+
+    /// Reserves `key` for this request, or returns what was stored for it.
+    async fn claim_idempotency_key(
+        &self,
+        user: UserId,
+        key: &str,
+        request_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<IdempotencyClaim>;
+    async fn complete_idempotency_key(
+        &self,
+        user: UserId,
+        key: &str,
+        response: &StoredResponse,
+    ) -> StoreResult<()>;
+    /// Frees a reservation whose request failed, so the client may retry.
+    async fn release_idempotency_key(&self, user: UserId, key: &str) -> StoreResult<()>;
+
+    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<i64>;
+    /// Newest first, ids strictly below `before_id` (keyset pagination).
+    async fn audit_page(&self, before_id: Option<i64>, limit: i64)
+    -> StoreResult<Vec<AuditRecord>>;
+}
+
+/// A repository over one sqlx pool; see the module docs.
+#[derive(Debug, Clone)]
+pub struct SqlRepository<DB: sqlx::Database> {
+    pool: Pool<DB>,
+}
+
+impl<DB: sqlx::Database> SqlRepository<DB> {
+    #[must_use]
+    pub fn new(pool: Pool<DB>) -> Self {
+        Self { pool }
+    }
+}
+
+const USER_COLUMNS: &str = "SELECT id, phone_hash, phone_encrypted, password_hash, role, locked_until, created_at FROM users";
+
+macro_rules! sql_repository {
+    ($db:ty, $connection:ty, $backend:expr, $migrations:literal) => {
+        impl SqlRepository<$db> {
+            async fn insert_audit(
+                connection: &mut $connection,
+                entry: &AuditEntry,
+            ) -> StoreResult<i64> {
+                let id = sqlx::query_scalar(
+                    "INSERT INTO audit_log (actor_id, action, entity_type, entity_id, before, after, at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(entry.actor_id)
+                .bind(&entry.action)
+                .bind(&entry.entity_type)
+                .bind(&entry.entity_id)
+                .bind(&entry.before)
+                .bind(&entry.after)
+                .bind(entry.at)
+                .fetch_one(connection)
+                .await?;
+                Ok(id)
+            }
+
+            async fn revoke_all_tokens(
+                connection: &mut $connection,
+                user: UserId,
+                now: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(user)
+                .execute(connection)
+                .await?;
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl Repository for SqlRepository<$db> {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn migrate(&self) -> StoreResult<()> {
+                sqlx::migrate!($migrations).run(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn create_user(
+                &self,
+                user: &NewUser,
+                audit: Option<AuditEntry>,
+            ) -> StoreResult<UserId> {
+                let mut tx = self.pool.begin().await?;
+                let id: UserId = sqlx::query_scalar(
+                    "INSERT INTO users (phone_hash, phone_encrypted, password_hash, role, created_at)
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(&user.phone_hash)
+                .bind(&user.phone_encrypted)
+                .bind(&user.password_hash)
+                .bind(user.role.as_str())
+                .bind(user.created_at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StoreError::from_write)?;
+                if let Some(mut entry) = audit {
+                    entry.entity_id = Some(id.to_string());
+                    Self::insert_audit(&mut tx, &entry).await?;
+                }
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn user_by_id(&self, id: UserId) -> StoreResult<Option<User>> {
+                let sql = format!("{USER_COLUMNS} WHERE id = $1");
+                let user = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(user)
+            }
+
+            async fn user_by_phone_hash(&self, phone_hash: &str) -> StoreResult<Option<User>> {
+                let sql = format!("{USER_COLUMNS} WHERE phone_hash = $1");
+                let user = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(phone_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(user)
+            }
+
+            async fn change_password(
+                &self,
+                id: UserId,
+                password_hash: &str,
+                audit: AuditEntry,
+            ) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(password_hash)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::revoke_all_tokens(&mut tx, id, audit.at).await?;
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn record_login_failure(
+                &self,
+                user: UserId,
+                at: DateTime<Utc>,
+                window_start: DateTime<Utc>,
+            ) -> StoreResult<i64> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("INSERT INTO login_failures (user_id, failed_at) VALUES ($1, $2)")
+                    .bind(user)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                let count = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM login_failures WHERE user_id = $1 AND failed_at >= $2",
+                )
+                .bind(user)
+                .bind(window_start)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(count)
+            }
+
+            async fn lock_user(
+                &self,
+                user: UserId,
+                until: DateTime<Utc>,
+                audit: AuditEntry,
+            ) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
+                    .bind(until)
+                    .bind(user)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM login_failures WHERE user_id = $1")
+                    .bind(user)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn clear_login_failures(&self, user: UserId) -> StoreResult<()> {
+                sqlx::query("DELETE FROM login_failures WHERE user_id = $1")
+                    .bind(user)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_refresh_token(
+                &self,
+                token_hash: &str,
+                user: UserId,
+                expires_at: DateTime<Utc>,
+                now: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO refresh_tokens (token_hash, user_id, expires_at, created_at)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(token_hash)
+                .bind(user)
+                .bind(expires_at)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(StoreError::from_write)?;
+                Ok(())
+            }
+
+            async fn rotate_refresh_token(
+                &self,
+                old_hash: &str,
+                new_hash: &str,
+                new_expires_at: DateTime<Utc>,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Option<UserId>> {
+                let mut tx = self.pool.begin().await?;
+                let Some(user) = revoke_live_token!(&mut *tx, old_hash, now) else {
+                    return Ok(None);
+                };
+                sqlx::query(
+                    "INSERT INTO refresh_tokens (token_hash, user_id, expires_at, created_at)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(new_hash)
+                .bind(user)
+                .bind(new_expires_at)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_write)?;
+                tx.commit().await?;
+                Ok(Some(user))
+            }
+
+            async fn revoke_refresh_token(
+                &self,
+                token_hash: &str,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Option<UserId>> {
+                Ok(revoke_live_token!(&self.pool, token_hash, now))
+            }
+
+            async fn save_identity(&self, identity: &IdentityRecord) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO identities (user_id, status, real_name_encrypted, id_number_encrypted,
+                         id_number_hash, bank_card_encrypted, bank_phone_encrypted, bank_phone_hash,
+                         birth_date, warnings, reasons, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                     ON CONFLICT (user_id) DO UPDATE SET
+                         status = excluded.status,
+                         real_name_encrypted = excluded.real_name_encrypted,
+                         id_number_encrypted = excluded.id_number_encrypted,
+                         id_number_hash = excluded.id_number_hash,
+                         bank_card_encrypted = excluded.bank_card_encrypted,
+                         bank_phone_encrypted = excluded.bank_phone_encrypted,
+                         bank_phone_hash = excluded.bank_phone_hash,
+                         birth_date = excluded.birth_date,
+                         warnings = excluded.warnings,
+                         reasons = excluded.reasons,
+                         updated_at = excluded.updated_at",
+                )
+                .bind(identity.user_id)
+                .bind(identity.status.as_str())
+                .bind(&identity.real_name_encrypted)
+                .bind(&identity.id_number_encrypted)
+                .bind(&identity.id_number_hash)
+                .bind(&identity.bank_card_encrypted)
+                .bind(&identity.bank_phone_encrypted)
+                .bind(&identity.bank_phone_hash)
+                .bind(identity.birth_date)
+                .bind(&identity.warnings)
+                .bind(&identity.reasons)
+                .bind(identity.updated_at)
+                .execute(&self.pool)
+                .await
+                .map_err(StoreError::from_write)?;
+                Ok(())
+            }
+
+            async fn identity(&self, user: UserId) -> StoreResult<Option<IdentityRecord>> {
+                let identity = sqlx::query_as(
+                    "SELECT user_id, status, real_name_encrypted, id_number_encrypted, id_number_hash,
+                            bank_card_encrypted, bank_phone_encrypted, bank_phone_hash, birth_date,
+                            warnings, reasons, updated_at
+                     FROM identities WHERE user_id = $1",
+                )
+                .bind(user)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(identity)
+            }
+
+            async fn identity_owner(&self, id_number_hash: &str) -> StoreResult<Option<UserId>> {
+                let owner = sqlx::query_scalar(
+                    "SELECT user_id FROM identities WHERE id_number_hash = $1",
+                )
+                .bind(id_number_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(owner)
+            }
+
+            async fn claim_idempotency_key(
+                &self,
+                user: UserId,
+                key: &str,
+                request_hash: &str,
+                now: DateTime<Utc>,
+            ) -> StoreResult<IdempotencyClaim> {
+                let inserted = sqlx::query(
+                    "INSERT INTO idempotency_keys (user_id, idempotency_key, request_hash, created_at)
+                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                )
+                .bind(user)
+                .bind(key)
+                .bind(request_hash)
+                .bind(now)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                if inserted == 1 {
+                    return Ok(IdempotencyClaim::Claimed);
+                }
+                let (request_hash, status, body): (String, Option<i32>, Option<String>) =
+                    sqlx::query_as(
+                        "SELECT request_hash, response_status, response_body FROM idempotency_keys
+                         WHERE user_id = $1 AND idempotency_key = $2",
+                    )
+                    .bind(user)
+                    .bind(key)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let response = match (status, body) {
+                    (Some(status), Some(body)) => Some(StoredResponse {
+                        status: u16::try_from(status).unwrap_or(500),
+                        body,
+                    }),
+                    _ => None,
+                };
+                Ok(IdempotencyClaim::Existing(IdempotencyRecord { request_hash, response }))
+            }
+
+            async fn complete_idempotency_key(
+                &self,
+                user: UserId,
+                key: &str,
+                response: &StoredResponse,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE idempotency_keys SET response_status = $1, response_body = $2
+                     WHERE user_id = $3 AND idempotency_key = $4",
+                )
+                .bind(i32::from(response.status))
+                .bind(&response.body)
+                .bind(user)
+                .bind(key)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn release_idempotency_key(&self, user: UserId, key: &str) -> StoreResult<()> {
+                sqlx::query(
+                    "DELETE FROM idempotency_keys
+                     WHERE user_id = $1 AND idempotency_key = $2 AND response_status IS NULL",
+                )
+                .bind(user)
+                .bind(key)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<i64> {
+                let mut connection = self.pool.acquire().await?;
+                Self::insert_audit(&mut connection, entry).await
+            }
+
+            async fn audit_page(
+                &self,
+                before_id: Option<i64>,
+                limit: i64,
+            ) -> StoreResult<Vec<AuditRecord>> {
+                let page = sqlx::query_as(
+                    "SELECT id, actor_id, action, entity_type, entity_id, before, after, at
+                     FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2",
+                )
+                .bind(before_id.unwrap_or(i64::MAX))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(page)
+            }
+        }
+    };
+}
+
+/// Revokes a refresh token if it is live and yields its owner. A macro
+/// rather than a function so it runs on a pool or inside a transaction.
+macro_rules! revoke_live_token {
+    ($executor:expr, $token_hash:expr, $now:expr) => {
+        sqlx::query_scalar(
+            "UPDATE refresh_tokens SET revoked_at = $1
+             WHERE token_hash = $2 AND revoked_at IS NULL AND expires_at > $1
+             RETURNING user_id",
+        )
+        .bind($now)
+        .bind($token_hash)
+        .fetch_optional($executor)
+        .await?
+    };
+}
+
+sql_repository!(
+    Sqlite,
+    sqlx::SqliteConnection,
+    Backend::Sqlite,
+    "migrations/sqlite"
+);
+sql_repository!(
+    Postgres,
+    sqlx::PgConnection,
+    Backend::Postgres,
+    "migrations/postgres"
+);

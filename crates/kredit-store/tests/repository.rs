@@ -1,0 +1,309 @@
+//! The same behaviour on SQLite and PostgreSQL: every test body below runs
+//! once per backend (see `test_on_both_backends!`). PostgreSQL runs need
+//! `KREDIT_TEST_DATABASE_URL`.
+
+use std::sync::Arc;
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use kredit_store::{
+    AuditEntry, IdempotencyClaim, IdentityRecord, IdentityStatus, NewUser, Repository, Role,
+    StoreError, StoredResponse,
+};
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap()
+}
+
+fn new_user(phone_hash: &str, role: Role) -> NewUser {
+    NewUser {
+        phone_hash: phone_hash.to_owned(),
+        phone_encrypted: vec![1, 2, 3],
+        password_hash: "$argon2id$placeholder".to_owned(),
+        role,
+        created_at: now(),
+    }
+}
+
+fn audit(action: &str) -> AuditEntry {
+    AuditEntry {
+        actor_id: None,
+        action: action.to_owned(),
+        entity_type: "user".to_owned(),
+        entity_id: None,
+        before: None,
+        after: Some(r#"{"role":"admin"}"#.to_owned()),
+        at: now(),
+    }
+}
+
+async fn users_are_unique_by_phone_hash(repo: Arc<dyn Repository>) {
+    let id = repo
+        .create_user(&new_user("h1", Role::Admin), Some(audit("user.create")))
+        .await
+        .unwrap();
+    let user = repo.user_by_phone_hash("h1").await.unwrap().unwrap();
+    assert_eq!(
+        (user.id, user.role, user.created_at),
+        (id, Role::Admin, now())
+    );
+    assert_eq!(repo.user_by_id(id).await.unwrap().unwrap(), user);
+    assert!(repo.user_by_id(id + 1000).await.unwrap().is_none());
+    let duplicate = repo
+        .create_user(&new_user("h1", Role::Borrower), None)
+        .await;
+    assert!(matches!(duplicate, Err(StoreError::Conflict)));
+    let entries = repo.audit_page(None, 10).await.unwrap();
+    assert_eq!(entries.len(), 1, "the failed insert wrote no audit entry");
+    assert_eq!(entries[0].entry.entity_id, Some(id.to_string()));
+}
+
+async fn refresh_tokens_rotate_once_and_expire(repo: Arc<dyn Repository>) {
+    let user = repo
+        .create_user(&new_user("h2", Role::Borrower), None)
+        .await
+        .unwrap();
+    let expires = now() + Duration::days(30);
+    repo.insert_refresh_token("t1", user, expires, now())
+        .await
+        .unwrap();
+    assert_eq!(
+        repo.rotate_refresh_token("t1", "t2", expires, now())
+            .await
+            .unwrap(),
+        Some(user)
+    );
+    assert_eq!(
+        repo.rotate_refresh_token("t1", "t3", expires, now())
+            .await
+            .unwrap(),
+        None,
+        "reuse"
+    );
+    assert_eq!(
+        repo.revoke_refresh_token("t2", now()).await.unwrap(),
+        Some(user)
+    );
+    assert_eq!(repo.revoke_refresh_token("t2", now()).await.unwrap(), None);
+    repo.insert_refresh_token("t4", user, now() + Duration::seconds(1), now())
+        .await
+        .unwrap();
+    let later = now() + Duration::seconds(2);
+    assert_eq!(
+        repo.rotate_refresh_token("t4", "t5", expires, later)
+            .await
+            .unwrap(),
+        None,
+        "expired"
+    );
+    repo.insert_refresh_token("t6", user, expires, now())
+        .await
+        .unwrap();
+    repo.change_password(user, "new-hash", audit("user.password_change"))
+        .await
+        .unwrap();
+    assert_eq!(
+        repo.user_by_id(user).await.unwrap().unwrap().password_hash,
+        "new-hash"
+    );
+    assert_eq!(
+        repo.revoke_refresh_token("t6", now()).await.unwrap(),
+        None,
+        "password change revoked it"
+    );
+}
+
+async fn login_failures_count_within_the_window(repo: Arc<dyn Repository>) {
+    let user = repo
+        .create_user(&new_user("h3", Role::Borrower), None)
+        .await
+        .unwrap();
+    let window = Duration::minutes(15);
+    let old = now() - Duration::minutes(20);
+    assert_eq!(
+        repo.record_login_failure(user, old, old - window)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        repo.record_login_failure(user, now(), now() - window)
+            .await
+            .unwrap(),
+        1,
+        "old one outside"
+    );
+    assert_eq!(
+        repo.record_login_failure(user, now(), now() - window)
+            .await
+            .unwrap(),
+        2
+    );
+    repo.lock_user(user, now() + window, audit("user.locked"))
+        .await
+        .unwrap();
+    assert_eq!(
+        repo.user_by_id(user).await.unwrap().unwrap().locked_until,
+        Some(now() + window)
+    );
+    assert_eq!(
+        repo.record_login_failure(user, now(), now() - window)
+            .await
+            .unwrap(),
+        1,
+        "lock cleared"
+    );
+    repo.clear_login_failures(user).await.unwrap();
+    assert_eq!(
+        repo.record_login_failure(user, now(), now() - window)
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+async fn identities_upsert_and_find_by_hash(repo: Arc<dyn Repository>) {
+    let user = repo
+        .create_user(&new_user("h4", Role::Borrower), None)
+        .await
+        .unwrap();
+    let mut record = IdentityRecord {
+        user_id: user,
+        status: IdentityStatus::Pending,
+        real_name_encrypted: vec![1],
+        id_number_encrypted: vec![2],
+        id_number_hash: "id-hash".to_owned(),
+        bank_card_encrypted: vec![3],
+        bank_phone_encrypted: vec![4],
+        bank_phone_hash: "phone-hash".to_owned(),
+        birth_date: NaiveDate::from_ymd_opt(1990, 1, 2).unwrap(),
+        warnings: "[]".to_owned(),
+        reasons: r#"["provider_timeout"]"#.to_owned(),
+        updated_at: now(),
+    };
+    repo.save_identity(&record).await.unwrap();
+    record.status = IdentityStatus::Verified;
+    record.reasons = "[]".to_owned();
+    repo.save_identity(&record).await.unwrap();
+    assert_eq!(repo.identity(user).await.unwrap(), Some(record.clone()));
+    assert_eq!(repo.identity_owner("id-hash").await.unwrap(), Some(user));
+    assert_eq!(repo.identity_owner("other").await.unwrap(), None);
+
+    let someone_else = repo
+        .create_user(&new_user("h4b", Role::Borrower), None)
+        .await
+        .unwrap();
+    let stolen = IdentityRecord {
+        user_id: someone_else,
+        ..record
+    };
+    let refused = repo.save_identity(&stolen).await;
+    assert!(
+        matches!(refused, Err(StoreError::Conflict)),
+        "one ID number, one account"
+    );
+    assert_eq!(repo.identity(someone_else).await.unwrap(), None);
+}
+
+async fn idempotency_keys_claim_complete_and_release(repo: Arc<dyn Repository>) {
+    let user = repo
+        .create_user(&new_user("h5", Role::Borrower), None)
+        .await
+        .unwrap();
+    let other = repo
+        .create_user(&new_user("h6", Role::Borrower), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        repo.claim_idempotency_key(user, "k", "r1", now())
+            .await
+            .unwrap(),
+        IdempotencyClaim::Claimed
+    );
+    let IdempotencyClaim::Existing(pending) = repo
+        .claim_idempotency_key(user, "k", "r1", now())
+        .await
+        .unwrap()
+    else {
+        panic!("second claim must see the first");
+    };
+    assert_eq!(
+        (pending.request_hash.as_str(), pending.response),
+        ("r1", None)
+    );
+    assert_eq!(
+        repo.claim_idempotency_key(other, "k", "r9", now())
+            .await
+            .unwrap(),
+        IdempotencyClaim::Claimed,
+        "keys are per user"
+    );
+    let response = StoredResponse {
+        status: 201,
+        body: r#"{"id":1}"#.to_owned(),
+    };
+    repo.complete_idempotency_key(user, "k", &response)
+        .await
+        .unwrap();
+    repo.release_idempotency_key(user, "k").await.unwrap();
+    let IdempotencyClaim::Existing(done) = repo
+        .claim_idempotency_key(user, "k", "r2", now())
+        .await
+        .unwrap()
+    else {
+        panic!("completed keys are never released");
+    };
+    assert_eq!(
+        (done.request_hash.as_str(), done.response),
+        ("r1", Some(response))
+    );
+    repo.release_idempotency_key(other, "k").await.unwrap();
+    assert_eq!(
+        repo.claim_idempotency_key(other, "k", "r9", now())
+            .await
+            .unwrap(),
+        IdempotencyClaim::Claimed
+    );
+}
+
+async fn audit_pages_newest_first(repo: Arc<dyn Repository>) {
+    for n in 0..5 {
+        repo.append_audit(&audit(&format!("action.{n}")))
+            .await
+            .unwrap();
+    }
+    let first = repo.audit_page(None, 2).await.unwrap();
+    assert_eq!(
+        first
+            .iter()
+            .map(|e| e.entry.action.as_str())
+            .collect::<Vec<_>>(),
+        ["action.4", "action.3"]
+    );
+    let second = repo.audit_page(Some(first[1].id), 10).await.unwrap();
+    assert_eq!(
+        second
+            .iter()
+            .map(|e| e.entry.action.as_str())
+            .collect::<Vec<_>>(),
+        ["action.2", "action.1", "action.0"]
+    );
+    assert_eq!(
+        second[0].entry.after.as_deref(),
+        Some(r#"{"role":"admin"}"#)
+    );
+    assert_eq!(second[0].entry.at, now());
+}
+
+async fn ping_answers(repo: Arc<dyn Repository>) {
+    repo.ping().await.unwrap();
+}
+
+kredit_store::test_on_both_backends!(
+    users_are_unique_by_phone_hash,
+    refresh_tokens_rotate_once_and_expire,
+    login_failures_count_within_the_window,
+    identities_upsert_and_find_by_hash,
+    idempotency_keys_claim_complete_and_release,
+    audit_pages_newest_first,
+    ping_answers,
+);

@@ -1,0 +1,7 @@
+//! One module per subcommand.
+
+pub mod bench;
+pub mod migrate;
+pub mod model;
+pub mod schedule;
+pub mod serve;

@@ -1,0 +1,53 @@
+//! The `kredit` command: one binary for the loan calculator, the server,
+//! close of business and the model tools. Each subcommand lives in its own
+//! module under `commands/`; this file only parses arguments and dispatches.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod commands;
+
+#[derive(Parser)]
+#[command(
+    name = "kredit",
+    version,
+    about = "Kredit: an open-source consumer-finance platform"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print a repayment schedule and its APR disclosure.
+    Schedule(commands::schedule::ScheduleArgs),
+    /// Measure the speed of whole operations.
+    Bench(commands::bench::BenchArgs),
+    /// Train, evaluate and cross-validate credit-risk models.
+    Model(commands::model::ModelArgs),
+    /// Run the HTTP API (JSON under /api/v1).
+    Serve(commands::serve::ServeArgs),
+    /// Create or upgrade the database schema and exit.
+    Migrate(commands::migrate::MigrateArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Schedule(args) => commands::schedule::run(args),
+        Command::Bench(args) => commands::bench::run(args),
+        Command::Model(args) => commands::model::run(args),
+        Command::Serve(args) => commands::serve::run(args),
+        Command::Migrate(args) => commands::migrate::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One clear line on stderr; the chain explains the cause.
+            eprintln!("kredit: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
