@@ -4,6 +4,7 @@
 //! rest ([`pii`]).
 
 mod connect;
+pub mod loan_state;
 pub mod model;
 pub mod pii;
 mod repository;
