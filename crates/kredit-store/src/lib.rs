@@ -4,6 +4,7 @@
 //! rest ([`pii`]).
 
 mod connect;
+pub mod lending;
 pub mod loan_state;
 pub mod model;
 pub mod pii;
@@ -12,6 +13,7 @@ mod repository;
 pub mod testing;
 
 pub use connect::{connect, connect_postgres, connect_sqlite};
+pub use lending::LendingStore;
 pub use model::*;
 pub use repository::{Backend, Repository, SqlRepository, StoreError, StoreResult};
 
