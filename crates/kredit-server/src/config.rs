@@ -45,6 +45,8 @@ pub struct Config {
     pub identity_min_age: u32,
     pub identity_max_age: u32,
     pub identity_provider_timeout_ms: u64,
+    /// The built web UI served at `/` (see `web.rs`).
+    pub web_dir: PathBuf,
 }
 
 impl Default for Config {
@@ -65,6 +67,7 @@ impl Default for Config {
             identity_min_age: 18,
             identity_max_age: 60,
             identity_provider_timeout_ms: 3000,
+            web_dir: PathBuf::from("web/dist"),
         }
     }
 }
