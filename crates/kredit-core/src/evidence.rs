@@ -58,12 +58,30 @@ pub fn append<T: Serialize>(
     subject: &str,
     payload: &T,
 ) -> Result<EvidenceEntry, CanonicalError> {
+    append_digest(
+        previous,
+        recorded_at,
+        kind,
+        subject,
+        canonical::digest(payload)?,
+    )
+}
+
+/// Like [`append`], for a document whose digest the caller already holds
+/// (a stored contract, say).
+pub fn append_digest(
+    previous: Option<&EvidenceEntry>,
+    recorded_at: DateTime<Utc>,
+    kind: &str,
+    subject: &str,
+    payload_digest: String,
+) -> Result<EvidenceEntry, CanonicalError> {
     let mut entry = EvidenceEntry {
         sequence: previous.map_or(1, |p| p.sequence + 1),
         recorded_at,
         kind: kind.to_owned(),
         subject: subject.to_owned(),
-        payload_digest: canonical::digest(payload)?,
+        payload_digest,
         previous_hash: previous.map_or_else(|| GENESIS.to_owned(), |p| p.hash.clone()),
         hash: String::new(),
     };

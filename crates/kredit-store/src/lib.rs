@@ -4,6 +4,8 @@
 //! rest ([`pii`]).
 
 mod connect;
+pub mod lending;
+pub mod loan_state;
 pub mod model;
 pub mod pii;
 mod repository;
@@ -11,6 +13,7 @@ mod repository;
 pub mod testing;
 
 pub use connect::{connect, connect_postgres, connect_sqlite};
+pub use lending::LendingStore;
 pub use model::*;
 pub use repository::{Backend, Repository, SqlRepository, StoreError, StoreResult};
 

@@ -26,12 +26,15 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// Stored data that breaks an invariant the code relies on.
+    #[error("stored data is inconsistent: {0}")]
+    Invariant(String),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
 impl StoreError {
-    fn from_write(error: sqlx::Error) -> Self {
+    pub(crate) fn from_write(error: sqlx::Error) -> Self {
         match &error {
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
             _ => StoreError::Database(error),
@@ -54,6 +57,8 @@ pub trait Repository: Send + Sync + 'static {
     async fn migrate(&self) -> StoreResult<()>;
     /// A round trip to the database, for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
+    /// Products, applications, loans, payments and the ledger.
+    fn lending(&self) -> &dyn crate::lending::LendingStore;
 
     /// Inserts a user and, in the same transaction, the audit entry (whose
     /// `entity_id` is set to the new user's id). `Conflict` if the phone hash
@@ -145,7 +150,7 @@ pub trait Repository: Send + Sync + 'static {
 /// A repository over one sqlx pool; see the module docs.
 #[derive(Debug, Clone)]
 pub struct SqlRepository<DB: sqlx::Database> {
-    pool: Pool<DB>,
+    pub(crate) pool: Pool<DB>,
 }
 
 impl<DB: sqlx::Database> SqlRepository<DB> {
@@ -160,7 +165,7 @@ const USER_COLUMNS: &str = "SELECT id, phone_hash, phone_encrypted, password_has
 macro_rules! sql_repository {
     ($db:ty, $connection:ty, $backend:expr, $migrations:literal) => {
         impl SqlRepository<$db> {
-            async fn insert_audit(
+            pub(crate) async fn insert_audit(
                 connection: &mut $connection,
                 entry: &AuditEntry,
             ) -> StoreResult<i64> {
@@ -205,6 +210,10 @@ macro_rules! sql_repository {
             async fn migrate(&self) -> StoreResult<()> {
                 sqlx::migrate!($migrations).run(&self.pool).await?;
                 Ok(())
+            }
+
+            fn lending(&self) -> &dyn crate::lending::LendingStore {
+                self
             }
 
             async fn ping(&self) -> StoreResult<()> {

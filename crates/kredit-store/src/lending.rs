@@ -1,0 +1,1150 @@
+//! Storage of the lending side: products, applications, contracts, loans
+//! with their events, payments, the general ledger, reversal requests and
+//! the evidence log.
+//!
+//! Every change to a loan goes through [`LendingStore::commit_loan_change`]:
+//! one transaction that checks the loan's version, writes its new state,
+//! its events, its ledger lines, the payment that caused it and the evidence
+//! entry together, so a crash or a concurrent writer can never leave a loan
+//! and its ledger disagreeing.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use kredit_core::evidence::{self, EvidenceEntry};
+use serde::Serialize;
+use sqlx::{Postgres, Sqlite};
+
+use crate::model::{AuditEntry, UserId};
+use crate::repository::{SqlRepository, StoreError, StoreResult};
+
+pub type ApplicationId = i64;
+pub type ContractId = i64;
+pub type LoanId = i64;
+pub type PaymentId = i64;
+pub type EventId = i64;
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ProductRecord {
+    pub code: String,
+    /// The core `LoanProduct` as JSON.
+    pub definition: String,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewApplication {
+    pub borrower_id: UserId,
+    pub product_code: String,
+    pub amount_fen: i64,
+    pub term_months: i32,
+    pub method: String,
+    pub purpose: String,
+    pub profile: String,
+    pub status: String,
+    pub decision: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ApplicationRecord {
+    pub id: ApplicationId,
+    pub borrower_id: UserId,
+    pub product_code: String,
+    pub amount_fen: i64,
+    pub term_months: i32,
+    pub method: String,
+    pub purpose: String,
+    pub profile: String,
+    pub status: String,
+    pub decision: String,
+    pub underwriting: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ContractRecord {
+    pub id: ContractId,
+    pub application_id: ApplicationId,
+    pub borrower_id: UserId,
+    pub document: String,
+    pub digest: String,
+    pub signed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LoanRecord {
+    pub id: LoanId,
+    pub application_id: Option<ApplicationId>,
+    pub contract_id: Option<ContractId>,
+    pub borrower_id: UserId,
+    pub product_code: String,
+    pub status: String,
+    pub terms: String,
+    pub state: Option<Vec<u8>>,
+    pub as_of: Option<NaiveDate>,
+    pub principal_fen: i64,
+    pub outstanding_fen: i64,
+    pub dpd: i32,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LoanEventRecord {
+    pub id: EventId,
+    pub loan_id: LoanId,
+    pub value_date: NaiveDate,
+    /// The core `LoanEvent` as JSON.
+    pub event: String,
+    pub allocation: String,
+    pub payment_id: Option<PaymentId>,
+    pub reversed: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PaymentRecord {
+    pub id: PaymentId,
+    pub merchant_reference: String,
+    pub loan_id: LoanId,
+    pub direction: String,
+    pub purpose: String,
+    pub mode: Option<String>,
+    pub amount_fen: i64,
+    pub status: String,
+    pub failure_code: Option<String>,
+    pub provider_reference: Option<String>,
+    pub last_applied_sequence: i64,
+    pub applied: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPayment {
+    pub merchant_reference: String,
+    pub loan_id: LoanId,
+    pub direction: String,
+    pub purpose: String,
+    pub mode: Option<String>,
+    pub amount_fen: i64,
+}
+
+/// One line of the general ledger: a debit and a credit of one amount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JournalLine {
+    pub entry_date: NaiveDate,
+    pub loan_id: Option<LoanId>,
+    pub product_code: String,
+    pub kind: String,
+    pub debit: String,
+    pub credit: String,
+    pub amount_fen: i64,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct JournalRecord {
+    pub id: i64,
+    pub entry_date: NaiveDate,
+    pub loan_id: Option<LoanId>,
+    pub product_code: String,
+    pub kind: String,
+    pub debit: String,
+    pub credit: String,
+    pub amount_fen: i64,
+    pub source: String,
+}
+
+/// Debits and credits of one account over the whole ledger.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AccountTotals {
+    pub account: String,
+    pub debits_fen: i64,
+    pub credits_fen: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReversalRequestRecord {
+    pub id: i64,
+    pub loan_id: LoanId,
+    pub event_id: EventId,
+    pub requested_by: UserId,
+    pub reason: String,
+    pub status: String,
+    pub decided_by: Option<UserId>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An evidence entry to append: the store assigns its sequence and chains it.
+#[derive(Debug, Clone)]
+pub struct EvidenceDraft {
+    pub kind: String,
+    pub subject: String,
+    /// SHA-256 of the canonical JSON of the document the entry stands for.
+    pub payload_digest: String,
+}
+
+/// What a borrower already owes, for the decision rules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BorrowerExposure {
+    pub open_loans: i64,
+    pub outstanding_fen: i64,
+    pub max_dpd: i64,
+    pub loans_repaid: i64,
+}
+
+/// Accepting an approved application: everything created at once.
+#[derive(Debug, Clone)]
+pub struct Acceptance {
+    pub application_id: ApplicationId,
+    pub borrower_id: UserId,
+    pub contract_document: String,
+    pub contract_digest: String,
+    pub signed_at: DateTime<Utc>,
+    pub product_code: String,
+    pub terms: String,
+    pub principal_fen: i64,
+    /// The disbursement payment; its `loan_id` is filled in by the store.
+    pub disbursement: NewPayment,
+    /// `contract.signed`; its subject is completed with the contract id.
+    pub evidence: EvidenceDraft,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepted {
+    pub contract_id: ContractId,
+    pub loan_id: LoanId,
+    pub payment_id: PaymentId,
+}
+
+/// A new event of a loan; its ledger lines are in the change's `journal`
+/// with `event_index` pointing here.
+#[derive(Debug, Clone)]
+pub struct NewLoanEvent {
+    pub value_date: NaiveDate,
+    pub event: String,
+    pub allocation: String,
+    pub payment_id: Option<PaymentId>,
+}
+
+/// A ledger line produced by a change, optionally attributed to one of the
+/// change's new events (its `source` becomes `event:<id>`).
+#[derive(Debug, Clone)]
+pub struct ChangeLine {
+    pub line: JournalLine,
+    pub event_index: Option<usize>,
+}
+
+/// A payment's status moved by a provider notice. Applied only if the
+/// payment is still pending and the notice is newer than the last applied.
+#[derive(Debug, Clone)]
+pub struct PaymentSettlement {
+    pub payment_id: PaymentId,
+    pub sequence: i64,
+    pub status: String,
+    pub failure_code: Option<String>,
+    pub provider_reference: Option<String>,
+    pub applied: Option<String>,
+}
+
+/// Everything that changes when something happens to a loan.
+#[derive(Debug, Clone)]
+pub struct LoanChange {
+    pub loan_id: LoanId,
+    /// The version read; the change is refused if the loan moved since.
+    pub expected_version: i64,
+    pub status: String,
+    pub state: Option<Vec<u8>>,
+    pub as_of: Option<NaiveDate>,
+    pub outstanding_fen: i64,
+    pub dpd: i32,
+    pub new_events: Vec<NewLoanEvent>,
+    pub reversed_events: Vec<EventId>,
+    pub journal: Vec<ChangeLine>,
+    pub settlement: Option<PaymentSettlement>,
+    /// Approves a pending reversal request: (request id, checker).
+    pub approve_reversal: Option<(i64, UserId)>,
+    pub evidence: Option<EvidenceDraft>,
+    pub audit: Option<AuditEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeOutcome {
+    Committed {
+        event_ids: Vec<EventId>,
+    },
+    /// The loan's version moved: reload and try again.
+    VersionConflict,
+    /// The settlement was already applied (duplicate or stale notice), or
+    /// the reversal request is no longer pending: nothing was changed.
+    AlreadyApplied,
+}
+
+/// Counts for the portfolio dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DpdGroup {
+    pub dpd: i32,
+    pub loans: i64,
+    pub outstanding_fen: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DailyTotal {
+    pub entry_date: NaiveDate,
+    pub loans: i64,
+    pub amount_fen: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StatusCount {
+    pub status: String,
+    pub count: i64,
+    pub amount_fen: i64,
+}
+
+#[async_trait]
+pub trait LendingStore: Send + Sync {
+    async fn business_date(&self) -> StoreResult<Option<NaiveDate>>;
+    async fn set_business_date(&self, date: NaiveDate) -> StoreResult<()>;
+
+    /// Inserts or replaces a product (its version is bumped), with its audit entry.
+    async fn save_product(
+        &self,
+        code: &str,
+        definition: &str,
+        audit: Option<AuditEntry>,
+    ) -> StoreResult<i64>;
+    async fn products(&self) -> StoreResult<Vec<ProductRecord>>;
+    async fn product(&self, code: &str) -> StoreResult<Option<ProductRecord>>;
+
+    async fn create_application(&self, application: &NewApplication) -> StoreResult<ApplicationId>;
+    async fn application(&self, id: ApplicationId) -> StoreResult<Option<ApplicationRecord>>;
+    /// Newest first; `borrower` limits to one borrower, `status` to one status.
+    async fn applications(
+        &self,
+        borrower: Option<UserId>,
+        status: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<ApplicationRecord>>;
+    /// Records an underwriter's decision on a still-referred application;
+    /// `false` if it is no longer referred.
+    async fn decide_referred(
+        &self,
+        id: ApplicationId,
+        status: &str,
+        decision: &str,
+        underwriting: &str,
+        audit: AuditEntry,
+    ) -> StoreResult<bool>;
+    async fn application_counts(&self) -> StoreResult<Vec<StatusCount>>;
+
+    /// Marks an approved application accepted and creates its contract, the
+    /// loan awaiting disbursement, the disbursement payment and the evidence
+    /// entry. `None` if the application is not (or no longer) approved.
+    async fn accept_application(&self, acceptance: &Acceptance) -> StoreResult<Option<Accepted>>;
+    async fn contract(&self, id: ContractId) -> StoreResult<Option<ContractRecord>>;
+
+    async fn loan(&self, id: LoanId) -> StoreResult<Option<LoanRecord>>;
+    async fn loan_by_application(&self, id: ApplicationId) -> StoreResult<Option<LoanRecord>>;
+    /// Newest first; `borrowers` limits to those borrowers.
+    async fn loans(&self, borrowers: Option<&[UserId]>, limit: i64)
+    -> StoreResult<Vec<LoanRecord>>;
+    /// Active loans with ids above `after`, in id order.
+    async fn active_loans_after(&self, after: LoanId, limit: i64) -> StoreResult<Vec<LoanRecord>>;
+    async fn exposure(&self, borrower: UserId) -> StoreResult<BorrowerExposure>;
+    async fn loan_events(&self, loan: LoanId) -> StoreResult<Vec<LoanEventRecord>>;
+    async fn commit_loan_change(&self, change: &LoanChange) -> StoreResult<ChangeOutcome>;
+
+    async fn create_payment(&self, payment: &NewPayment) -> StoreResult<PaymentId>;
+    async fn payment(&self, id: PaymentId) -> StoreResult<Option<PaymentRecord>>;
+    async fn payment_by_reference(
+        &self,
+        merchant_reference: &str,
+    ) -> StoreResult<Option<PaymentRecord>>;
+    async fn loan_payments(&self, loan: LoanId) -> StoreResult<Vec<PaymentRecord>>;
+    /// Pending payments created before `before`, oldest first (reconciliation).
+    async fn pending_payments(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<PaymentRecord>>;
+    /// Settles a payment that changes no loan (a failed collection); `false`
+    /// if the notice was a duplicate or stale.
+    async fn settle_payment(&self, settlement: &PaymentSettlement) -> StoreResult<bool>;
+
+    async fn loan_journal(&self, loan: LoanId) -> StoreResult<Vec<JournalRecord>>;
+    async fn append_journal(&self, lines: &[JournalLine]) -> StoreResult<()>;
+    /// Debits and credits per account over the whole ledger.
+    async fn trial_balance(&self) -> StoreResult<Vec<AccountTotals>>;
+    async fn disbursed_by_day(&self, since: NaiveDate) -> StoreResult<Vec<DailyTotal>>;
+    async fn active_dpd_groups(&self) -> StoreResult<Vec<DpdGroup>>;
+    async fn loan_counts(&self) -> StoreResult<Vec<StatusCount>>;
+
+    /// `Conflict` if the event already has a pending request.
+    async fn create_reversal_request(
+        &self,
+        loan: LoanId,
+        event: EventId,
+        requested_by: UserId,
+        reason: &str,
+        audit: AuditEntry,
+    ) -> StoreResult<i64>;
+    async fn reversal_request(&self, id: i64) -> StoreResult<Option<ReversalRequestRecord>>;
+    async fn reversal_requests(
+        &self,
+        status: Option<&str>,
+    ) -> StoreResult<Vec<ReversalRequestRecord>>;
+    async fn reject_reversal(
+        &self,
+        id: i64,
+        checker: UserId,
+        audit: AuditEntry,
+    ) -> StoreResult<bool>;
+
+    async fn evidence(&self, after: i64, limit: i64) -> StoreResult<Vec<EvidenceEntry>>;
+}
+
+const APPLICATION_COLUMNS: &str = "SELECT id, borrower_id, product_code, amount_fen, term_months, method, purpose, profile, status, decision, underwriting, created_at, updated_at FROM applications";
+const LOAN_COLUMNS: &str = "SELECT id, application_id, contract_id, borrower_id, product_code, status, terms, state, as_of, principal_fen, outstanding_fen, dpd, version, created_at, updated_at FROM loans";
+const PAYMENT_COLUMNS: &str = "SELECT id, merchant_reference, loan_id, direction, purpose, mode, amount_fen, status, failure_code, provider_reference, last_applied_sequence, applied, created_at, updated_at FROM payments";
+const REVERSAL_COLUMNS: &str = "SELECT id, loan_id, event_id, requested_by, reason, status, decided_by, decided_at, created_at FROM reversal_requests";
+
+#[derive(sqlx::FromRow)]
+struct EvidenceRow {
+    sequence: i64,
+    recorded_at: DateTime<Utc>,
+    kind: String,
+    subject: String,
+    payload_digest: String,
+    previous_hash: String,
+    hash: String,
+}
+
+impl From<EvidenceRow> for EvidenceEntry {
+    fn from(row: EvidenceRow) -> Self {
+        EvidenceEntry {
+            sequence: u64::try_from(row.sequence).unwrap_or(0),
+            recorded_at: row.recorded_at,
+            kind: row.kind,
+            subject: row.subject,
+            payload_digest: row.payload_digest,
+            previous_hash: row.previous_hash,
+            hash: row.hash,
+        }
+    }
+}
+
+fn seal(previous: Option<&EvidenceEntry>, draft: &EvidenceDraft) -> StoreResult<EvidenceEntry> {
+    evidence::append_digest(
+        previous,
+        crate::now(),
+        &draft.kind,
+        &draft.subject,
+        draft.payload_digest.clone(),
+    )
+    .map_err(|error| StoreError::Invariant(error.to_string()))
+}
+
+macro_rules! lending_store {
+    ($db:ty, $connection:ty, $serialise:literal) => {
+        impl SqlRepository<$db> {
+            /// Appends to the evidence log inside the caller's transaction,
+            /// which must already hold a write lock (SQLite) or take the
+            /// log's advisory lock here (PostgreSQL), so appenders queue.
+            async fn append_evidence(
+                connection: &mut $connection,
+                draft: &EvidenceDraft,
+            ) -> StoreResult<()> {
+                if !$serialise.is_empty() {
+                    sqlx::query($serialise).execute(&mut *connection).await?;
+                }
+                let previous: Option<EvidenceRow> = sqlx::query_as(
+                    "SELECT sequence, recorded_at, kind, subject, payload_digest, previous_hash, hash
+                     FROM evidence_log ORDER BY sequence DESC LIMIT 1",
+                )
+                .fetch_optional(&mut *connection)
+                .await?;
+                let previous = previous.map(EvidenceEntry::from);
+                let entry = seal(previous.as_ref(), draft)?;
+                sqlx::query(
+                    "INSERT INTO evidence_log (sequence, recorded_at, kind, subject, payload_digest, previous_hash, hash)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(i64::try_from(entry.sequence).unwrap_or(i64::MAX))
+                .bind(entry.recorded_at)
+                .bind(&entry.kind)
+                .bind(&entry.subject)
+                .bind(&entry.payload_digest)
+                .bind(&entry.previous_hash)
+                .bind(&entry.hash)
+                .execute(&mut *connection)
+                .await
+                .map_err(StoreError::from_write)?;
+                Ok(())
+            }
+
+            async fn insert_journal(
+                connection: &mut $connection,
+                line: &JournalLine,
+                now: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO journal_entries (entry_date, loan_id, product_code, kind, debit, credit, amount_fen, source, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(line.entry_date)
+                .bind(line.loan_id)
+                .bind(&line.product_code)
+                .bind(&line.kind)
+                .bind(&line.debit)
+                .bind(&line.credit)
+                .bind(line.amount_fen)
+                .bind(&line.source)
+                .bind(now)
+                .execute(&mut *connection)
+                .await?;
+                Ok(())
+            }
+
+            /// Applies a settlement if it is newer than what was applied and
+            /// the payment is still pending; `false` otherwise.
+            async fn apply_settlement(
+                connection: &mut $connection,
+                settlement: &PaymentSettlement,
+                now: DateTime<Utc>,
+            ) -> StoreResult<bool> {
+                let updated = sqlx::query(
+                    "UPDATE payments SET status = $1, failure_code = $2,
+                         provider_reference = COALESCE($3, provider_reference),
+                         applied = $4, last_applied_sequence = $5, updated_at = $6
+                     WHERE id = $7 AND status = 'pending' AND last_applied_sequence < $5",
+                )
+                .bind(&settlement.status)
+                .bind(&settlement.failure_code)
+                .bind(&settlement.provider_reference)
+                .bind(&settlement.applied)
+                .bind(settlement.sequence)
+                .bind(now)
+                .bind(settlement.payment_id)
+                .execute(&mut *connection)
+                .await?
+                .rows_affected();
+                Ok(updated == 1)
+            }
+        }
+
+        #[async_trait]
+        impl LendingStore for SqlRepository<$db> {
+            async fn business_date(&self) -> StoreResult<Option<NaiveDate>> {
+                Ok(sqlx::query_scalar("SELECT business_date FROM business_calendar WHERE id = 1")
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn set_business_date(&self, date: NaiveDate) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO business_calendar (id, business_date) VALUES (1, $1)
+                     ON CONFLICT (id) DO UPDATE SET business_date = excluded.business_date",
+                )
+                .bind(date)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn save_product(
+                &self,
+                code: &str,
+                definition: &str,
+                audit: Option<AuditEntry>,
+            ) -> StoreResult<i64> {
+                let mut tx = self.pool.begin().await?;
+                let version: i64 = sqlx::query_scalar(
+                    "INSERT INTO products (code, definition, version, updated_at) VALUES ($1, $2, 1, $3)
+                     ON CONFLICT (code) DO UPDATE SET definition = excluded.definition,
+                         version = products.version + 1, updated_at = excluded.updated_at
+                     RETURNING version",
+                )
+                .bind(code)
+                .bind(definition)
+                .bind(crate::now())
+                .fetch_one(&mut *tx)
+                .await?;
+                if let Some(entry) = audit {
+                    Self::insert_audit(&mut tx, &entry).await?;
+                }
+                tx.commit().await?;
+                Ok(version)
+            }
+
+            async fn products(&self) -> StoreResult<Vec<ProductRecord>> {
+                Ok(sqlx::query_as("SELECT code, definition, version, updated_at FROM products ORDER BY code")
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn product(&self, code: &str) -> StoreResult<Option<ProductRecord>> {
+                Ok(sqlx::query_as("SELECT code, definition, version, updated_at FROM products WHERE code = $1")
+                    .bind(code)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn create_application(
+                &self,
+                application: &NewApplication,
+            ) -> StoreResult<ApplicationId> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO applications (borrower_id, product_code, amount_fen, term_months, method,
+                         purpose, profile, status, decision, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+                )
+                .bind(application.borrower_id)
+                .bind(&application.product_code)
+                .bind(application.amount_fen)
+                .bind(application.term_months)
+                .bind(&application.method)
+                .bind(&application.purpose)
+                .bind(&application.profile)
+                .bind(&application.status)
+                .bind(&application.decision)
+                .bind(application.created_at)
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn application(&self, id: ApplicationId) -> StoreResult<Option<ApplicationRecord>> {
+                let sql = format!("{APPLICATION_COLUMNS} WHERE id = $1");
+                Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn applications(
+                &self,
+                borrower: Option<UserId>,
+                status: Option<&str>,
+                limit: i64,
+            ) -> StoreResult<Vec<ApplicationRecord>> {
+                let sql = format!(
+                    "{APPLICATION_COLUMNS} WHERE ($1 IS NULL OR borrower_id = $1)
+                     AND ($2 IS NULL OR status = $2) ORDER BY id DESC LIMIT $3"
+                );
+                Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(borrower)
+                    .bind(status)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn decide_referred(
+                &self,
+                id: ApplicationId,
+                status: &str,
+                decision: &str,
+                underwriting: &str,
+                audit: AuditEntry,
+            ) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                let updated = sqlx::query(
+                    "UPDATE applications SET status = $1, decision = $2, underwriting = $3, updated_at = $4
+                     WHERE id = $5 AND status = 'referred'",
+                )
+                .bind(status)
+                .bind(decision)
+                .bind(underwriting)
+                .bind(crate::now())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated != 1 {
+                    return Ok(false);
+                }
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn application_counts(&self) -> StoreResult<Vec<StatusCount>> {
+                Ok(sqlx::query_as(
+                    "SELECT status, COUNT(*) AS count, CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS amount_fen
+                     FROM applications GROUP BY status ORDER BY status",
+                )
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn accept_application(&self, acceptance: &Acceptance) -> StoreResult<Option<Accepted>> {
+                let mut tx = self.pool.begin().await?;
+                let now = crate::now();
+                let updated = sqlx::query(
+                    "UPDATE applications SET status = 'accepted', updated_at = $1
+                     WHERE id = $2 AND borrower_id = $3 AND status = 'approved'",
+                )
+                .bind(now)
+                .bind(acceptance.application_id)
+                .bind(acceptance.borrower_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated != 1 {
+                    return Ok(None);
+                }
+                let contract_id: ContractId = sqlx::query_scalar(
+                    "INSERT INTO contracts (application_id, borrower_id, document, digest, signed_at)
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(acceptance.application_id)
+                .bind(acceptance.borrower_id)
+                .bind(&acceptance.contract_document)
+                .bind(&acceptance.contract_digest)
+                .bind(acceptance.signed_at)
+                .fetch_one(&mut *tx)
+                .await?;
+                let loan_id: LoanId = sqlx::query_scalar(
+                    "INSERT INTO loans (application_id, contract_id, borrower_id, product_code, status, terms,
+                         principal_fen, outstanding_fen, dpd, version, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, 'pending_disbursement', $5, $6, $6, 0, 1, $7, $7) RETURNING id",
+                )
+                .bind(acceptance.application_id)
+                .bind(contract_id)
+                .bind(acceptance.borrower_id)
+                .bind(&acceptance.product_code)
+                .bind(&acceptance.terms)
+                .bind(acceptance.principal_fen)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                let payment = NewPayment {
+                    loan_id,
+                    ..acceptance.disbursement.clone()
+                };
+                let payment_id = Self::insert_payment(&mut tx, &payment, now).await?;
+                let mut evidence = acceptance.evidence.clone();
+                evidence.subject = format!("contract:{contract_id}");
+                Self::append_evidence(&mut tx, &evidence).await?;
+                tx.commit().await?;
+                Ok(Some(Accepted {
+                    contract_id,
+                    loan_id,
+                    payment_id,
+                }))
+            }
+
+            async fn contract(&self, id: ContractId) -> StoreResult<Option<ContractRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, application_id, borrower_id, document, digest, signed_at FROM contracts WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn loan(&self, id: LoanId) -> StoreResult<Option<LoanRecord>> {
+                let sql = format!("{LOAN_COLUMNS} WHERE id = $1");
+                Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn loan_by_application(&self, id: ApplicationId) -> StoreResult<Option<LoanRecord>> {
+                let sql = format!("{LOAN_COLUMNS} WHERE application_id = $1");
+                Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn loans(
+                &self,
+                borrowers: Option<&[UserId]>,
+                limit: i64,
+            ) -> StoreResult<Vec<LoanRecord>> {
+                let filter = match borrowers {
+                    None => String::new(),
+                    Some([]) => return Ok(Vec::new()),
+                    // Ids are integers from our own lookups, never client text.
+                    Some(ids) => format!(
+                        " WHERE borrower_id IN ({})",
+                        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+                    ),
+                };
+                let sql = format!("{LOAN_COLUMNS}{filter} ORDER BY id DESC LIMIT $1");
+                Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn active_loans_after(&self, after: LoanId, limit: i64) -> StoreResult<Vec<LoanRecord>> {
+                let sql = format!("{LOAN_COLUMNS} WHERE status = 'active' AND id > $1 ORDER BY id LIMIT $2");
+                Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn exposure(&self, borrower: UserId) -> StoreResult<BorrowerExposure> {
+                let (open_loans, outstanding_fen, max_dpd, loans_repaid): (i64, i64, i64, i64) =
+                    sqlx::query_as(
+                        "SELECT
+                             CAST(COALESCE(SUM(CASE WHEN status IN ('active', 'pending_disbursement') THEN 1 ELSE 0 END), 0) AS BIGINT),
+                             CAST(COALESCE(SUM(CASE WHEN status IN ('active', 'pending_disbursement') THEN outstanding_fen ELSE 0 END), 0) AS BIGINT),
+                             CAST(COALESCE(MAX(CASE WHEN status = 'active' THEN dpd ELSE 0 END), 0) AS BIGINT),
+                             CAST(COALESCE(SUM(CASE WHEN status = 'paid_off' THEN 1 ELSE 0 END), 0) AS BIGINT)
+                         FROM loans WHERE borrower_id = $1",
+                    )
+                    .bind(borrower)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(BorrowerExposure {
+                    open_loans,
+                    outstanding_fen,
+                    max_dpd,
+                    loans_repaid,
+                })
+            }
+
+            async fn loan_events(&self, loan: LoanId) -> StoreResult<Vec<LoanEventRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, loan_id, value_date, event, allocation, payment_id, reversed, created_at
+                     FROM loan_events WHERE loan_id = $1 ORDER BY id",
+                )
+                .bind(loan)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn commit_loan_change(&self, change: &LoanChange) -> StoreResult<ChangeOutcome> {
+                let now = crate::now();
+                let mut tx = self.pool.begin().await?;
+                // The version check first: in PostgreSQL it takes the row
+                // lock, in SQLite the write lock, so the rest cannot race.
+                let updated = sqlx::query(
+                    "UPDATE loans SET status = $1, state = $2, as_of = $3, outstanding_fen = $4, dpd = $5,
+                         version = version + 1, updated_at = $6
+                     WHERE id = $7 AND version = $8",
+                )
+                .bind(&change.status)
+                .bind(&change.state)
+                .bind(change.as_of)
+                .bind(change.outstanding_fen)
+                .bind(change.dpd)
+                .bind(now)
+                .bind(change.loan_id)
+                .bind(change.expected_version)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated != 1 {
+                    return Ok(ChangeOutcome::VersionConflict);
+                }
+                if let Some(settlement) = &change.settlement
+                    && !Self::apply_settlement(&mut tx, settlement, now).await?
+                {
+                    return Ok(ChangeOutcome::AlreadyApplied);
+                }
+                if let Some((request, checker)) = change.approve_reversal {
+                    let approved = sqlx::query(
+                        "UPDATE reversal_requests SET status = 'approved', decided_by = $1, decided_at = $2
+                         WHERE id = $3 AND status = 'pending' AND requested_by <> $1",
+                    )
+                    .bind(checker)
+                    .bind(now)
+                    .bind(request)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if approved != 1 {
+                        return Ok(ChangeOutcome::AlreadyApplied);
+                    }
+                }
+                let mut event_ids = Vec::with_capacity(change.new_events.len());
+                for event in &change.new_events {
+                    let id: EventId = sqlx::query_scalar(
+                        "INSERT INTO loan_events (loan_id, value_date, event, allocation, payment_id, reversed, created_at)
+                         VALUES ($1, $2, $3, $4, $5, FALSE, $6) RETURNING id",
+                    )
+                    .bind(change.loan_id)
+                    .bind(event.value_date)
+                    .bind(&event.event)
+                    .bind(&event.allocation)
+                    .bind(event.payment_id)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    event_ids.push(id);
+                }
+                for reversed in &change.reversed_events {
+                    sqlx::query("UPDATE loan_events SET reversed = TRUE WHERE id = $1 AND loan_id = $2")
+                        .bind(reversed)
+                        .bind(change.loan_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for ChangeLine { line, event_index } in &change.journal {
+                    match event_index.and_then(|index| event_ids.get(index)) {
+                        Some(id) => {
+                            let line = JournalLine {
+                                source: format!("event:{id}"),
+                                ..line.clone()
+                            };
+                            Self::insert_journal(&mut tx, &line, now).await?;
+                        }
+                        None => Self::insert_journal(&mut tx, line, now).await?,
+                    }
+                }
+                if let Some(evidence) = &change.evidence {
+                    Self::append_evidence(&mut tx, evidence).await?;
+                }
+                if let Some(audit) = &change.audit {
+                    Self::insert_audit(&mut tx, audit).await?;
+                }
+                tx.commit().await?;
+                Ok(ChangeOutcome::Committed { event_ids })
+            }
+
+            async fn create_payment(&self, payment: &NewPayment) -> StoreResult<PaymentId> {
+                let mut connection = self.pool.acquire().await?;
+                Self::insert_payment(&mut connection, payment, crate::now()).await
+            }
+
+            async fn payment(&self, id: PaymentId) -> StoreResult<Option<PaymentRecord>> {
+                let sql = format!("{PAYMENT_COLUMNS} WHERE id = $1");
+                Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn payment_by_reference(
+                &self,
+                merchant_reference: &str,
+            ) -> StoreResult<Option<PaymentRecord>> {
+                let sql = format!("{PAYMENT_COLUMNS} WHERE merchant_reference = $1");
+                Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(merchant_reference)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn loan_payments(&self, loan: LoanId) -> StoreResult<Vec<PaymentRecord>> {
+                let sql = format!("{PAYMENT_COLUMNS} WHERE loan_id = $1 ORDER BY id DESC");
+                Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(loan)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn pending_payments(
+                &self,
+                before: DateTime<Utc>,
+                limit: i64,
+            ) -> StoreResult<Vec<PaymentRecord>> {
+                let sql = format!(
+                    "{PAYMENT_COLUMNS} WHERE status = 'pending' AND created_at < $1 ORDER BY created_at LIMIT $2"
+                );
+                Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(before)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn settle_payment(&self, settlement: &PaymentSettlement) -> StoreResult<bool> {
+                let mut connection = self.pool.acquire().await?;
+                Self::apply_settlement(&mut connection, settlement, crate::now()).await
+            }
+
+            async fn loan_journal(&self, loan: LoanId) -> StoreResult<Vec<JournalRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, entry_date, loan_id, product_code, kind, debit, credit, amount_fen, source
+                     FROM journal_entries WHERE loan_id = $1 ORDER BY id",
+                )
+                .bind(loan)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn append_journal(&self, lines: &[JournalLine]) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                let now = crate::now();
+                for line in lines {
+                    Self::insert_journal(&mut tx, line, now).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn trial_balance(&self) -> StoreResult<Vec<AccountTotals>> {
+                Ok(sqlx::query_as(
+                    "SELECT account, CAST(SUM(debits) AS BIGINT) AS debits_fen, CAST(SUM(credits) AS BIGINT) AS credits_fen FROM (
+                         SELECT debit AS account, SUM(amount_fen) AS debits, 0 AS credits FROM journal_entries GROUP BY debit
+                         UNION ALL
+                         SELECT credit AS account, 0 AS debits, SUM(amount_fen) AS credits FROM journal_entries GROUP BY credit
+                     ) AS sides GROUP BY account ORDER BY account",
+                )
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn disbursed_by_day(&self, since: NaiveDate) -> StoreResult<Vec<DailyTotal>> {
+                Ok(sqlx::query_as(
+                    "SELECT entry_date, COUNT(*) AS loans, CAST(SUM(amount_fen) AS BIGINT) AS amount_fen
+                     FROM journal_entries
+                     WHERE kind = 'disbursement' AND debit = 'principal_receivable' AND entry_date >= $1
+                     GROUP BY entry_date ORDER BY entry_date",
+                )
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn active_dpd_groups(&self) -> StoreResult<Vec<DpdGroup>> {
+                Ok(sqlx::query_as(
+                    "SELECT dpd, COUNT(*) AS loans, CAST(SUM(outstanding_fen) AS BIGINT) AS outstanding_fen
+                     FROM loans WHERE status = 'active' GROUP BY dpd ORDER BY dpd",
+                )
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn loan_counts(&self) -> StoreResult<Vec<StatusCount>> {
+                Ok(sqlx::query_as(
+                    "SELECT status, COUNT(*) AS count, CAST(COALESCE(SUM(principal_fen), 0) AS BIGINT) AS amount_fen
+                     FROM loans GROUP BY status ORDER BY status",
+                )
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn create_reversal_request(
+                &self,
+                loan: LoanId,
+                event: EventId,
+                requested_by: UserId,
+                reason: &str,
+                audit: AuditEntry,
+            ) -> StoreResult<i64> {
+                let mut tx = self.pool.begin().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO reversal_requests (loan_id, event_id, requested_by, reason, status, created_at)
+                     VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
+                )
+                .bind(loan)
+                .bind(event)
+                .bind(requested_by)
+                .bind(reason)
+                .bind(crate::now())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StoreError::from_write)?;
+                let mut audit = audit;
+                audit.entity_id = Some(id.to_string());
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn reversal_request(&self, id: i64) -> StoreResult<Option<ReversalRequestRecord>> {
+                let sql = format!("{REVERSAL_COLUMNS} WHERE id = $1");
+                Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn reversal_requests(
+                &self,
+                status: Option<&str>,
+            ) -> StoreResult<Vec<ReversalRequestRecord>> {
+                let sql = format!("{REVERSAL_COLUMNS} WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC LIMIT 200");
+                Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(status)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn reject_reversal(
+                &self,
+                id: i64,
+                checker: UserId,
+                audit: AuditEntry,
+            ) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                let updated = sqlx::query(
+                    "UPDATE reversal_requests SET status = 'rejected', decided_by = $1, decided_at = $2
+                     WHERE id = $3 AND status = 'pending' AND requested_by <> $1",
+                )
+                .bind(checker)
+                .bind(crate::now())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated != 1 {
+                    return Ok(false);
+                }
+                Self::insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn evidence(&self, after: i64, limit: i64) -> StoreResult<Vec<EvidenceEntry>> {
+                let rows: Vec<EvidenceRow> = sqlx::query_as(
+                    "SELECT sequence, recorded_at, kind, subject, payload_digest, previous_hash, hash
+                     FROM evidence_log WHERE sequence > $1 ORDER BY sequence LIMIT $2",
+                )
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(EvidenceEntry::from).collect())
+            }
+        }
+
+        impl SqlRepository<$db> {
+            async fn insert_payment(
+                connection: &mut $connection,
+                payment: &NewPayment,
+                now: DateTime<Utc>,
+            ) -> StoreResult<PaymentId> {
+                sqlx::query_scalar(
+                    "INSERT INTO payments (merchant_reference, loan_id, direction, purpose, mode, amount_fen,
+                         status, last_applied_sequence, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7) RETURNING id",
+                )
+                .bind(&payment.merchant_reference)
+                .bind(payment.loan_id)
+                .bind(&payment.direction)
+                .bind(&payment.purpose)
+                .bind(&payment.mode)
+                .bind(payment.amount_fen)
+                .bind(now)
+                .fetch_one(&mut *connection)
+                .await
+                .map_err(StoreError::from_write)
+            }
+        }
+    };
+}
+
+// PostgreSQL serialises evidence appenders with a transaction-scoped advisory
+// lock (the key is arbitrary but fixed); in SQLite every transaction that
+// appends has already taken the single write lock with its first UPDATE.
+lending_store!(Sqlite, sqlx::SqliteConnection, "");
+lending_store!(
+    Postgres,
+    sqlx::PgConnection,
+    "SELECT pg_advisory_xact_lock(7151202611)"
+);
