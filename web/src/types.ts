@@ -178,7 +178,7 @@ export interface LoanSummary {
   bucket: string;
   classification: string;
   annual_rate_percent: string;
-  apr_percent: string;
+  apr_percent?: string;
   credit_balance: string;
   start_date: string;
   maturity_date: string;

@@ -7,6 +7,7 @@ import { useI18n, useLabel } from '../i18n';
 import type { Items, Loan, LoanEvent, Payment } from '../types';
 import { Async } from './Async';
 import { LoanScheduleTable, StatusTag } from './Finance';
+import * as normalize from '../normalize';
 
 export function LoanFacts({ loan, extra }: { loan: Loan; extra?: ReactNode }) {
   const { t } = useI18n();
@@ -31,8 +32,8 @@ export function LoanFacts({ loan, extra }: { loan: Loan; extra?: ReactNode }) {
           <div className="figure-value" data-testid="outstanding">{money(loan.outstanding_principal)}</div>
         </div>
         <div>
-          <div className="figure-label">{t('apr.label')}</div>
-          <div className="figure-value" style={{ color: '#cf1322' }}>{loan.apr_percent}</div>
+          <div className="figure-label">{loan.apr_percent ? t('apr.label') : t('app.annualRate')}</div>
+          <div className="figure-value" style={{ color: '#cf1322' }}>{loan.apr_percent ?? loan.annual_rate_percent}</div>
         </div>
       </div>
       <Descriptions size="small" column={{ xs: 1, sm: 2, md: 3 }}>
@@ -92,7 +93,7 @@ export function PaymentsTable({ loanId, tick }: { loanId: number | string; tick:
 
 export function EventsTable({ loanId, tick, action }: { loanId: number | string; tick: number; action?: (event: LoanEvent) => ReactNode }) {
   const { t } = useI18n();
-  const state = useApi((signal) => api.get<Items<LoanEvent>>(`/loans/${loanId}/events`, signal), [loanId, tick]);
+  const state = useApi((signal) => api.get<Items<unknown>>(`/loans/${loanId}/events`, signal).then((d) => ({ items: d.items.map(normalize.event) })), [loanId, tick]);
   return (
     <Async state={state}>
       {(data) => (

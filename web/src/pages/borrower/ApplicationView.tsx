@@ -9,13 +9,14 @@ import { dateTime, money, sumMoney, toFen } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import type { Application, Contract, Loan } from '../../types';
+import * as normalize from '../../normalize';
 
 export const TERMS_VERSION = '2026-11';
 
 export default function ApplicationView() {
   const { id } = useParams();
   const { t } = useI18n();
-  const state = useApi((signal) => api.get<Application>(`/applications/${id}`, signal), [id]);
+  const state = useApi((signal) => api.get<unknown>(`/applications/${id}`, signal).then(normalize.application), [id]);
   return (
     <>
       <Typography.Title level={1}>

@@ -9,6 +9,7 @@ import { useAction, useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import { loadIdentity } from '../../identity';
 import type { Application, MatchResult, Offer, Purpose } from '../../types';
+import * as normalize from '../../normalize';
 
 interface Values {
   amount: string;
@@ -42,7 +43,9 @@ export default function Apply() {
   const identity = useApi((signal) => loadIdentity(signal), []);
   const [request, setRequest] = useState<Values | null>(null);
   const match = useAction((values: Values) =>
-    api.post<MatchResult>('/products/match', { amount: twoPlaces(values.amount), term_months: values.term_months, purpose: values.purpose }),
+    api
+      .post<unknown>('/products/match', { amount: twoPlaces(values.amount), term_months: values.term_months, purpose: values.purpose })
+      .then(normalize.match),
   );
   const [result, setResult] = useState<MatchResult | null>(null);
   const key = useRef(newIdempotencyKey());

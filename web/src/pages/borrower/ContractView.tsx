@@ -7,6 +7,7 @@ import { dateTime, money } from '../../format';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import type { Contract } from '../../types';
+import * as normalize from '../../normalize';
 
 /** A signed contract; the APR is the largest rate on the page. */
 export function ContractBody({ contract, loanLink }: { contract: Contract; loanLink?: string }) {
@@ -70,7 +71,7 @@ export function ContractBody({ contract, loanLink }: { contract: Contract; loanL
 export default function ContractView() {
   const { id } = useParams();
   const { t } = useI18n();
-  const state = useApi((signal) => api.get<Contract>(`/contracts/${id}`, signal), [id]);
+  const state = useApi((signal) => api.get<unknown>(`/contracts/${id}`, signal).then(normalize.contract), [id]);
   return (
     <>
       <Typography.Title level={1}>

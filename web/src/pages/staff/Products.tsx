@@ -8,9 +8,10 @@ import { AMOUNT_RE, money } from '../../format';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import { METHODS, type Product } from '../../types';
+import * as normalize from '../../normalize';
 
 const FORM_KEYS = ['code', 'name', 'name_en', 'kind', 'min_amount', 'max_amount', 'min_term_months', 'max_term_months', 'min_annual_rate', 'max_annual_rate', 'methods', 'grace_days', 'active'] as const;
-const DERIVED = ['min_annual_rate_percent', 'max_annual_rate_percent'];
+const DERIVED = ['min_annual_rate_percent', 'max_annual_rate_percent', 'version'];
 const RATE_RE = /^0(?:\.\d{1,10})?$/;
 
 type Values = Pick<Product, (typeof FORM_KEYS)[number]> & { other: string };
@@ -19,12 +20,13 @@ function toValues(product: Product | null): Partial<Values> {
   if (!product) return { kind: 'consumer', methods: ['equal-installment'], grace_days: 3, active: true, other: '{}' };
   const other: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(product)) {
-    if (!(FORM_KEYS as readonly string[]).includes(key) && !DERIVED.includes(key)) other[key] = value;
+    if (!(FORM_KEYS as readonly string[]).includes(key) && !DERIVED.includes(key) && key !== 'repayment_methods') other[key] = value;
   }
   return { ...product, other: JSON.stringify(other, null, 2) } as Partial<Values>;
 }
 
-function Editor({ product, onSaved, onClose }: { product: Product | null; onSaved: () => void; onClose: () => void }) {
+function Editor({ product, schema, onSaved, onClose }: { product: Product | null; schema: Set<string>; onSaved: () => void; onClose: () => void }) {
+  const methodsKey = schema.has('repayment_methods') ? 'repayment_methods' : 'methods';
   const { t } = useI18n();
   const { message } = App.useApp();
   const [form] = Form.useForm<Values>();
@@ -32,8 +34,10 @@ function Editor({ product, onSaved, onClose }: { product: Product | null; onSave
   const [pending, setPending] = useState(false);
 
   const submit = async (values: Values) => {
-    const { other, ...fields } = values;
-    const body = { ...(JSON.parse(other || '{}') as object), ...fields };
+    const { other, methods, ...fields } = values;
+    const body: Record<string, unknown> = { ...(JSON.parse(other || '{}') as object), ...fields, [methodsKey]: methods };
+    // Only send what the server's product has (it may refuse unknown fields).
+    for (const key of ['name_en', 'active'] as const) if (!schema.has(key)) delete body[key];
     setPending(true);
     setError(null);
     try {
@@ -78,7 +82,7 @@ function Editor({ product, onSaved, onClose }: { product: Product | null; onSave
             </Form.Item>
           </Col>
           <Col span={12}>
-            <Form.Item label={t('prod.nameEn')} name="name_en" rules={[required]}>
+            <Form.Item label={t('prod.nameEn')} name="name_en">
               <Input />
             </Form.Item>
           </Col>
@@ -159,7 +163,7 @@ function Editor({ product, onSaved, onClose }: { product: Product | null; onSave
 export default function Products() {
   const { t, lang } = useI18n();
   const { me } = useAuth();
-  const state = useApi((signal) => api.get<Product[] | { items: Product[] }>('/products', signal), []);
+  const state = useApi((signal) => api.get<unknown[] | { items: unknown[] }>('/products', signal).then((d) => (Array.isArray(d) ? d : d.items).map(normalize.product)), []);
   const [editing, setEditing] = useState<Product | null | 'new'>(null);
   const isAdmin = me?.role === 'admin';
   return (
@@ -174,7 +178,7 @@ export default function Products() {
               size="small"
               rowKey="code"
               scroll={{ x: true }}
-              dataSource={Array.isArray(data) ? data : data.items}
+              dataSource={data}
               columns={[
                 { title: t('prod.code'), dataIndex: 'code' },
                 { title: t('prod.name'), render: (_, p) => (lang === 'en' ? p.name_en : p.name) },
@@ -193,6 +197,7 @@ export default function Products() {
       {editing !== null && (
         <Editor
           product={editing === 'new' ? null : editing}
+          schema={new Set(Object.keys(state.data?.[0] ?? { methods: [], name_en: '', active: true }))}
           onClose={() => setEditing(null)}
           onSaved={() => {
             setEditing(null);

@@ -8,7 +8,8 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { dateTime, fractionPercent, money } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { useI18n, useLabel } from '../../i18n';
-import type { Application, Reason } from '../../types';
+import type { Reason } from '../../types';
+import * as normalize from '../../normalize';
 
 export default function StaffApplication() {
   const { id } = useParams();
@@ -16,8 +17,8 @@ export default function StaffApplication() {
   const label = useLabel();
   const { me } = useAuth();
   const { message } = App.useApp();
-  const state = useApi((signal) => api.get<Application>(`/applications/${id}`, signal), [id]);
-  const decide = useAction((decision: string, comment: string) => api.post<Application>(`/applications/${id}/decision`, { decision, comment }));
+  const state = useApi((signal) => api.get<unknown>(`/applications/${id}`, signal).then(normalize.application), [id]);
+  const decide = useAction((decision: string, comment: string) => api.post<unknown>(`/applications/${id}/decision`, { decision, comment }).then(normalize.application));
 
   const onFinish = async (values: { decision: string; comment: string }) => {
     const result = await decide.run(values.decision, values.comment.trim());

@@ -7,14 +7,15 @@ import { StatusTag } from '../../components/Finance';
 import { dateTime, money } from '../../format';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
-import type { Application, Items } from '../../types';
+import type { Items } from '../../types';
+import * as normalize from '../../normalize';
 
 const STATUSES = ['referred', 'approved', 'declined', 'accepted', 'expired'] as const;
 
 export default function Underwriting() {
   const { t } = useI18n();
   const [status, setStatus] = useState<string>('referred');
-  const state = useApi((signal) => api.get<Items<Application>>(`/applications${qs({ status })}`, signal), [status]);
+  const state = useApi((signal) => api.get<Items<unknown>>(`/applications${qs({ status })}`, signal).then((d) => ({ items: d.items.map(normalize.application) })), [status]);
   return (
     <>
       <Typography.Title level={1} style={{ fontSize: 22 }}>
