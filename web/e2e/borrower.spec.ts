@@ -44,14 +44,14 @@ test('borrower: register, verify identity, apply, accept, repay', async ({ page 
   });
 
   await test.step('calculator', async () => {
-    await page.getByRole('link', { name: '计算器' }).click();
+    await page.getByRole('link', { name: '计算器', exact: true }).click();
     await page.getByRole('button', { name: '比较全部还款方式' }).click();
     await expect(page.getByTestId('calc-result').getByTestId('apr')).toBeVisible();
     await shoot(page, '04-calculator');
   });
 
   await test.step('match and apply', async () => {
-    await page.getByRole('link', { name: '借款' }).click();
+    await page.getByRole('link', { name: '借款', exact: true }).click();
     await page.getByLabel('借款金额（元）').fill('5000');
     await page.getByRole('spinbutton', { name: '借款期限（月）' }).fill('6');
     await page.getByText('补充信息（选填，有助于评估）').click();

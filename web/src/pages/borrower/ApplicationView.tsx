@@ -1,9 +1,10 @@
 import { Alert, App, Button, Card, Checkbox, Descriptions, Space, Typography } from 'antd';
 import { useRef, useState } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { useNavigate, useParams } from 'react-router';
 import { api, newIdempotencyKey } from '../../api';
 import { Async } from '../../components/Async';
 import { AprFigure, Reasons, ScheduleTable, StatusTag } from '../../components/Finance';
+import { LinkButton } from '../../components/LinkButton';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { dateTime, money, sumMoney, toFen } from '../../format';
 import { useAction, useApi } from '../../hooks';
@@ -65,14 +66,10 @@ function Body({ application }: { application: Application }) {
         )}
         <Space style={{ marginTop: 12 }} wrap>
           {application.contract_id && (
-            <Link to={`/app/contracts/${application.contract_id}`}>
-              <Button>{t('loan.contract')}</Button>
-            </Link>
+            <LinkButton to={`/app/contracts/${application.contract_id}`}>{t('loan.contract')}</LinkButton>
           )}
           {application.loan_id && (
-            <Link to={`/app/loans/${application.loan_id}`}>
-              <Button type="primary">{t('app.viewLoan')}</Button>
-            </Link>
+            <LinkButton to={`/app/loans/${application.loan_id}`} type="primary">{t('app.viewLoan')}</LinkButton>
           )}
         </Space>
       </Card>

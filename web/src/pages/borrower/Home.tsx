@@ -1,9 +1,10 @@
-import { Alert, Button, Card, Empty, List, Space, Typography } from 'antd';
+import { Alert, Card, Empty, List, Space, Typography } from 'antd';
 import { Link } from 'react-router';
 import { api } from '../../api';
 import { useAuth } from '../../auth';
 import { Async } from '../../components/Async';
 import { StatusTag } from '../../components/Finance';
+import { LinkButton } from '../../components/LinkButton';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { money } from '../../format';
 import { useApi } from '../../hooks';
@@ -33,11 +34,7 @@ export default function Home() {
             showIcon
             title={t('home.verifyFirst')}
             action={
-              <Link to="/app/identity">
-                <Button size="small" type="primary">
-                  {t('home.verifyNow')}
-                </Button>
-              </Link>
+              <LinkButton to="/app/identity" size="small" type="primary">{t('home.verifyNow')}</LinkButton>
             }
             style={{ marginBottom: 12 }}
           />
@@ -62,9 +59,7 @@ export default function Home() {
           {(data) =>
             data.items.length === 0 ? (
               <Empty description={t('home.noLoans')}>
-                <Link to="/app/apply">
-                  <Button type="primary">{t('home.applyNow')}</Button>
-                </Link>
+                <LinkButton to="/app/apply" type="primary">{t('home.applyNow')}</LinkButton>
               </Empty>
             ) : (
               <List
@@ -98,12 +93,8 @@ export default function Home() {
         </Async>
       </Card>
       <Space wrap>
-        <Link to="/app/apply">
-          <Button type="primary">{t('home.applyNow')}</Button>
-        </Link>
-        <Link to="/app/applications">
-          <Button>{t('nav.applications')}</Button>
-        </Link>
+        <LinkButton to="/app/apply" type="primary">{t('home.applyNow')}</LinkButton>
+        <LinkButton to="/app/applications">{t('nav.applications')}</LinkButton>
       </Space>
     </>
   );
