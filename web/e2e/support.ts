@@ -64,7 +64,7 @@ export async function shoot(page: Page, name: string) {
     for (const [label, size] of [['mobile', MOBILE], ['desktop', DESKTOP]] as const) {
       await page.setViewportSize(size);
       await page.waitForTimeout(150);
-      await page.screenshot({ path: join(SHOTS, `${name}.${target}.${label}.png`), fullPage: true });
+      await page.screenshot({ path: join(SHOTS, `${name}.${target}.${label}.png`), fullPage: false });
     }
   }
   await setLang(page, lang as 'zh-CN' | 'en');

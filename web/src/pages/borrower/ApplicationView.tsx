@@ -41,7 +41,7 @@ function Body({ application }: { application: Application }) {
           </span>
         </Space>
         {decision && (
-          <Descriptions size="small" column={{ xs: 2, sm: 4 }}>
+          <Descriptions size="small" column={{ xs: 1, sm: 2, md: 4 }}>
             <Descriptions.Item label={t('app.score')}>{decision.score}</Descriptions.Item>
             <Descriptions.Item label={t('app.grade')}>{decision.grade}</Descriptions.Item>
             {decision.approved_amount && <Descriptions.Item label={t('app.approvedAmount')}>{money(decision.approved_amount)}</Descriptions.Item>}
