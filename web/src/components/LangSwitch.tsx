@@ -7,7 +7,8 @@ export function LangSwitch({ light = false }: { light?: boolean }) {
     <Button
       type="text"
       size="small"
-      aria-label={t('lang.label')}
+      title={t('lang.label')}
+      lang={lang === 'en' ? 'zh-CN' : 'en'}
       data-testid="lang-switch"
       style={light ? { color: '#fff' } : undefined}
       onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')}
