@@ -314,6 +314,8 @@ export const dict = {
   'svc.pendingReversals': ['待复核的冲正申请', 'Reversal requests awaiting approval'],
   'svc.approve': ['复核通过', 'Approve'],
   'svc.approved': ['冲正已执行', 'Reversal done'],
+  'svc.reject': ['驳回', 'Reject'],
+  'svc.rejected': ['冲正申请已驳回', 'Reversal request rejected'],
   'svc.makerChecker': ['冲正须由另一位员工复核（双人操作）。', 'A reversal needs a second staff member to approve it (maker-checker).'],
   'svc.queryInvalid': ['请输入 11 位手机号或 18 位身份证号', 'Enter an 11-digit mobile or 18-character ID number'],
 

@@ -4,7 +4,7 @@
 // decisions per product, a contract's cost inside its document, an event's
 // type inside `event`), and give the pages one shape.
 import { fractionPercent } from './format';
-import type { Apr, Application, Contract, Decision, Disclosure, Installment, LoanEvent, MatchResult, Offer, Product, Reason } from './types';
+import type { Apr, Application, Contract, Decision, Disclosure, Installment, LoanEvent, MatchResult, Offer, Portfolio, Product, Reason } from './types';
 
 type Raw = Record<string, unknown>;
 const obj = (value: unknown): Raw => (value && typeof value === 'object' ? (value as Raw) : {});
@@ -137,4 +137,36 @@ export function product(raw: unknown): Product {
   const o = obj(raw);
   const methods = (o.methods ?? o.repayment_methods ?? []) as Product['methods'];
   return { ...(o as unknown as Product), methods, name_en: str(o.name_en) ?? str(o.name) ?? '' };
+}
+
+/** The portfolio summary; groups may be {bucket|class, count} or {key, loans}, outcomes a by_status map. */
+export function portfolio(raw: unknown): Portfolio {
+  const o = obj(raw);
+  const group = (items: unknown, name: 'bucket' | 'class') =>
+    (Array.isArray(items) ? items : []).map((item) => {
+      const g = obj(item);
+      return { [name]: str(g[name]) ?? str(g.key) ?? '', count: Number(g.count ?? g.loans ?? 0), outstanding: str(g.outstanding) ?? '0.00' };
+    });
+  const apps = obj(o.applications);
+  const byStatus = obj(apps.by_status);
+  const n = (value: unknown) => Number(value ?? 0);
+  return {
+    business_date: str(o.business_date) ?? '',
+    loans_active: n(o.loans_active),
+    outstanding_principal: str(o.outstanding_principal) ?? '0.00',
+    disbursed_by_day: (Array.isArray(o.disbursed_by_day) ? o.disbursed_by_day : []).map((item) => {
+      const d = obj(item);
+      return { date: str(d.date) ?? '', amount: str(d.amount) ?? '0.00', count: n(d.count ?? d.loans) };
+    }),
+    applications: {
+      total: n(apps.total),
+      approved: apps.approved !== undefined ? n(apps.approved) : n(byStatus.approved) + n(byStatus.accepted),
+      declined: apps.declined !== undefined ? n(apps.declined) : n(byStatus.declined),
+      referred: apps.referred !== undefined ? n(apps.referred) : n(byStatus.referred),
+      approval_rate: rate(apps.approval_rate).fraction ?? '0',
+    },
+    buckets: group(o.buckets, 'bucket') as Portfolio['buckets'],
+    classification: group(o.classification, 'class') as Portfolio['classification'],
+    bad_debt_rate: rate(o.bad_debt_rate).fraction ?? '0',
+  };
 }

@@ -8,6 +8,7 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { fractionPercent, money } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { useI18n, useLabel } from '../../i18n';
+import * as normalize from '../../normalize';
 import type { Portfolio as Summary } from '../../types';
 
 function Charts({ data }: { data: Summary }) {
@@ -117,7 +118,7 @@ function BusinessDate({ onDone }: { onDone: () => void }) {
 export default function Portfolio() {
   const { t } = useI18n();
   const { me } = useAuth();
-  const state = useApi((signal) => api.get<Summary>('/portfolio/summary', signal), []);
+  const state = useApi((signal) => api.get<unknown>('/portfolio/summary', signal).then(normalize.portfolio), []);
   return (
     <>
       <Typography.Title level={1} style={{ fontSize: 22 }}>

@@ -1,4 +1,4 @@
-import { Alert, App, Button, Card, Table, Typography } from 'antd';
+import { Alert, App, Button, Card, Space, Table, Typography } from 'antd';
 import { Link } from 'react-router';
 import { api } from '../../api';
 import { Async } from '../../components/Async';
@@ -16,6 +16,14 @@ export default function Reversals() {
     await api.post(`/reversal-requests/${id}/approve`, {});
     return true;
   });
+  const reject = useAction(async (id: number) => {
+    await api.post(`/reversal-requests/${id}/reject`, {});
+    return true;
+  });
+  const onReject = async (id: number) => {
+    if (await reject.run(id)) message.info(t('svc.rejected'));
+    state.reload();
+  };
   const onApprove = async (id: number) => {
     if (await approve.run(id)) message.success(t('svc.approved'));
     state.reload();
@@ -27,6 +35,7 @@ export default function Reversals() {
       </Typography.Title>
       <Alert type="info" showIcon title={t('svc.makerChecker')} style={{ marginBottom: 12 }} />
       <ProblemAlert error={approve.error} />
+      <ProblemAlert error={reject.error} />
       <Card size="small">
         <Async state={state}>
           {(data) => (
@@ -47,9 +56,14 @@ export default function Reversals() {
                   title: t('common.actions'),
                   render: (_, r) =>
                     r.status === 'pending' ? (
-                      <Button size="small" type="primary" loading={approve.pending} onClick={() => void onApprove(r.id)}>
-                        {t('svc.approve')}
-                      </Button>
+                      <Space>
+                        <Button size="small" type="primary" loading={approve.pending} onClick={() => void onApprove(r.id)}>
+                          {t('svc.approve')}
+                        </Button>
+                        <Button size="small" danger loading={reject.pending} onClick={() => void onReject(r.id)}>
+                          {t('svc.reject')}
+                        </Button>
+                      </Space>
                     ) : (
                       r.status
                     ),
