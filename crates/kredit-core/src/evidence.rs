@@ -111,9 +111,18 @@ pub struct Head {
 /// Verifies a whole log from its first entry: sequence, links and hashes;
 /// returns its head to compare with a published one.
 pub fn verify(entries: &[EvidenceEntry]) -> Result<Head, EvidenceError> {
-    let mut previous_hash = GENESIS;
+    verify_after(None, entries)
+}
+
+/// Verifies a page of the log that follows `previous` (or starts the log).
+pub fn verify_after(
+    previous: Option<&EvidenceEntry>,
+    entries: &[EvidenceEntry],
+) -> Result<Head, EvidenceError> {
+    let first = previous.map_or(1, |p| p.sequence + 1);
+    let mut previous_hash = previous.map_or(GENESIS, |p| p.hash.as_str());
     for (i, entry) in entries.iter().enumerate() {
-        if entry.sequence != i as u64 + 1 {
+        if entry.sequence != first + i as u64 {
             return Err(EvidenceError::Sequence(entry.sequence));
         }
         if entry.previous_hash != previous_hash {
@@ -125,7 +134,7 @@ pub fn verify(entries: &[EvidenceEntry]) -> Result<Head, EvidenceError> {
         previous_hash = &entry.hash;
     }
     Ok(Head {
-        sequence: entries.len() as u64,
+        sequence: first + entries.len() as u64 - 1,
         hash: previous_hash.to_owned(),
     })
 }

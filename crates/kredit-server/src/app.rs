@@ -2,13 +2,13 @@
 //! keep even unknown paths and wrong methods in problem+json.
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ApiError;
-use crate::routes::{admin, auth, identity, me, ops};
+use crate::routes::{admin, applications, auth, identity, loans, me, ops, portfolio, products};
 use crate::state::SharedState;
 
 #[derive(OpenApi)]
@@ -20,6 +20,14 @@ use crate::state::SharedState;
         identity::submit, identity::show,
         admin::create_user, admin::audit_log,
         ops::healthz, ops::readyz, ops::metrics,
+        products::list, products::create, products::update, products::calculator, products::match_products,
+        applications::create, applications::list, applications::show, applications::underwrite,
+        applications::accept, applications::contract,
+        loans::list, loans::show, loans::payoff_quote, loans::repay, loans::payment, loans::loan_payments,
+        loans::events, loans::ledger, loans::callback, loans::request_reversal, loans::reversal_requests,
+        loans::approve_reversal, loans::reject_reversal,
+        portfolio::business_date, portfolio::advance, portfolio::summary, portfolio::borrowers,
+        portfolio::trial_balance, portfolio::evidence_log,
     ),
     modifiers(&BearerAuth),
 )]
@@ -49,7 +57,51 @@ pub fn router(state: SharedState) -> Router {
         .route("/me/password", post(me::change_password))
         .route("/me/identity", post(identity::submit).get(identity::show))
         .route("/admin/users", post(admin::create_user))
-        .route("/admin/audit", get(admin::audit_log));
+        .route("/admin/audit", get(admin::audit_log))
+        .route("/products", get(products::list))
+        .route("/products/match", post(products::match_products))
+        .route("/calculator", post(products::calculator))
+        .route("/admin/products", post(products::create))
+        .route("/admin/products/{code}", put(products::update))
+        .route(
+            "/applications",
+            post(applications::create).get(applications::list),
+        )
+        .route("/applications/{id}", get(applications::show))
+        .route(
+            "/applications/{id}/decision",
+            post(applications::underwrite),
+        )
+        .route("/applications/{id}/accept", post(applications::accept))
+        .route("/contracts/{id}", get(applications::contract))
+        .route("/loans", get(loans::list))
+        .route("/loans/{id}", get(loans::show))
+        .route("/loans/{id}/payoff-quote", get(loans::payoff_quote))
+        .route("/loans/{id}/repayments", post(loans::repay))
+        .route("/loans/{id}/payments", get(loans::loan_payments))
+        .route("/loans/{id}/events", get(loans::events))
+        .route("/loans/{id}/ledger", get(loans::ledger))
+        .route(
+            "/loans/{id}/events/{event_id}/reversal-requests",
+            post(loans::request_reversal),
+        )
+        .route("/reversal-requests", get(loans::reversal_requests))
+        .route(
+            "/reversal-requests/{id}/approve",
+            post(loans::approve_reversal),
+        )
+        .route(
+            "/reversal-requests/{id}/reject",
+            post(loans::reject_reversal),
+        )
+        .route("/payments/callback", post(loans::callback))
+        .route("/payments/{id}", get(loans::payment))
+        .route("/business-date", get(portfolio::business_date))
+        .route("/admin/business-date", post(portfolio::advance))
+        .route("/admin/borrowers", get(portfolio::borrowers))
+        .route("/portfolio/summary", get(portfolio::summary))
+        .route("/ledger/trial-balance", get(portfolio::trial_balance))
+        .route("/evidence", get(portfolio::evidence_log));
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(ops::healthz))

@@ -54,6 +54,35 @@ impl Policy for AuditReaders {
     const ROLES: &'static [Role] = &[Role::Admin, Role::Auditor];
 }
 
+/// Deciding referred applications.
+pub struct UnderwritersOnly;
+impl Policy for UnderwritersOnly {
+    const ROLES: &'static [Role] = &[Role::Underwriter];
+}
+
+/// Any member of staff (read access to applications, loans and borrowers).
+pub struct StaffOnly;
+impl Policy for StaffOnly {
+    const ROLES: &'static [Role] = &[
+        Role::Underwriter,
+        Role::RiskOfficer,
+        Role::Admin,
+        Role::Auditor,
+    ];
+}
+
+/// Servicing changes to loans (maker and checker of reversals).
+pub struct Servicing;
+impl Policy for Servicing {
+    const ROLES: &'static [Role] = &[Role::Underwriter, Role::Admin];
+}
+
+/// Portfolio risk views.
+pub struct RiskReaders;
+impl Policy for RiskReaders {
+    const ROLES: &'static [Role] = &[Role::RiskOfficer, Role::Admin, Role::Auditor];
+}
+
 /// A caller authenticated and admitted by policy `P`.
 pub struct Authorized<P> {
     pub principal: Principal,

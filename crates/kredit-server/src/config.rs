@@ -45,6 +45,9 @@ pub struct Config {
     pub identity_min_age: u32,
     pub identity_max_age: u32,
     pub identity_provider_timeout_ms: u64,
+    /// How the payment provider reaches this server for its notices;
+    /// defaults to `http://{addr}`.
+    pub public_url: Option<String>,
     /// The built web UI served at `/` (see `web.rs`).
     pub web_dir: PathBuf,
 }
@@ -67,12 +70,22 @@ impl Default for Config {
             identity_min_age: 18,
             identity_max_age: 60,
             identity_provider_timeout_ms: 3000,
+            public_url: None,
             web_dir: PathBuf::from("web/dist"),
         }
     }
 }
 
 impl Config {
+    /// Where the payment provider POSTs its notices.
+    pub fn payment_callback_url(&self) -> String {
+        let base = self
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.addr));
+        format!("{}/api/v1/payments/callback", base.trim_end_matches('/'))
+    }
+
     /// Defaults, the TOML file if given, then `KREDIT_*` variables. Callers
     /// merge command-line overrides into the figment before extracting.
     pub fn figment(file: Option<&Path>) -> Figment {

@@ -1,9 +1,9 @@
 //! `kredit serve --demo`: a database a newcomer can try at once.
 //!
-//! Seeding is a list of steps run in order (staff and borrowers, then a
-//! verified identity for the first borrower); each is idempotent (existing
-//! rows are kept), so restarting with `--demo` is harmless. Products and
-//! loans are added by further steps once the lending core is wired in.
+//! Seeding is a list of steps run in order (staff and borrowers, a verified
+//! identity for the first borrower, the demo product catalogue); each is
+//! idempotent (existing rows are kept), so restarting with `--demo` is
+//! harmless.
 
 use kredit_store::Role;
 
@@ -40,7 +40,29 @@ const VERIFIED_BORROWER: usize = 4;
 pub async fn seed(state: &AppState) -> Result<Vec<DemoLogin>, ApiError> {
     let logins = seed_users(state).await?;
     seed_verified_identity(state).await?;
+    seed_products(state).await?;
     Ok(logins)
+}
+
+/// The four demo products (consumer, education, medical, instalment), each
+/// validated by the core like an admin's would be.
+async fn seed_products(state: &AppState) -> Result<(), ApiError> {
+    let store = state.repository.lending();
+    for product in kredit_jobs::demo::products() {
+        if store.product(&product.code).await?.is_some() {
+            continue;
+        }
+        let problems = product.validate(state.lending.policy.rate_cap);
+        if let Some(problem) = problems.first() {
+            return Err(ApiError::internal(format!(
+                "demo product {}: {}: {}",
+                product.code, problem.field, problem.message
+            )));
+        }
+        let definition = serde_json::to_string(&product).map_err(ApiError::internal)?;
+        store.save_product(&product.code, &definition, None).await?;
+    }
+    Ok(())
 }
 
 /// The first sample borrower arrives with a verified identity (through the

@@ -12,7 +12,7 @@ use crate::config::{Config, Environment, LogFormat};
 use crate::demo;
 use crate::identity_provider::SandboxIdentityProvider;
 use crate::keys::Keys;
-use crate::state::AppState;
+use crate::state::{AppState, Payments};
 
 /// Text logs for people, JSON for log pipelines. `RUST_LOG` filters
 /// (default `info`).
@@ -67,11 +67,13 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     }
     let keys = Keys::resolve(&config).context("cannot load the server's keys")?;
     let repository = open_database(&config).await?;
-    tracing::warn!("identity checks use the sandbox provider (see docs/api.md)");
+    tracing::warn!("identity checks and payments use sandbox providers (see docs/api.md)");
+    let payments = Payments::sandbox(&keys, &config)?;
     let state = AppState::new(
         repository,
         &keys,
         Arc::new(SandboxIdentityProvider),
+        payments,
         &config,
     );
     if seed_demo {
@@ -86,10 +88,12 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     tracing::info!(addr = %config.addr, database = %redact_url(&config.database_url), "kredit API listening");
     crate::web::configure(&config);
     let upkeep = tokio::spawn(metrics_upkeep());
+    let reconciliation = tokio::spawn(crate::lending::payments::reconciliation_loop(state.clone()));
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     upkeep.abort();
+    reconciliation.abort();
     tracing::info!("stopped");
     Ok(())
 }

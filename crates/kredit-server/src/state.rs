@@ -8,9 +8,14 @@ use kredit_core::identity::AgePolicy;
 use kredit_store::Repository;
 use kredit_store::pii::PiiCipher;
 
+use chrono::NaiveDate;
+use kredit_payments::PaymentProvider;
+
 use crate::config::Config;
+use crate::error::ApiError;
 use crate::identity_provider::IdentityProvider;
 use crate::keys::Keys;
+use crate::lending::{LendingPolicy, today_in_china};
 use crate::token::AccessTokens;
 
 pub type SharedState = Arc<AppState>;
@@ -21,6 +26,36 @@ pub struct AppState {
     pub access_tokens: AccessTokens,
     pub identity_provider: Arc<dyn IdentityProvider>,
     pub policy: Policies,
+    pub lending: LendingPolicy,
+    pub payments: Payments,
+    pub environment: crate::config::Environment,
+}
+
+/// The bank/PSP and where it sends its notices.
+pub struct Payments {
+    pub provider: Arc<dyn PaymentProvider>,
+    /// The absolute URL of `POST /api/v1/payments/callback`.
+    pub callback_url: String,
+}
+
+impl Payments {
+    /// The sandbox bank with its default timings, signing notices with a
+    /// key derived from the token secret (distinct from it by its label).
+    pub fn sandbox(keys: &Keys, config: &Config) -> anyhow::Result<Payments> {
+        use sha2::Digest;
+        let secret = sha2::Sha256::new()
+            .chain_update(b"kredit payment callbacks\n")
+            .chain_update(&keys.token_secret)
+            .finalize();
+        let secret = kredit_payments::CallbackSecret::new(secret.to_vec())
+            .map_err(|error| anyhow::anyhow!("callback secret: {error}"))?;
+        let provider =
+            kredit_payments::SandboxProvider::new(kredit_payments::SandboxConfig::new(secret))?;
+        Ok(Payments {
+            provider: Arc::new(provider),
+            callback_url: config.payment_callback_url(),
+        })
+    }
 }
 
 /// Tunable rules, from configuration.
@@ -59,6 +94,7 @@ impl AppState {
         repository: Arc<dyn Repository>,
         keys: &Keys,
         identity_provider: Arc<dyn IdentityProvider>,
+        payments: Payments,
         config: &Config,
     ) -> SharedState {
         Arc::new(Self {
@@ -70,6 +106,19 @@ impl AppState {
             ),
             identity_provider,
             policy: Policies::from_config(config),
+            lending: LendingPolicy::default(),
+            payments,
+            environment: config.env,
         })
+    }
+
+    /// The business date: set by close of business, else today in China.
+    pub async fn business_date(&self) -> Result<NaiveDate, ApiError> {
+        Ok(self
+            .repository
+            .lending()
+            .business_date()
+            .await?
+            .unwrap_or_else(today_in_china))
     }
 }

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use kredit_core::identity::{
     BankCard, IdentityError, ResidentId, mask_bank_card, mask_id_number, mask_name, mask_phone,
     validate_mobile, validate_real_name,
@@ -19,6 +19,7 @@ use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::ApiJson;
 use crate::idempotency::{self, IdempotencyKey};
 use crate::identity_provider::{FourElements, Verification};
+use crate::lending::today_in_china;
 use crate::state::{AppState, SharedState};
 
 /// The four elements. Deliberately not `Debug`: it holds personal data in
@@ -56,12 +57,6 @@ pub struct IdentityView {
     /// Why the status is not `verified`, e.g. `name_mismatch`, `provider_timeout`.
     pub reasons: Vec<String>,
     pub updated_at: DateTime<Utc>,
-}
-
-/// The date in China (UTC+8, no daylight saving) on which ages are counted.
-fn today_in_china() -> NaiveDate {
-    let china = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    Utc::now().with_timezone(&china).date_naive()
 }
 
 /// Submit the four elements for verification. Answers 200 with the outcome

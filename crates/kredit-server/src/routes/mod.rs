@@ -1,7 +1,11 @@
 //! HTTP handlers, one module per area.
 
 pub mod admin;
+pub mod applications;
 pub mod auth;
 pub mod identity;
+pub mod loans;
 pub mod me;
 pub mod ops;
+pub mod portfolio;
+pub mod products;

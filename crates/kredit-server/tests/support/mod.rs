@@ -7,12 +7,15 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use chrono::{Datelike, NaiveDate, Utc};
 use http_body_util::BodyExt;
+use kredit_payments::{CallbackSecret, SandboxConfig, SandboxProvider};
 use kredit_server::config::Config;
 use kredit_server::identity_provider::SandboxIdentityProvider;
 use kredit_server::keys::Keys;
-use kredit_server::state::{AppState, SharedState};
+use kredit_server::state::{AppState, Payments, SharedState};
 use kredit_store::Repository;
 use serde_json::{Value, json};
+use std::future::IntoFuture;
+use std::time::Duration;
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = "s3cret-pass";
@@ -52,16 +55,34 @@ impl TestApp {
             identity_provider_timeout_ms: 200,
             ..Config::default()
         };
+        // The payment sandbox calls back over real HTTP, so the router also
+        // listens on a loopback port; requests from tests go through
+        // `oneshot`, notices from the sandbox through the socket.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("loopback port");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let address = listener.local_addr().expect("local address");
+        let secret =
+            CallbackSecret::new(b"test callback secret, 32 bytes!!".to_vec()).expect("secret");
+        let mut sandbox = SandboxConfig::new(secret);
+        sandbox.settle_delay = Duration::from_millis(30);
+        sandbox.late_delay = Duration::from_millis(400);
+        sandbox.timeout_delay = Duration::from_millis(600);
+        sandbox.retry.first_backoff = Duration::from_millis(20);
+        let payments = Payments {
+            provider: Arc::new(SandboxProvider::new(sandbox).expect("sandbox")),
+            callback_url: format!("http://{address}/api/v1/payments/callback"),
+        };
         let state = AppState::new(
             repository,
             &Keys::generate(),
             Arc::new(SandboxIdentityProvider),
+            payments,
             &config,
         );
-        Self {
-            router: kredit_server::app::router(state.clone()),
-            state,
-        }
+        let router = kredit_server::app::router(state.clone());
+        let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+        tokio::spawn(axum::serve(listener, router.clone()).into_future());
+        Self { router, state }
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {

@@ -1,0 +1,154 @@
+//! Automated decisions: what the platform knows about the applicant, the
+//! risk assessment, and the core's policy rules and grade table. The
+//! decision is stored with its reasons (texts in zh-CN and en) so a declined
+//! borrower is always told why.
+
+use chrono::{Datelike, NaiveDate};
+use kredit_core::decision::{
+    self, ApplicantProfile, Decision, Grade, Outcome, RiskAssessment, RulesScorecard,
+};
+use kredit_core::product::{LoanProduct, OfferRequest};
+use kredit_core::{Money, Rate};
+use kredit_store::{IdentityStatus, UserId};
+use serde::{Deserialize, Serialize};
+
+use super::views::{OfferView, RateView};
+use crate::error::ApiError;
+use crate::reasons::{self, ReasonText};
+use crate::state::AppState;
+
+/// The optional credit questionnaire of an application; it feeds the
+/// credit model where one is active.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Questionnaire {
+    /// `none`, `negative`, `low` or `high` balance on the current account.
+    pub checking_account: Option<String>,
+    pub credit_history: Option<String>,
+    pub employment_years: Option<u32>,
+    /// `own`, `rent` or `free`.
+    pub housing: Option<String>,
+    pub savings: Option<Money>,
+    pub monthly_income: Option<Money>,
+    pub dependants: Option<u32>,
+    pub has_guarantor: Option<bool>,
+    /// `real_estate`, `insurance`, `car` or `none`.
+    pub property: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ReasonView {
+    #[serde(flatten)]
+    pub text: ReasonText,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points: Option<i32>,
+}
+
+/// A decision as stored and shown.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DecisionView {
+    pub outcome: Outcome,
+    pub score: Option<i32>,
+    pub grade: Option<Grade>,
+    pub probability_of_default: Option<Rate>,
+    pub model: String,
+    pub reasons: Vec<ReasonView>,
+    pub approved_amount: Option<Money>,
+    pub annual_rate: Option<RateView>,
+    pub offer: Option<OfferView>,
+}
+
+impl DecisionView {
+    pub fn new(decision: &Decision, assessment: &RiskAssessment, request: &OfferRequest) -> Self {
+        DecisionView {
+            outcome: decision.outcome,
+            score: decision.score,
+            grade: decision.grade,
+            probability_of_default: assessment.probability_of_default,
+            model: assessment.model.clone(),
+            reasons: decision
+                .reasons
+                .iter()
+                .map(|reason| ReasonView {
+                    text: reasons::describe(&reason.code),
+                    points: reason.points,
+                })
+                .collect(),
+            approved_amount: decision.approved_amount,
+            annual_rate: decision.annual_rate.map(Into::into),
+            offer: decision.quote.as_ref().map(|quote| {
+                OfferView::new(
+                    decision.approved_amount.unwrap_or(request.amount),
+                    request.term_months,
+                    request.method,
+                    quote,
+                )
+            }),
+        }
+    }
+}
+
+/// Whole years between `birth` and `on`.
+pub fn age_on(birth: NaiveDate, on: NaiveDate) -> u32 {
+    let mut years = on.year() - birth.year();
+    if (on.month(), on.day()) < (birth.month(), birth.day()) {
+        years -= 1;
+    }
+    u32::try_from(years).unwrap_or(0)
+}
+
+/// What the platform knows about the borrower on `on`.
+pub async fn applicant_profile(
+    state: &AppState,
+    borrower: UserId,
+    on: NaiveDate,
+) -> Result<ApplicantProfile, ApiError> {
+    let identity = state.repository.identity(borrower).await?;
+    let exposure = state.repository.lending().exposure(borrower).await?;
+    let verified = identity
+        .as_ref()
+        .is_some_and(|i| i.status == IdentityStatus::Verified);
+    let card_warning = identity
+        .as_ref()
+        .is_some_and(|i| i.warnings.contains("luhn"));
+    Ok(ApplicantProfile {
+        identity_verified: verified,
+        age: identity.as_ref().map_or(0, |i| age_on(i.birth_date, on)),
+        open_loans: u32::try_from(exposure.open_loans).unwrap_or(u32::MAX),
+        total_outstanding: Money::from_fen(exposure.outstanding_fen),
+        has_overdue: exposure.max_dpd > 0,
+        worst_dpd_ever: u32::try_from(exposure.max_dpd).unwrap_or(u32::MAX),
+        loans_repaid: u32::try_from(exposure.loans_repaid).unwrap_or(u32::MAX),
+        card_warning,
+    })
+}
+
+/// The risk assessment behind a decision.
+pub fn assess(
+    _state: &AppState,
+    profile: &ApplicantProfile,
+    request: &OfferRequest,
+    product: &LoanProduct,
+    _questionnaire: &Questionnaire,
+) -> RiskAssessment {
+    RulesScorecard.assess(profile, request, product)
+}
+
+/// Decides one request for one product.
+pub fn decide(
+    state: &AppState,
+    product: &LoanProduct,
+    profile: &ApplicantProfile,
+    request: &OfferRequest,
+    questionnaire: &Questionnaire,
+) -> DecisionView {
+    let assessment = assess(state, profile, request, product, questionnaire);
+    let decision = decision::decide(
+        &state.lending.policy,
+        product,
+        profile,
+        request,
+        &assessment,
+    );
+    DecisionView::new(&decision, &assessment, request)
+}

@@ -1,0 +1,504 @@
+//! Changing loans: disbursement, collections, reversals and the day's close.
+//! Every change is computed by the core engine on the stored state and
+//! committed with its ledger lines in one versioned transaction
+//! ([`LendingStore::commit_loan_change`]); a concurrent change makes the
+//! commit fail cleanly, and the operation is recomputed on the new state.
+
+use chrono::NaiveDate;
+use kredit_core::Money;
+use kredit_core::canonical;
+use kredit_core::ledger::{Account, Discard, EntryKind, Posting};
+use kredit_core::loan::{DatedEvent, Loan, LoanEvent, LoanHistory, LoanStatus, LoanTerms};
+use kredit_payments::{PaymentCallback, PaymentStatus};
+use kredit_store::lending::{
+    ChangeLine, ChangeOutcome, EvidenceDraft, JournalLine, LendingStore, LoanChange, LoanRecord,
+    NewLoanEvent, PaymentRecord, PaymentSettlement,
+};
+use kredit_store::{AuditEntry, UserId, loan_state};
+use serde_json::json;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// How often a change is recomputed after losing a race before giving up.
+const MAX_ATTEMPTS: usize = 8;
+
+/// A stored loan with its decoded terms and state.
+pub struct LoadedLoan {
+    pub record: LoanRecord,
+    pub terms: LoanTerms,
+    /// `None` until disbursed.
+    pub loan: Option<Loan>,
+}
+
+pub async fn load(store: &dyn LendingStore, id: i64) -> Result<Option<LoadedLoan>, ApiError> {
+    let Some(record) = store.loan(id).await? else {
+        return Ok(None);
+    };
+    decode(record).map(Some)
+}
+
+pub fn decode(record: LoanRecord) -> Result<LoadedLoan, ApiError> {
+    let terms: LoanTerms = serde_json::from_str(&record.terms).map_err(ApiError::internal)?;
+    let loan = match &record.state {
+        Some(bytes) => Some(loan_state::decode(bytes).map_err(ApiError::internal)?),
+        None => None,
+    };
+    Ok(LoadedLoan {
+        record,
+        terms,
+        loan,
+    })
+}
+
+fn entry_kind(kind: EntryKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Ledger lines for postings, attributed to the change's event `event_index`.
+fn lines(
+    record: &LoanRecord,
+    postings: &[Posting],
+    source: &str,
+    event_index: Option<usize>,
+) -> Vec<ChangeLine> {
+    postings
+        .iter()
+        .filter(|p| p.amount.is_positive())
+        .map(|p| ChangeLine {
+            line: JournalLine {
+                entry_date: p.date,
+                loan_id: Some(record.id),
+                product_code: record.product_code.clone(),
+                kind: entry_kind(p.kind),
+                debit: p.debit.name().to_owned(),
+                credit: p.credit.name().to_owned(),
+                amount_fen: p.amount.fen(),
+                source: source.to_owned(),
+            },
+            event_index,
+        })
+        .collect()
+}
+
+fn status_name(status: LoanStatus) -> &'static str {
+    match status {
+        LoanStatus::Active => "active",
+        LoanStatus::PaidOff => "paid_off",
+        LoanStatus::WrittenOff => "written_off",
+    }
+}
+
+/// A change that writes `loan` as the loan's new state.
+fn change_to(record: &LoanRecord, loan: &Loan) -> LoanChange {
+    LoanChange {
+        loan_id: record.id,
+        expected_version: record.version,
+        status: status_name(loan.status).to_owned(),
+        state: Some(loan_state::encode(loan)),
+        as_of: Some(loan.as_of),
+        outstanding_fen: loan.principal_outstanding().fen(),
+        dpd: i32::try_from(loan.dpd()).unwrap_or(i32::MAX),
+        new_events: Vec::new(),
+        reversed_events: Vec::new(),
+        journal: Vec::new(),
+        settlement: None,
+        approve_reversal: None,
+        evidence: None,
+        audit: None,
+    }
+}
+
+fn digest(value: &serde_json::Value) -> Result<String, ApiError> {
+    canonical::digest(value).map_err(ApiError::internal)
+}
+
+fn settlement_of(payment: &PaymentRecord, callback: &PaymentCallback) -> PaymentSettlement {
+    let (status, failure_code) = match &callback.status {
+        PaymentStatus::Pending => ("pending", None),
+        PaymentStatus::Succeeded => ("succeeded", None),
+        PaymentStatus::Failed { code, .. } => ("failed", Some(code.clone())),
+    };
+    PaymentSettlement {
+        payment_id: payment.id,
+        sequence: i64::try_from(callback.sequence).unwrap_or(i64::MAX),
+        status: status.to_owned(),
+        failure_code,
+        provider_reference: Some(callback.provider_reference.clone()),
+        applied: None,
+    }
+}
+
+/// What became of a provider notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeOutcome {
+    Applied,
+    /// A duplicate, stale or unknown notice: acknowledged, nothing changed.
+    Ignored,
+}
+
+/// Applies an authenticated provider notice to its payment and loan,
+/// exactly once whatever the order and number of deliveries.
+pub async fn apply_notice(
+    state: &AppState,
+    callback: &PaymentCallback,
+) -> Result<NoticeOutcome, ApiError> {
+    let store = state.repository.lending();
+    for _ in 0..MAX_ATTEMPTS {
+        let Some(payment) = store
+            .payment_by_reference(&callback.merchant_reference)
+            .await?
+        else {
+            tracing::warn!(reference = %callback.merchant_reference, "notice for an unknown payment");
+            return Ok(NoticeOutcome::Ignored);
+        };
+        let last = u64::try_from(payment.last_applied_sequence).unwrap_or(0);
+        if payment.status != "pending"
+            || kredit_payments::decide_callback(callback, last)
+                != kredit_payments::CallbackDecision::Apply
+        {
+            return Ok(NoticeOutcome::Ignored);
+        }
+        if callback.amount.fen() != payment.amount_fen {
+            tracing::error!(
+                payment = payment.id,
+                "notice amount differs from the payment; ignored"
+            );
+            return Ok(NoticeOutcome::Ignored);
+        }
+        let settlement = settlement_of(&payment, callback);
+        let outcome = match (&callback.status, payment.direction.as_str()) {
+            (PaymentStatus::Pending, _) | (PaymentStatus::Failed { .. }, "collection") => {
+                return Ok(if store.settle_payment(&settlement).await? {
+                    NoticeOutcome::Applied
+                } else {
+                    NoticeOutcome::Ignored
+                });
+            }
+            (PaymentStatus::Succeeded, "disbursement") => {
+                disburse(state, &payment, settlement).await?
+            }
+            (PaymentStatus::Failed { .. }, _) => {
+                fail_disbursement(state, &payment, settlement).await?
+            }
+            (PaymentStatus::Succeeded, _) => collect(state, &payment, settlement).await?,
+        };
+        match outcome {
+            ChangeOutcome::Committed { .. } => return Ok(NoticeOutcome::Applied),
+            ChangeOutcome::AlreadyApplied => return Ok(NoticeOutcome::Ignored),
+            ChangeOutcome::VersionConflict => continue,
+        }
+    }
+    Err(ApiError::internal(
+        "a loan kept changing while a payment notice was applied",
+    ))
+}
+
+async fn loaded(state: &AppState, loan_id: i64) -> Result<LoadedLoan, ApiError> {
+    load(state.repository.lending(), loan_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("payment for missing loan {loan_id}")))
+}
+
+/// The money has left: the loan starts, from its contractual start date,
+/// brought up to the business date.
+async fn disburse(
+    state: &AppState,
+    payment: &PaymentRecord,
+    settlement: PaymentSettlement,
+) -> Result<ChangeOutcome, ApiError> {
+    let LoadedLoan { record, terms, .. } = loaded(state, payment.loan_id).await?;
+    if record.status != "pending_disbursement" {
+        return Ok(ChangeOutcome::AlreadyApplied);
+    }
+    let business_date = state.business_date().await?;
+    let mut opening = Vec::new();
+    let mut loan = Loan::disburse(terms, &mut opening).map_err(ApiError::internal)?;
+    let mut catch_up = Vec::new();
+    loan.advance_to(business_date.max(loan.as_of), &mut catch_up);
+    let mut change = change_to(&record, &loan);
+    change.new_events.push(NewLoanEvent {
+        value_date: loan.terms.schedule.start_date,
+        event: json!({"type": "disbursement", "amount": Money::from_fen(payment.amount_fen)})
+            .to_string(),
+        allocation: "{}".to_owned(),
+        payment_id: Some(payment.id),
+    });
+    change.journal = lines(&record, &opening, "", Some(0));
+    change.journal.extend(lines(
+        &record,
+        &catch_up,
+        &format!("advance:{}", record.id),
+        None,
+    ));
+    change.evidence = Some(EvidenceDraft {
+        kind: "loan.disbursed".to_owned(),
+        subject: format!("loan:{}", record.id),
+        payload_digest: digest(&json!({
+            "loan_id": record.id,
+            "contract_id": record.contract_id,
+            "amount": Money::from_fen(payment.amount_fen),
+            "provider_reference": settlement.provider_reference,
+            "start_date": loan.terms.schedule.start_date,
+        }))?,
+    });
+    change.settlement = Some(settlement);
+    Ok(state
+        .repository
+        .lending()
+        .commit_loan_change(&change)
+        .await?)
+}
+
+/// The money never left: the loan is closed as failed, never half active.
+async fn fail_disbursement(
+    state: &AppState,
+    payment: &PaymentRecord,
+    settlement: PaymentSettlement,
+) -> Result<ChangeOutcome, ApiError> {
+    let LoadedLoan { record, .. } = loaded(state, payment.loan_id).await?;
+    if record.status != "pending_disbursement" {
+        return Ok(ChangeOutcome::AlreadyApplied);
+    }
+    let change = LoanChange {
+        loan_id: record.id,
+        expected_version: record.version,
+        status: "disbursement_failed".to_owned(),
+        state: None,
+        as_of: None,
+        outstanding_fen: 0,
+        dpd: 0,
+        new_events: Vec::new(),
+        reversed_events: Vec::new(),
+        journal: Vec::new(),
+        settlement: Some(settlement),
+        approve_reversal: None,
+        evidence: None,
+        audit: None,
+    };
+    Ok(state
+        .repository
+        .lending()
+        .commit_loan_change(&change)
+        .await?)
+}
+
+/// The event a collection stands for.
+fn collection_event(payment: &PaymentRecord) -> LoanEvent {
+    let amount = Money::from_fen(payment.amount_fen);
+    match (payment.purpose.as_str(), payment.mode.as_deref()) {
+        ("prepayment", Some(mode)) => serde_json::from_value(json!(mode))
+            .map(|mode| LoanEvent::Prepayment { amount, mode })
+            .unwrap_or(LoanEvent::Repayment { amount }),
+        ("payoff", _) => LoanEvent::Payoff { amount },
+        _ => LoanEvent::Repayment { amount },
+    }
+}
+
+/// Money has arrived: the core allocates it (a prepayment or payoff that no
+/// longer fits is taken as a repayment, whose excess becomes credit); money
+/// for a loan that can take none goes to suspense, never lost.
+async fn collect(
+    state: &AppState,
+    payment: &PaymentRecord,
+    mut settlement: PaymentSettlement,
+) -> Result<ChangeOutcome, ApiError> {
+    let LoadedLoan { record, loan, .. } = loaded(state, payment.loan_id).await?;
+    let business_date = state.business_date().await?;
+    let amount = Money::from_fen(payment.amount_fen);
+    let Some(mut loan) = loan else {
+        return Err(ApiError::internal("collection for an undisbursed loan"));
+    };
+    let mut catch_up = Vec::new();
+    loan.advance_to(business_date.max(loan.as_of), &mut catch_up);
+    let date = loan.as_of;
+    let mut applied = None;
+    for event in [collection_event(payment), LoanEvent::Repayment { amount }] {
+        let mut candidate = loan.clone();
+        let mut postings = Vec::new();
+        if let Ok(allocation) = candidate.apply(&DatedEvent { id: 0, date, event }, &mut postings) {
+            applied = Some((candidate, event, allocation, postings));
+            break;
+        }
+    }
+    let mut change;
+    match applied {
+        Some((after, event, allocation, postings)) => {
+            change = change_to(&record, &after);
+            let allocation = serde_json::to_string(&allocation).map_err(ApiError::internal)?;
+            change.new_events.push(NewLoanEvent {
+                value_date: date,
+                event: serde_json::to_string(&event).map_err(ApiError::internal)?,
+                allocation: allocation.clone(),
+                payment_id: Some(payment.id),
+            });
+            change.journal = lines(&record, &postings, "", Some(0));
+            settlement.applied = Some(allocation);
+        }
+        None => {
+            change = change_to(&record, &loan);
+            change.journal.push(ChangeLine {
+                line: JournalLine {
+                    entry_date: date,
+                    loan_id: Some(record.id),
+                    product_code: record.product_code.clone(),
+                    kind: "repayment".to_owned(),
+                    debit: Account::Bank.name().to_owned(),
+                    credit: Account::Suspense.name().to_owned(),
+                    amount_fen: amount.fen(),
+                    source: format!("payment:{}", payment.id),
+                },
+                event_index: None,
+            });
+            settlement.applied = Some(json!({"suspense": amount}).to_string());
+        }
+    }
+    change.journal.extend(lines(
+        &record,
+        &catch_up,
+        &format!("advance:{}", record.id),
+        None,
+    ));
+    change.settlement = Some(settlement);
+    Ok(state
+        .repository
+        .lending()
+        .commit_loan_change(&change)
+        .await?)
+}
+
+/// The loan's history rebuilt from its stored events (reversed ones left
+/// out), brought to the stored state's date.
+fn history(
+    terms: LoanTerms,
+    events: &[kredit_store::lending::LoanEventRecord],
+    as_of: NaiveDate,
+) -> Result<LoanHistory, ApiError> {
+    let mut history = LoanHistory::open(terms, &mut Discard).map_err(ApiError::internal)?;
+    for record in events.iter().filter(|e| !e.reversed) {
+        let Ok(event) = serde_json::from_str::<LoanEvent>(&record.event) else {
+            continue; // the disbursement marker is not a servicing event
+        };
+        history.advance_to(record.value_date, &mut Discard);
+        let id = u64::try_from(record.id).map_err(ApiError::internal)?;
+        history
+            .record(
+                DatedEvent {
+                    id,
+                    date: record.value_date,
+                    event,
+                },
+                &mut Discard,
+            )
+            .map_err(ApiError::internal)?;
+    }
+    history.advance_to(as_of, &mut Discard);
+    Ok(history)
+}
+
+/// Reverses a repayment as if it had never happened (the checker's
+/// approval of a reversal request): the loan is recomputed from the nearest
+/// checkpoint and only the difference is posted.
+pub async fn reverse_event(
+    state: &AppState,
+    loan_id: i64,
+    event_id: i64,
+    request_id: i64,
+    checker: UserId,
+    audit: AuditEntry,
+) -> Result<ChangeOutcome, ApiError> {
+    let store = state.repository.lending();
+    for _ in 0..MAX_ATTEMPTS {
+        let Some(LoadedLoan {
+            record,
+            terms,
+            loan: Some(loan),
+        }) = load(store, loan_id).await?
+        else {
+            return Err(ApiError::NotFound);
+        };
+        let events = store.loan_events(loan_id).await?;
+        let mut history = history(terms, &events, loan.as_of)?;
+        if history.current() != &loan {
+            return Err(ApiError::internal(format!(
+                "loan {loan_id}: replayed history differs from the stored state"
+            )));
+        }
+        let mut postings = Vec::new();
+        let id = u64::try_from(event_id).map_err(ApiError::internal)?;
+        history
+            .reverse(id, loan.as_of, &mut postings)
+            .map_err(|error| ApiError::Conflict {
+                code: "reversal_impossible",
+                detail: error.to_string(),
+            })?;
+        let mut change = change_to(&record, history.current());
+        change.reversed_events.push(event_id);
+        change.journal = lines(&record, &postings, &format!("reversal:{event_id}"), None);
+        change.approve_reversal = Some((request_id, checker));
+        change.audit = Some(audit.clone());
+        change.evidence = Some(EvidenceDraft {
+            kind: "loan.event_reversed".to_owned(),
+            subject: format!("loan:{loan_id}"),
+            payload_digest: digest(
+                &json!({"loan_id": loan_id, "event_id": event_id, "request_id": request_id}),
+            )?,
+        });
+        match store.commit_loan_change(&change).await? {
+            ChangeOutcome::VersionConflict => continue,
+            other => return Ok(other),
+        }
+    }
+    Err(ApiError::internal(
+        "a loan kept changing while a reversal was applied",
+    ))
+}
+
+/// Closes business day by day up to `through` for every active loan behind
+/// it: accrual, due and overdue transitions, penalty, DPD. Each loan's
+/// catch-up is committed with its ledger lines; a loan changed concurrently
+/// is simply recomputed.
+pub async fn close_business_through(state: &AppState, through: NaiveDate) -> Result<u64, ApiError> {
+    let store = state.repository.lending();
+    let mut after = 0;
+    let mut processed = 0;
+    loop {
+        let page = store.active_loans_after(after, 500).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for record in page {
+            let id = record.id;
+            let mut current = Some(record);
+            for _ in 0..MAX_ATTEMPTS {
+                let Some(record) = current.take() else { break };
+                let LoadedLoan {
+                    record,
+                    loan: Some(mut loan),
+                    ..
+                } = decode(record)?
+                else {
+                    break;
+                };
+                if loan.as_of >= through {
+                    break;
+                }
+                let mut postings = Vec::new();
+                loan.advance_to(through, &mut postings);
+                let mut change = change_to(&record, &loan);
+                change.journal = lines(&record, &postings, &format!("cob:{through}"), None);
+                match store.commit_loan_change(&change).await? {
+                    ChangeOutcome::VersionConflict => current = store.loan(id).await?,
+                    _ => {
+                        processed += 1;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    store.set_business_date(through).await?;
+    Ok(processed)
+}

@@ -1,0 +1,181 @@
+//! The JSON shapes of the lending API. Money is a decimal string with two
+//! places (`Money`'s serde), rates a decimal fraction with a display percent
+//! beside it; nothing here is a float.
+
+use chrono::NaiveDate;
+use kredit_core::apr::AprDisclosure;
+use kredit_core::loan::{InstallmentState, Loan};
+use kredit_core::product::Quote;
+use kredit_core::schedule::{Installment, RepaymentMethod, Schedule};
+use kredit_core::{Money, Rate};
+use serde::{Deserialize, Serialize};
+
+/// A rate for display: the exact fraction and a percent with two places.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RateView {
+    pub rate: Rate,
+    pub percent: String,
+}
+
+impl From<Rate> for RateView {
+    fn from(rate: Rate) -> Self {
+        RateView {
+            rate,
+            percent: format!("{}%", rate.percent(2)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AprView {
+    pub nominal: String,
+    pub nominal_percent: String,
+    pub effective: String,
+    pub effective_percent: String,
+}
+
+impl From<&AprDisclosure> for AprView {
+    fn from(apr: &AprDisclosure) -> Self {
+        AprView {
+            nominal: apr.apr_nominal.format_fixed(6),
+            nominal_percent: format!("{}%", apr.apr_nominal.percent(2)),
+            effective: apr.apr_effective.format_fixed(6),
+            effective_percent: format!("{}%", apr.apr_effective.percent(2)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct InstallmentView {
+    pub number: u32,
+    pub due_date: NaiveDate,
+    pub principal: Money,
+    pub interest: Money,
+    pub fee: Money,
+    pub payment: Money,
+    pub balance_after: Money,
+}
+
+impl From<&Installment> for InstallmentView {
+    fn from(i: &Installment) -> Self {
+        InstallmentView {
+            number: i.n,
+            due_date: i.due_date,
+            principal: i.principal,
+            interest: i.interest,
+            fee: i.fee,
+            payment: i.payment,
+            balance_after: i.remaining,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Totals {
+    pub principal: Money,
+    pub interest: Money,
+    pub fee: Money,
+    pub payment: Money,
+}
+
+impl From<&Schedule> for Totals {
+    fn from(schedule: &Schedule) -> Self {
+        Totals {
+            principal: schedule.total_principal(),
+            interest: schedule.total_interest(),
+            fee: schedule.total_fees(),
+            payment: schedule.total_payments(),
+        }
+    }
+}
+
+/// A priced offer: what the borrower would sign.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OfferView {
+    pub amount: Money,
+    pub term_months: u32,
+    pub method: RepaymentMethod,
+    pub annual_rate: RateView,
+    /// Shown at least as prominently as any other rate.
+    pub apr: AprView,
+    pub upfront_fee: Money,
+    pub net_proceeds: Money,
+    pub first_payment: Money,
+    pub totals: Totals,
+    pub schedule: Vec<InstallmentView>,
+}
+
+impl OfferView {
+    pub fn new(amount: Money, term_months: u32, method: RepaymentMethod, quote: &Quote) -> Self {
+        OfferView {
+            amount,
+            term_months,
+            method,
+            annual_rate: quote.annual_rate.into(),
+            apr: (&quote.apr).into(),
+            upfront_fee: quote.upfront_fee,
+            net_proceeds: quote.net_proceeds,
+            first_payment: quote
+                .schedule
+                .installments
+                .first()
+                .map_or(Money::ZERO, |i| i.payment),
+            totals: (&quote.schedule).into(),
+            schedule: quote.schedule.installments.iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// Where an instalment stands.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum InstallmentStatus {
+    Pending,
+    Due,
+    Overdue,
+    Paid,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ServicedInstallment {
+    pub number: u32,
+    pub due_date: NaiveDate,
+    pub principal: Money,
+    pub interest: Money,
+    pub fee: Money,
+    pub penalty: Money,
+    pub paid: Money,
+    pub outstanding: Money,
+    pub status: InstallmentStatus,
+}
+
+impl ServicedInstallment {
+    pub fn new(installment: &InstallmentState, as_of: NaiveDate) -> Self {
+        let outstanding = installment.outstanding().total();
+        let status = if installment.is_settled() {
+            InstallmentStatus::Paid
+        } else if installment.due_date < as_of {
+            InstallmentStatus::Overdue
+        } else if installment.due_date == as_of {
+            InstallmentStatus::Due
+        } else {
+            InstallmentStatus::Pending
+        };
+        ServicedInstallment {
+            number: installment.n,
+            due_date: installment.due_date,
+            principal: installment.owed.principal,
+            interest: installment.owed.interest,
+            fee: installment.owed.fee,
+            penalty: installment.owed.penalty,
+            paid: installment.paid.total(),
+            outstanding,
+            status,
+        }
+    }
+}
+
+/// The next instalment not yet settled.
+pub fn next_due(loan: &Loan) -> Option<&InstallmentState> {
+    loan.installments.iter().find(|i| !i.is_settled())
+}

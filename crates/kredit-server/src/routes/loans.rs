@@ -1,0 +1,754 @@
+//! Loans: what is owed and when, payoff quotes, repayments through the
+//! bank, payment notices, the loan's events and ledger, and reversals under
+//! maker-checker.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::{DateTime, NaiveDate, Utc};
+use kredit_core::Money;
+use kredit_core::loan::{Loan, ReamortiseMode};
+use kredit_store::lending::{ChangeOutcome, JournalRecord, NewPayment, PaymentRecord};
+use kredit_store::{Role, UserId};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::audit::Audit;
+use crate::auth::{AnyUser, Authorized, BorrowerOnly, Principal, Servicing, StaffOnly};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::idempotency::{self, IdempotencyKey};
+use crate::lending::payments;
+use crate::lending::servicing::{self, LoadedLoan, NoticeOutcome};
+use crate::lending::views::{ServicedInstallment, next_due};
+use crate::routes::applications::Items;
+use crate::state::{AppState, SharedState};
+
+#[derive(Serialize)]
+pub struct LoanView {
+    pub id: i64,
+    pub borrower_id: UserId,
+    pub product_code: String,
+    pub status: String,
+    pub principal: Money,
+    pub outstanding_principal: Money,
+    pub amount_due: Money,
+    pub next_due_date: Option<NaiveDate>,
+    pub next_due_amount: Option<Money>,
+    pub dpd: u32,
+    pub bucket: String,
+    pub classification: String,
+    pub annual_rate_percent: String,
+    pub credit_balance: Money,
+    pub start_date: NaiveDate,
+    pub maturity_date: Option<NaiveDate>,
+    pub as_of: Option<NaiveDate>,
+    pub contract_id: Option<i64>,
+    pub application_id: Option<i64>,
+    pub installments: Vec<ServicedInstallment>,
+}
+
+pub async fn loan_view(state: &AppState, loaded: LoadedLoan) -> Result<LoanView, ApiError> {
+    let LoadedLoan {
+        record,
+        terms,
+        loan,
+    } = loaded;
+    let delinquency = loan
+        .as_ref()
+        .map(|l| l.delinquency(&state.lending.thresholds));
+    let label = |value: Value| value.as_str().unwrap_or_default().to_owned();
+    let next = loan.as_ref().and_then(next_due);
+    Ok(LoanView {
+        id: record.id,
+        borrower_id: record.borrower_id,
+        product_code: record.product_code,
+        status: record.status,
+        principal: Money::from_fen(record.principal_fen),
+        outstanding_principal: loan.as_ref().map_or(
+            Money::from_fen(record.outstanding_fen),
+            Loan::principal_outstanding,
+        ),
+        amount_due: loan.as_ref().map_or(Money::ZERO, Loan::amount_due),
+        next_due_date: next.map(|i| i.due_date),
+        next_due_amount: next.map(|i| i.outstanding().total()),
+        dpd: delinquency.map_or(0, |d| d.dpd),
+        bucket: delinquency.map_or_else(|| "M0".to_owned(), |d| label(json!(d.bucket))),
+        classification: delinquency
+            .map_or_else(|| "normal".to_owned(), |d| label(json!(d.classification))),
+        annual_rate_percent: format!("{}%", terms.schedule.annual_rate.percent(2)),
+        credit_balance: loan.as_ref().map_or(Money::ZERO, |l| l.credit_balance),
+        start_date: terms.schedule.start_date,
+        maturity_date: loan
+            .as_ref()
+            .and_then(|l| l.installments.last().map(|i| i.due_date)),
+        as_of: record.as_of,
+        contract_id: record.contract_id,
+        application_id: record.application_id,
+        installments: loan.as_ref().map_or_else(Vec::new, |l| {
+            l.installments
+                .iter()
+                .map(|i| ServicedInstallment::new(i, l.as_of))
+                .collect()
+        }),
+    })
+}
+
+/// The loan if the caller may see it: its borrower, or staff.
+async fn visible(state: &AppState, principal: Principal, id: i64) -> Result<LoadedLoan, ApiError> {
+    let loaded = servicing::load(state.repository.lending(), id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if principal.role == Role::Borrower && loaded.record.borrower_id != principal.user_id {
+        return Err(ApiError::NotFound);
+    }
+    Ok(loaded)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoanSearch {
+    pub phone: Option<String>,
+    pub id_number: Option<String>,
+}
+
+/// The borrowers a staff search names, by the keyed hashes of their phone
+/// or ID number (personal data is never searched in clear).
+pub async fn search_borrowers(
+    state: &AppState,
+    search: &LoanSearch,
+) -> Result<Option<Vec<UserId>>, ApiError> {
+    let mut found = Vec::new();
+    if let Some(phone) = &search.phone {
+        let hash = state.pii.lookup_hash(phone.trim());
+        if let Some(user) = state.repository.user_by_phone_hash(&hash).await? {
+            found.push(user.id);
+        }
+    }
+    if let Some(number) = &search.id_number {
+        let hash = state.pii.lookup_hash(&number.trim().to_ascii_uppercase());
+        if let Some(user) = state.repository.identity_owner(&hash).await? {
+            found.push(user);
+        }
+    }
+    Ok((search.phone.is_some() || search.id_number.is_some()).then_some(found))
+}
+
+/// A borrower's own loans; staff see all, or search by `?phone=` or `?id_number=`.
+#[utoipa::path(get, path = "/api/v1/loans", tag = "loans", security(("bearer" = [])),
+    responses((status = 200, description = "Newest first")))]
+pub async fn list(
+    State(state): State<SharedState>,
+    auth: Authorized<AnyUser>,
+    ApiQuery(search): ApiQuery<LoanSearch>,
+) -> Result<Json<Items<LoanView>>, ApiError> {
+    let principal = auth.principal;
+    let borrowers = if principal.role == Role::Borrower {
+        Some(vec![principal.user_id])
+    } else {
+        search_borrowers(&state, &search).await?
+    };
+    let records = state
+        .repository
+        .lending()
+        .loans(borrowers.as_deref(), 200)
+        .await?;
+    let mut items = Vec::with_capacity(records.len());
+    for record in records {
+        items.push(loan_view(&state, servicing::decode(record)?).await?);
+    }
+    Ok(Json(Items { items }))
+}
+
+#[utoipa::path(get, path = "/api/v1/loans/{id}", tag = "loans", security(("bearer" = [])),
+    responses((status = 200, description = "The loan with its instalments"), (status = 404, description = "`not_found`")))]
+pub async fn show(
+    State(state): State<SharedState>,
+    auth: Authorized<AnyUser>,
+    Path(id): Path<i64>,
+) -> Result<Json<LoanView>, ApiError> {
+    let loaded = visible(&state, auth.principal, id).await?;
+    Ok(Json(loan_view(&state, loaded).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct QuoteQuery {
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(Serialize)]
+pub struct PayoffView {
+    pub date: NaiveDate,
+    pub principal: Money,
+    pub interest: Money,
+    pub fee: Money,
+    pub penalty: Money,
+    pub prepayment_fee: Money,
+    pub credit_applied: Money,
+    pub total: Money,
+}
+
+/// What it takes to close the loan on a date (default: the business date).
+#[utoipa::path(get, path = "/api/v1/loans/{id}/payoff-quote", tag = "loans", security(("bearer" = [])),
+    responses((status = 200, description = "The payoff quote"), (status = 409, description = "`not_active`, `prepayment_not_allowed`")))]
+pub async fn payoff_quote(
+    State(state): State<SharedState>,
+    auth: Authorized<AnyUser>,
+    Path(id): Path<i64>,
+    ApiQuery(query): ApiQuery<QuoteQuery>,
+) -> Result<Json<PayoffView>, ApiError> {
+    let loaded = visible(&state, auth.principal, id).await?;
+    let Some(loan) = loaded.loan.filter(|_| loaded.record.status == "active") else {
+        return Err(ApiError::Conflict {
+            code: "not_active",
+            detail: "only an active loan has a payoff quote".to_owned(),
+        });
+    };
+    let date = match query.date {
+        Some(date) => date,
+        None => state.business_date().await?,
+    };
+    if date < loan.as_of {
+        return Err(ApiError::field(
+            "date",
+            "out_of_range",
+            format!("quotes start from the loan's business date {}", loan.as_of),
+        ));
+    }
+    let quote = loan
+        .payoff_quote(date)
+        .map_err(|error| ApiError::Conflict {
+            code: "prepayment_not_allowed",
+            detail: error.to_string(),
+        })?;
+    Ok(Json(PayoffView {
+        date,
+        principal: quote.owed.principal,
+        interest: quote.owed.interest,
+        fee: quote.owed.fee,
+        penalty: quote.owed.penalty,
+        prepayment_fee: quote.prepayment_fee,
+        credit_applied: quote.credit_applied,
+        total: quote.amount,
+    }))
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RepaymentKind {
+    Repayment,
+    Prepayment,
+    Payoff,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepaymentRequest {
+    /// Optional for a payoff: the quote's total is taken.
+    pub amount: Option<Money>,
+    pub kind: RepaymentKind,
+    /// For a prepayment: keep the term (`reduce_installment`) or the
+    /// instalment (`reduce_term`).
+    pub mode: Option<ReamortiseMode>,
+}
+
+#[derive(Serialize)]
+pub struct PaymentView {
+    pub id: i64,
+    pub loan_id: i64,
+    pub direction: String,
+    pub purpose: String,
+    pub amount: Money,
+    pub status: String,
+    pub failure_code: Option<String>,
+    pub applied: Option<Value>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<PaymentRecord> for PaymentView {
+    fn from(p: PaymentRecord) -> Self {
+        PaymentView {
+            id: p.id,
+            loan_id: p.loan_id,
+            direction: p.direction,
+            purpose: p.purpose,
+            amount: Money::from_fen(p.amount_fen),
+            status: p.status,
+            failure_code: p.failure_code,
+            applied: p.applied.and_then(|a| serde_json::from_str(&a).ok()),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+fn random_reference() -> Result<String, ApiError> {
+    let mut bytes = [0_u8; 12];
+    getrandom::fill(&mut bytes).map_err(ApiError::internal)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Repay any amount, prepay part of the principal, or pay the loan off.
+/// The bank debits the borrower's card; the loan changes when it confirms.
+/// Requires an `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/loans/{id}/repayments", tag = "loans", security(("bearer" = [])),
+    params(("Idempotency-Key" = String, Header, description = "Required")),
+    responses((status = 202, description = "The pending payment"), (status = 409, description = "`not_active`, `prepayment_not_allowed`"),
+        (status = 422, description = "`validation_failed`")))]
+pub async fn repay(
+    State(state): State<SharedState>,
+    auth: Authorized<BorrowerOnly>,
+    key: IdempotencyKey,
+    Path(id): Path<i64>,
+    ApiJson(request): ApiJson<RepaymentRequest>,
+) -> Result<Response, ApiError> {
+    let key = IdempotencyKey(Some(key.require()?));
+    let borrower = auth.user_id();
+    let route = format!("POST /loans/{id}/repayments");
+    let operation = async {
+        let loaded = visible(&state, auth.principal, id).await?;
+        let Some(loan) = loaded.loan.filter(|_| loaded.record.status == "active") else {
+            return Err(ApiError::Conflict {
+                code: "not_active",
+                detail: "only an active loan can be repaid".to_owned(),
+            });
+        };
+        let today = state.business_date().await?.max(loan.as_of);
+        let amount = match (request.kind, request.amount) {
+            (RepaymentKind::Payoff, None) => {
+                loan.payoff_quote(today)
+                    .map_err(|error| ApiError::Conflict {
+                        code: "prepayment_not_allowed",
+                        detail: error.to_string(),
+                    })?
+                    .amount
+            }
+            (_, Some(amount)) => amount,
+            (_, None) => {
+                return Err(ApiError::field(
+                    "amount",
+                    "amount_required",
+                    "say how much to pay",
+                ));
+            }
+        };
+        if !amount.is_positive() || amount > Money::yuan(10_000_000) {
+            return Err(ApiError::field(
+                "amount",
+                "out_of_range",
+                "the amount must be positive and at most 10,000,000.00",
+            ));
+        }
+        let mode = match (request.kind, request.mode) {
+            (RepaymentKind::Prepayment, Some(mode)) => {
+                Some(json!(mode).as_str().unwrap_or_default().to_owned())
+            }
+            (RepaymentKind::Prepayment, None) => {
+                return Err(ApiError::field(
+                    "mode",
+                    "mode_required",
+                    "a prepayment keeps the term (reduce_installment) or the instalment (reduce_term)",
+                ));
+            }
+            _ => None,
+        };
+        if request.kind != RepaymentKind::Repayment {
+            // Refuse early what the core would refuse when the money arrives.
+            let mut probe = loan.clone();
+            probe.advance_to(today, &mut kredit_core::ledger::Discard);
+            probe
+                .payoff_quote(today)
+                .map_err(|error| ApiError::Conflict {
+                    code: "prepayment_not_allowed",
+                    detail: error.to_string(),
+                })?;
+        }
+        let purpose = json!(request.kind).as_str().unwrap_or_default().to_owned();
+        let store = state.repository.lending();
+        let payment_id = store
+            .create_payment(&NewPayment {
+                merchant_reference: format!("KR-C-{id}-{}", random_reference()?),
+                loan_id: id,
+                direction: "collection".to_owned(),
+                purpose,
+                mode,
+                amount_fen: amount.fen(),
+            })
+            .await?;
+        let payment = store.payment(payment_id).await?.ok_or(ApiError::Internal)?;
+        payments::submit(&state, &payment, borrower).await?;
+        Ok((StatusCode::ACCEPTED, PaymentView::from(payment)))
+    };
+    idempotency::run(&state, borrower, key, &route, &request, operation).await
+}
+
+async fn visible_payment(
+    state: &AppState,
+    principal: Principal,
+    id: i64,
+) -> Result<PaymentRecord, ApiError> {
+    let payment = state
+        .repository
+        .lending()
+        .payment(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    visible(state, principal, payment.loan_id).await?;
+    Ok(payment)
+}
+
+#[utoipa::path(get, path = "/api/v1/payments/{id}", tag = "loans", security(("bearer" = [])),
+    responses((status = 200, description = "The payment"), (status = 404, description = "`not_found`")))]
+pub async fn payment(
+    State(state): State<SharedState>,
+    auth: Authorized<AnyUser>,
+    Path(id): Path<i64>,
+) -> Result<Json<PaymentView>, ApiError> {
+    Ok(Json(
+        visible_payment(&state, auth.principal, id).await?.into(),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/loans/{id}/payments", tag = "loans", security(("bearer" = [])),
+    responses((status = 200, description = "Newest first")))]
+pub async fn loan_payments(
+    State(state): State<SharedState>,
+    auth: Authorized<AnyUser>,
+    Path(id): Path<i64>,
+) -> Result<Json<Items<PaymentView>>, ApiError> {
+    visible(&state, auth.principal, id).await?;
+    let items = state.repository.lending().loan_payments(id).await?;
+    Ok(Json(Items {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[derive(Serialize)]
+pub struct EventView {
+    pub id: i64,
+    pub date: NaiveDate,
+    pub event: Value,
+    pub allocation: Value,
+    pub payment_id: Option<i64>,
+    pub reversed: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/loans/{id}/events", tag = "loans", security(("bearer" = [])),
+    responses((status = 200, description = "In the order they were recorded")))]
+pub async fn events(
+    State(state): State<SharedState>,
+    auth: Authorized<AnyUser>,
+    Path(id): Path<i64>,
+) -> Result<Json<Items<EventView>>, ApiError> {
+    visible(&state, auth.principal, id).await?;
+    let records = state.repository.lending().loan_events(id).await?;
+    Ok(Json(Items {
+        items: records
+            .into_iter()
+            .map(|e| EventView {
+                id: e.id,
+                date: e.value_date,
+                event: serde_json::from_str(&e.event).unwrap_or(Value::Null),
+                allocation: serde_json::from_str(&e.allocation).unwrap_or(Value::Null),
+                payment_id: e.payment_id,
+                reversed: e.reversed,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Serialize)]
+pub struct JournalView {
+    pub id: i64,
+    pub date: NaiveDate,
+    pub kind: String,
+    pub debit: String,
+    pub credit: String,
+    pub amount: Money,
+    pub source: String,
+}
+
+impl From<JournalRecord> for JournalView {
+    fn from(j: JournalRecord) -> Self {
+        JournalView {
+            id: j.id,
+            date: j.entry_date,
+            kind: j.kind,
+            debit: j.debit,
+            credit: j.credit,
+            amount: Money::from_fen(j.amount_fen),
+            source: j.source,
+        }
+    }
+}
+
+/// The loan's ledger lines (staff).
+#[utoipa::path(get, path = "/api/v1/loans/{id}/ledger", tag = "loans", security(("bearer" = [])),
+    responses((status = 200, description = "Every line of this loan")))]
+pub async fn ledger(
+    State(state): State<SharedState>,
+    auth: Authorized<StaffOnly>,
+    Path(id): Path<i64>,
+) -> Result<Json<Items<JournalView>>, ApiError> {
+    visible(&state, auth.principal, id).await?;
+    let lines = state.repository.lending().loan_journal(id).await?;
+    Ok(Json(Items {
+        items: lines.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Where the bank's signed notices arrive. Any authenticated notice is
+/// acknowledged with 200 (a duplicate or stale one changes nothing); one
+/// that fails authentication is 401 and changes nothing.
+#[utoipa::path(post, path = "/api/v1/payments/callback", tag = "loans",
+    request_body(content = String, description = "The provider's signed JSON notice", content_type = "application/json"),
+    responses((status = 200, description = "Acknowledged"), (status = 401, description = "`invalid_signature`")))]
+pub async fn callback(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let notice = state
+        .payments
+        .provider
+        .verify_callback(&headers, &body)
+        .map_err(|error| {
+            tracing::warn!(%error, "payment notice refused");
+            ApiError::Unauthorized("the payment notice is not authentic")
+        })?;
+    let outcome = servicing::apply_notice(&state, &notice).await?;
+    Ok(Json(json!({
+        "received": true,
+        "applied": outcome == NoticeOutcome::Applied,
+    })))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReversalRequest {
+    pub reason: String,
+}
+
+#[derive(Serialize)]
+pub struct ReversalView {
+    pub id: i64,
+    pub loan_id: i64,
+    pub event_id: i64,
+    pub requested_by: UserId,
+    pub reason: String,
+    pub status: String,
+    pub decided_by: Option<UserId>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<kredit_store::lending::ReversalRequestRecord> for ReversalView {
+    fn from(r: kredit_store::lending::ReversalRequestRecord) -> Self {
+        ReversalView {
+            id: r.id,
+            loan_id: r.loan_id,
+            event_id: r.event_id,
+            requested_by: r.requested_by,
+            reason: r.reason,
+            status: r.status,
+            decided_by: r.decided_by,
+            decided_at: r.decided_at,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// Ask for a repayment to be reversed (maker); a second member of staff
+/// must approve it.
+#[utoipa::path(post, path = "/api/v1/loans/{id}/events/{event_id}/reversal-requests", tag = "loans", security(("bearer" = [])),
+    responses((status = 201, description = "Pending request"), (status = 409, description = "`reversal_pending`, `not_reversible`")))]
+pub async fn request_reversal(
+    State(state): State<SharedState>,
+    auth: Authorized<Servicing>,
+    Path((id, event_id)): Path<(i64, i64)>,
+    ApiJson(request): ApiJson<ReversalRequest>,
+) -> Result<(StatusCode, Json<ReversalView>), ApiError> {
+    let reason = request.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(ApiError::field(
+            "reason",
+            "reason_required",
+            "say why, in 1-2000 characters",
+        ));
+    }
+    visible(&state, auth.principal, id).await?;
+    let store = state.repository.lending();
+    let event = store
+        .loan_events(id)
+        .await?
+        .into_iter()
+        .find(|e| e.id == event_id)
+        .ok_or(ApiError::NotFound)?;
+    let reversible = !event.reversed
+        && serde_json::from_str::<kredit_core::loan::LoanEvent>(&event.event).is_ok();
+    if !reversible {
+        return Err(ApiError::Conflict {
+            code: "not_reversible",
+            detail: "only a repayment that stands can be reversed".to_owned(),
+        });
+    }
+    let audit = Audit {
+        actor: Some(auth.user_id()),
+        action: "loan.reversal_requested",
+        entity_type: "reversal_request",
+        entity_id: None,
+    }
+    .entry(
+        None,
+        Some(json!({"loan_id": id, "event_id": event_id, "reason": reason})),
+    );
+    let request_id = store
+        .create_reversal_request(id, event_id, auth.user_id(), reason, audit)
+        .await
+        .map_err(|error| match error {
+            kredit_store::StoreError::Conflict => ApiError::Conflict {
+                code: "reversal_pending",
+                detail: "this event already has a pending reversal request".to_owned(),
+            },
+            other => other.into(),
+        })?;
+    let record = store
+        .reversal_request(request_id)
+        .await?
+        .ok_or(ApiError::Internal)?;
+    Ok((StatusCode::CREATED, Json(record.into())))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReversalQuery {
+    pub status: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/reversal-requests", tag = "loans", security(("bearer" = [])),
+    responses((status = 200, description = "Newest first")))]
+pub async fn reversal_requests(
+    State(state): State<SharedState>,
+    _auth: Authorized<StaffOnly>,
+    ApiQuery(query): ApiQuery<ReversalQuery>,
+) -> Result<Json<Items<ReversalView>>, ApiError> {
+    let records = state
+        .repository
+        .lending()
+        .reversal_requests(query.status.as_deref())
+        .await?;
+    Ok(Json(Items {
+        items: records.into_iter().map(Into::into).collect(),
+    }))
+}
+
+async fn pending_request(
+    state: &AppState,
+    id: i64,
+    checker: UserId,
+) -> Result<kredit_store::lending::ReversalRequestRecord, ApiError> {
+    let request = state
+        .repository
+        .lending()
+        .reversal_request(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if request.requested_by == checker {
+        return Err(ApiError::Conflict {
+            code: "maker_checker",
+            detail: "the checker must be someone other than the maker".to_owned(),
+        });
+    }
+    if request.status != "pending" {
+        return Err(ApiError::Conflict {
+            code: "not_pending",
+            detail: format!("the request is {}", request.status),
+        });
+    }
+    Ok(request)
+}
+
+/// Approve a reversal (checker): the loan is recomputed as if the event had
+/// never happened and only the difference is posted; audited.
+#[utoipa::path(post, path = "/api/v1/reversal-requests/{id}/approve", tag = "loans", security(("bearer" = [])),
+    responses((status = 200, description = "Approved and applied"), (status = 409, description = "`maker_checker`, `not_pending`, `reversal_impossible`")))]
+pub async fn approve_reversal(
+    State(state): State<SharedState>,
+    auth: Authorized<Servicing>,
+    Path(id): Path<i64>,
+) -> Result<Json<ReversalView>, ApiError> {
+    let checker = auth.user_id();
+    let request = pending_request(&state, id, checker).await?;
+    let audit = Audit {
+        actor: Some(checker),
+        action: "loan.reversal_approved",
+        entity_type: "reversal_request",
+        entity_id: Some(id.to_string()),
+    }
+    .entry(
+        Some(json!({"status": "pending"})),
+        Some(
+            json!({"status": "approved", "loan_id": request.loan_id, "event_id": request.event_id}),
+        ),
+    );
+    match servicing::reverse_event(
+        &state,
+        request.loan_id,
+        request.event_id,
+        id,
+        checker,
+        audit,
+    )
+    .await?
+    {
+        ChangeOutcome::Committed { .. } => {}
+        _ => {
+            return Err(ApiError::Conflict {
+                code: "not_pending",
+                detail: "the request was decided meanwhile".to_owned(),
+            });
+        }
+    }
+    let record = state
+        .repository
+        .lending()
+        .reversal_request(id)
+        .await?
+        .ok_or(ApiError::Internal)?;
+    Ok(Json(record.into()))
+}
+
+/// Reject a reversal request (checker); audited.
+#[utoipa::path(post, path = "/api/v1/reversal-requests/{id}/reject", tag = "loans", security(("bearer" = [])),
+    responses((status = 200, description = "Rejected"), (status = 409, description = "`maker_checker`, `not_pending`")))]
+pub async fn reject_reversal(
+    State(state): State<SharedState>,
+    auth: Authorized<Servicing>,
+    Path(id): Path<i64>,
+) -> Result<Json<ReversalView>, ApiError> {
+    let checker = auth.user_id();
+    pending_request(&state, id, checker).await?;
+    let audit = Audit {
+        actor: Some(checker),
+        action: "loan.reversal_rejected",
+        entity_type: "reversal_request",
+        entity_id: Some(id.to_string()),
+    }
+    .entry(
+        Some(json!({"status": "pending"})),
+        Some(json!({"status": "rejected"})),
+    );
+    let store = state.repository.lending();
+    if !store.reject_reversal(id, checker, audit).await? {
+        return Err(ApiError::Conflict {
+            code: "not_pending",
+            detail: "the request was decided meanwhile".to_owned(),
+        });
+    }
+    let record = store
+        .reversal_request(id)
+        .await?
+        .ok_or(ApiError::Internal)?;
+    Ok(Json(record.into()))
+}

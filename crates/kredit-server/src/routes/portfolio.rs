@@ -1,0 +1,327 @@
+//! The business date and close of business, the portfolio dashboard, staff
+//! borrower search, the trial balance and the evidence log.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::State;
+use chrono::{Days, NaiveDate};
+use kredit_core::delinquency::Bucket;
+use kredit_core::evidence::{self, EvidenceEntry};
+use kredit_core::identity::{mask_id_number, mask_name, mask_phone};
+use kredit_core::{Money, Rate};
+use kredit_store::UserId;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::audit::Audit;
+use crate::auth::{AdminOnly, AnyUser, AuditReaders, Authorized, RiskReaders, StaffOnly};
+use crate::config::Environment;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::lending::servicing;
+use crate::routes::loans::{LoanSearch, search_borrowers};
+use crate::state::SharedState;
+
+#[derive(Serialize)]
+pub struct BusinessDate {
+    pub business_date: NaiveDate,
+}
+
+#[utoipa::path(get, path = "/api/v1/business-date", tag = "operations", security(("bearer" = [])),
+    responses((status = 200, description = "The business date")))]
+pub async fn business_date(
+    State(state): State<SharedState>,
+    _auth: Authorized<AnyUser>,
+) -> Result<Json<BusinessDate>, ApiError> {
+    Ok(Json(BusinessDate {
+        business_date: state.business_date().await?,
+    }))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdvanceRequest {
+    pub date: NaiveDate,
+}
+
+/// Runs close of business up to a later date (admin; refused in
+/// production, where the scheduled job moves the date; audited).
+#[utoipa::path(post, path = "/api/v1/admin/business-date", tag = "operations", security(("bearer" = [])),
+    responses((status = 200, description = "Closed through the date"), (status = 409, description = "`date_not_later`, `production`")))]
+pub async fn advance(
+    State(state): State<SharedState>,
+    auth: Authorized<AdminOnly>,
+    ApiJson(request): ApiJson<AdvanceRequest>,
+) -> Result<Json<Value>, ApiError> {
+    if state.environment == Environment::Production {
+        return Err(ApiError::Conflict {
+            code: "production",
+            detail: "the business date moves only by the scheduled close of business in production"
+                .to_owned(),
+        });
+    }
+    let current = state.business_date().await?;
+    if request.date <= current || request.date > current + Days::new(3660) {
+        return Err(ApiError::Conflict {
+            code: "date_not_later",
+            detail: format!("the new date must be after {current} and within ten years"),
+        });
+    }
+    let processed = servicing::close_business_through(&state, request.date).await?;
+    let audit = Audit {
+        actor: Some(auth.user_id()),
+        action: "business_date.advance",
+        entity_type: "business_date",
+        entity_id: None,
+    }
+    .entry(
+        Some(json!({"business_date": current})),
+        Some(json!({"business_date": request.date, "loans_processed": processed})),
+    );
+    state.repository.append_audit(&audit).await?;
+    Ok(Json(
+        json!({"business_date": request.date, "loans_processed": processed}),
+    ))
+}
+
+#[derive(Serialize)]
+pub struct Group {
+    pub key: String,
+    pub loans: i64,
+    pub outstanding: Money,
+}
+
+#[derive(Serialize)]
+pub struct DailyDisbursement {
+    pub date: NaiveDate,
+    pub loans: i64,
+    pub amount: Money,
+}
+
+#[derive(Serialize)]
+pub struct ApplicationStats {
+    pub total: i64,
+    pub by_status: BTreeMap<String, i64>,
+    /// Approved (and accepted) over decided.
+    pub approval_rate: Rate,
+}
+
+#[derive(Serialize)]
+pub struct Portfolio {
+    pub business_date: NaiveDate,
+    pub loans_active: i64,
+    pub outstanding_principal: Money,
+    pub disbursed_by_day: Vec<DailyDisbursement>,
+    pub applications: ApplicationStats,
+    pub buckets: Vec<Group>,
+    pub classification: Vec<Group>,
+    /// Principal written off over principal ever disbursed.
+    pub bad_debt_rate: Rate,
+}
+
+fn ratio(numerator: i64, denominator: i64) -> Rate {
+    if denominator <= 0 {
+        return Rate::ZERO;
+    }
+    Rate::ONE.scale(numerator, denominator)
+}
+
+/// The portfolio dashboard (risk officers, admins, auditors).
+#[utoipa::path(get, path = "/api/v1/portfolio/summary", tag = "operations", security(("bearer" = [])),
+    responses((status = 200, description = "Outstanding, disbursements, approval rate, buckets, classification")))]
+pub async fn summary(
+    State(state): State<SharedState>,
+    _auth: Authorized<RiskReaders>,
+) -> Result<Json<Portfolio>, ApiError> {
+    let store = state.repository.lending();
+    let today = state.business_date().await?;
+    let groups = store.active_dpd_groups().await?;
+    let mut buckets: BTreeMap<Bucket, (i64, i64)> =
+        Bucket::ALL.iter().map(|b| (*b, (0, 0))).collect();
+    let mut classes: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for group in &groups {
+        let dpd = u32::try_from(group.dpd).unwrap_or(0);
+        let bucket = buckets.entry(Bucket::from_dpd(dpd)).or_default();
+        bucket.0 += group.loans;
+        bucket.1 += group.outstanding_fen;
+        let class = json!(state.lending.thresholds.classify(dpd));
+        let class = classes
+            .entry(class.as_str().unwrap_or_default().to_owned())
+            .or_default();
+        class.0 += group.loans;
+        class.1 += group.outstanding_fen;
+    }
+    let group = |key: String, (loans, fen): (i64, i64)| Group {
+        key,
+        loans,
+        outstanding: Money::from_fen(fen),
+    };
+    let counts = store.loan_counts().await?;
+    let count_of = |status: &str| counts.iter().find(|c| c.status == status);
+    let disbursed_fen: i64 = counts
+        .iter()
+        .filter(|c| c.status != "pending_disbursement" && c.status != "disbursement_failed")
+        .map(|c| c.amount_fen)
+        .sum();
+    let applications = store.application_counts().await?;
+    let by_status: BTreeMap<String, i64> = applications
+        .iter()
+        .map(|c| (c.status.clone(), c.count))
+        .collect();
+    let approved = by_status.get("approved").copied().unwrap_or(0)
+        + by_status.get("accepted").copied().unwrap_or(0);
+    let decided = approved + by_status.get("declined").copied().unwrap_or(0);
+    let since = today.checked_sub_days(Days::new(30)).unwrap_or(today);
+    Ok(Json(Portfolio {
+        business_date: today,
+        loans_active: count_of("active").map_or(0, |c| c.count),
+        outstanding_principal: Money::from_fen(groups.iter().map(|g| g.outstanding_fen).sum()),
+        disbursed_by_day: store
+            .disbursed_by_day(since)
+            .await?
+            .into_iter()
+            .map(|d| DailyDisbursement {
+                date: d.entry_date,
+                loans: d.loans,
+                amount: Money::from_fen(d.amount_fen),
+            })
+            .collect(),
+        applications: ApplicationStats {
+            total: by_status.values().sum(),
+            by_status,
+            approval_rate: ratio(approved, decided),
+        },
+        buckets: buckets
+            .into_iter()
+            .map(|(b, v)| group(b.label().to_owned(), v))
+            .collect(),
+        classification: classes.into_iter().map(|(k, v)| group(k, v)).collect(),
+        bad_debt_rate: ratio(
+            count_of("written_off").map_or(0, |c| c.amount_fen),
+            disbursed_fen,
+        ),
+    }))
+}
+
+#[derive(Serialize)]
+pub struct BorrowerView {
+    pub user_id: UserId,
+    pub phone: String,
+    pub real_name: Option<String>,
+    pub id_number: Option<String>,
+    pub identity_status: Option<String>,
+}
+
+/// Find borrowers by phone or ID number (staff); every field masked.
+#[utoipa::path(get, path = "/api/v1/admin/borrowers", tag = "operations", security(("bearer" = [])),
+    responses((status = 200, description = "Matching borrowers, masked")))]
+pub async fn borrowers(
+    State(state): State<SharedState>,
+    _auth: Authorized<StaffOnly>,
+    ApiQuery(search): ApiQuery<LoanSearch>,
+) -> Result<Json<Vec<BorrowerView>>, ApiError> {
+    let Some(ids) = search_borrowers(&state, &search).await? else {
+        return Err(ApiError::field(
+            "query",
+            "search_required",
+            "search by phone or id_number",
+        ));
+    };
+    let mut found = Vec::new();
+    for id in ids {
+        let Some(user) = state.repository.user_by_id(id).await? else {
+            continue;
+        };
+        let phone = state
+            .pii
+            .decrypt(&user.phone_encrypted)
+            .map_err(ApiError::internal)?;
+        let identity = state.repository.identity(id).await?;
+        let decrypt = |bytes: &[u8]| state.pii.decrypt(bytes).map_err(ApiError::internal);
+        found.push(BorrowerView {
+            user_id: id,
+            phone: mask_phone(&phone),
+            real_name: identity
+                .as_ref()
+                .map(|i| decrypt(&i.real_name_encrypted).map(|n| mask_name(&n)))
+                .transpose()?,
+            id_number: identity
+                .as_ref()
+                .map(|i| decrypt(&i.id_number_encrypted).map(|n| mask_id_number(&n)))
+                .transpose()?,
+            identity_status: identity.map(|i| i.status.as_str().to_owned()),
+        });
+    }
+    Ok(Json(found))
+}
+
+#[derive(Serialize)]
+pub struct TrialBalance {
+    pub accounts: Vec<Value>,
+    pub total_debits: Money,
+    pub total_credits: Money,
+    pub balanced: bool,
+}
+
+/// Debits and credits per account over the whole ledger (risk readers).
+#[utoipa::path(get, path = "/api/v1/ledger/trial-balance", tag = "operations", security(("bearer" = [])),
+    responses((status = 200, description = "Per-account totals; balanced is always true")))]
+pub async fn trial_balance(
+    State(state): State<SharedState>,
+    _auth: Authorized<RiskReaders>,
+) -> Result<Json<TrialBalance>, ApiError> {
+    let totals = state.repository.lending().trial_balance().await?;
+    let debits: i64 = totals.iter().map(|t| t.debits_fen).sum();
+    let credits: i64 = totals.iter().map(|t| t.credits_fen).sum();
+    Ok(Json(TrialBalance {
+        accounts: totals
+            .iter()
+            .map(|t| {
+                json!({
+                    "account": t.account,
+                    "debits": Money::from_fen(t.debits_fen),
+                    "credits": Money::from_fen(t.credits_fen),
+                })
+            })
+            .collect(),
+        total_debits: Money::from_fen(debits),
+        total_credits: Money::from_fen(credits),
+        balanced: debits == credits,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EvidenceQuery {
+    pub after: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct EvidencePage {
+    pub entries: Vec<EvidenceEntry>,
+    /// Whether this page chains correctly onto the entry before it.
+    pub verified: bool,
+}
+
+/// The tamper-evident log (admins, auditors): export it and verify it
+/// independently with SHA-256 over each entry's canonical JSON.
+#[utoipa::path(get, path = "/api/v1/evidence", tag = "operations", security(("bearer" = [])),
+    responses((status = 200, description = "Entries in sequence order")))]
+pub async fn evidence_log(
+    State(state): State<SharedState>,
+    _auth: Authorized<AuditReaders>,
+    ApiQuery(query): ApiQuery<EvidenceQuery>,
+) -> Result<Json<EvidencePage>, ApiError> {
+    let after = query.after.unwrap_or(0).max(0);
+    let limit = query.limit.unwrap_or(500).clamp(1, 5000);
+    let store = state.repository.lending();
+    // The entry before the page too, so the page verifies on its own.
+    let previous = match after {
+        0 => None,
+        n => store.evidence(n - 1, 1).await?.into_iter().next(),
+    };
+    let entries = store.evidence(after, limit).await?;
+    let verified = evidence::verify_after(previous.as_ref(), &entries).is_ok();
+    Ok(Json(EvidencePage { entries, verified }))
+}

@@ -1,0 +1,320 @@
+//! Products (listed publicly, administered by admins), the loan calculator
+//! and product matching for a borrower.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use kredit_core::apr;
+use kredit_core::product::{LoanProduct, OfferRequest, ProductKind};
+use kredit_core::schedule::{self, RepaymentMethod, ScheduleTerms};
+use kredit_core::{Money, Rate};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::audit::Audit;
+use crate::auth::{AdminOnly, Authorized, BorrowerOnly};
+use crate::error::{ApiError, FieldError};
+use crate::extract::ApiJson;
+use crate::lending::decisioning::{self, DecisionView, Questionnaire};
+use crate::lending::views::{AprView, InstallmentView, Totals};
+use crate::state::{AppState, SharedState};
+
+#[derive(Serialize)]
+pub struct ProductView {
+    #[serde(flatten)]
+    pub product: LoanProduct,
+    pub version: i64,
+    pub min_annual_rate_percent: String,
+    pub max_annual_rate_percent: String,
+}
+
+/// Every stored product, parsed.
+pub async fn all_products(state: &AppState) -> Result<Vec<(LoanProduct, i64)>, ApiError> {
+    state
+        .repository
+        .lending()
+        .products()
+        .await?
+        .into_iter()
+        .map(|record| {
+            serde_json::from_str(&record.definition)
+                .map(|product| (product, record.version))
+                .map_err(ApiError::internal)
+        })
+        .collect()
+}
+
+pub async fn product(state: &AppState, code: &str) -> Result<Option<LoanProduct>, ApiError> {
+    match state.repository.lending().product(code).await? {
+        Some(record) => serde_json::from_str(&record.definition)
+            .map(Some)
+            .map_err(ApiError::internal),
+        None => Ok(None),
+    }
+}
+
+/// List the loan products (public).
+#[utoipa::path(get, path = "/api/v1/products", tag = "products",
+    responses((status = 200, description = "Every product with its terms")))]
+pub async fn list(State(state): State<SharedState>) -> Result<Json<Vec<ProductView>>, ApiError> {
+    let products = all_products(&state).await?;
+    Ok(Json(
+        products
+            .into_iter()
+            .map(|(product, version)| ProductView {
+                min_annual_rate_percent: format!("{}%", product.min_annual_rate.percent(2)),
+                max_annual_rate_percent: format!("{}%", product.max_annual_rate.percent(2)),
+                product,
+                version,
+            })
+            .collect(),
+    ))
+}
+
+fn validate(state: &AppState, product: &LoanProduct) -> Result<(), ApiError> {
+    let problems = product.validate(state.lending.policy.rate_cap);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let errors: Vec<FieldError> = problems
+        .iter()
+        .map(|p| FieldError::new(p.field, "invalid_product", p.message.clone()))
+        .collect();
+    Err(ApiError::Validation {
+        detail: errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        errors,
+    })
+}
+
+async fn save(
+    state: &AppState,
+    admin: i64,
+    product: &LoanProduct,
+    before: Option<LoanProduct>,
+) -> Result<i64, ApiError> {
+    let definition = serde_json::to_string(product).map_err(ApiError::internal)?;
+    let audit = Audit {
+        actor: Some(admin),
+        action: if before.is_some() {
+            "product.update"
+        } else {
+            "product.create"
+        },
+        entity_type: "product",
+        entity_id: Some(product.code.clone()),
+    }
+    .entry(
+        before.map(|b| json!(b)),
+        Some(serde_json::from_str(&definition).map_err(ApiError::internal)?),
+    );
+    Ok(state
+        .repository
+        .lending()
+        .save_product(&product.code, &definition, Some(audit))
+        .await?)
+}
+
+/// Create a product (admin; validated by the core; audited).
+#[utoipa::path(post, path = "/api/v1/admin/products", tag = "products", security(("bearer" = [])),
+    responses((status = 201, description = "Created"), (status = 409, description = "`product_exists`"),
+        (status = 422, description = "`validation_failed` naming each field")))]
+pub async fn create(
+    State(state): State<SharedState>,
+    auth: Authorized<AdminOnly>,
+    ApiJson(product): ApiJson<LoanProduct>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    validate(&state, &product)?;
+    if self::product(&state, &product.code).await?.is_some() {
+        return Err(ApiError::Conflict {
+            code: "product_exists",
+            detail: format!(
+                "a product with code {} exists; PUT to change it",
+                product.code
+            ),
+        });
+    }
+    let version = save(&state, auth.user_id(), &product, None).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"code": product.code, "version": version})),
+    ))
+}
+
+/// Change a product (admin; audited with before and after). Loans already
+/// made keep the terms they were made on.
+#[utoipa::path(put, path = "/api/v1/admin/products/{code}", tag = "products", security(("bearer" = [])),
+    responses((status = 200, description = "Saved"), (status = 404, description = "`not_found`"),
+        (status = 422, description = "`validation_failed`")))]
+pub async fn update(
+    State(state): State<SharedState>,
+    auth: Authorized<AdminOnly>,
+    Path(code): Path<String>,
+    ApiJson(product): ApiJson<LoanProduct>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if product.code != code {
+        return Err(ApiError::field(
+            "code",
+            "code_mismatch",
+            "the body's code must equal the code in the path",
+        ));
+    }
+    validate(&state, &product)?;
+    let before = self::product(&state, &code)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let version = save(&state, auth.user_id(), &product, Some(before)).await?;
+    Ok(Json(json!({"code": code, "version": version})))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalculatorRequest {
+    pub principal: Money,
+    pub term_months: u32,
+    pub annual_rate: Rate,
+    pub method: RepaymentMethod,
+    pub start_date: Option<NaiveDate>,
+    pub monthly_fee_rate: Option<Rate>,
+    pub upfront_fee: Option<Money>,
+}
+
+#[derive(Serialize)]
+pub struct CalculatorResponse {
+    pub installments: Vec<InstallmentView>,
+    pub totals: Totals,
+    pub apr: AprView,
+}
+
+/// Repayment schedule and APR for any terms (public).
+#[utoipa::path(post, path = "/api/v1/calculator", tag = "products",
+    responses((status = 200, description = "Schedule, totals and APR"), (status = 422, description = "`validation_failed`")))]
+pub async fn calculator(
+    State(state): State<SharedState>,
+    ApiJson(request): ApiJson<CalculatorRequest>,
+) -> Result<Json<CalculatorResponse>, ApiError> {
+    let start_date = match request.start_date {
+        Some(date) => date,
+        None => state.business_date().await?,
+    };
+    let terms = ScheduleTerms {
+        principal: request.principal,
+        annual_rate: request.annual_rate,
+        term_months: request.term_months,
+        method: request.method,
+        start_date,
+        monthly_fee_rate: request.monthly_fee_rate.unwrap_or(Rate::ZERO),
+    };
+    let schedule = schedule::generate(&terms)
+        .map_err(|error| ApiError::field("terms", "invalid_terms", error.to_string()))?;
+    let upfront_fee = request.upfront_fee.unwrap_or(Money::ZERO);
+    if upfront_fee.is_negative() || upfront_fee >= request.principal {
+        return Err(ApiError::field(
+            "upfront_fee",
+            "out_of_range",
+            "the upfront fee must be at least zero and below the principal",
+        ));
+    }
+    let net = request.principal.saturating_sub_to_zero(upfront_fee);
+    let disclosure = apr::disclose(&schedule, net)
+        .map_err(|error| ApiError::field("terms", "invalid_terms", error.to_string()))?;
+    Ok(Json(CalculatorResponse {
+        installments: schedule.installments.iter().map(Into::into).collect(),
+        totals: (&schedule).into(),
+        apr: (&disclosure).into(),
+    }))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchRequest {
+    pub amount: Money,
+    pub term_months: u32,
+    pub purpose: ProductKind,
+    #[serde(default)]
+    pub method: Option<RepaymentMethod>,
+    #[serde(default)]
+    pub profile: Questionnaire,
+}
+
+#[derive(Serialize)]
+pub struct MatchedOffer {
+    pub product_code: String,
+    pub product_name: String,
+    #[serde(flatten)]
+    pub decision: DecisionView,
+}
+
+#[derive(Serialize)]
+pub struct MatchResponse {
+    pub offers: Vec<MatchedOffer>,
+    /// Products of that purpose that cannot be offered, with why.
+    pub declined: Vec<MatchedOffer>,
+}
+
+/// The products a borrower can get for an amount, term and purpose, each
+/// priced for their risk grade with its schedule and APR. Nothing is stored.
+#[utoipa::path(post, path = "/api/v1/products/match", tag = "products", security(("bearer" = [])),
+    responses((status = 200, description = "Offers and declined products with reasons")))]
+pub async fn match_products(
+    State(state): State<SharedState>,
+    auth: Authorized<BorrowerOnly>,
+    ApiJson(request): ApiJson<MatchRequest>,
+) -> Result<Json<MatchResponse>, ApiError> {
+    if !request.amount.is_positive() {
+        return Err(ApiError::field(
+            "amount",
+            "out_of_range",
+            "the amount must be positive",
+        ));
+    }
+    let today = state.business_date().await?;
+    let profile = decisioning::applicant_profile(&state, auth.user_id(), today).await?;
+    let mut response = MatchResponse {
+        offers: Vec::new(),
+        declined: Vec::new(),
+    };
+    for (product, _) in all_products(&state).await? {
+        let in_range = product.kind == request.purpose
+            && (product.min_term_months..=product.max_term_months).contains(&request.term_months)
+            && request.amount >= product.min_amount;
+        let method = match request.method {
+            Some(method) if product.repayment_methods.contains(&method) => method,
+            Some(_) => continue,
+            None => match product.repayment_methods.first() {
+                Some(method) => *method,
+                None => continue,
+            },
+        };
+        if !in_range {
+            continue;
+        }
+        let offer = OfferRequest {
+            amount: request.amount,
+            term_months: request.term_months,
+            method,
+            start_date: today,
+        };
+        let decision = decisioning::decide(&state, &product, &profile, &offer, &request.profile);
+        let matched = MatchedOffer {
+            product_code: product.code.clone(),
+            product_name: product.name.clone(),
+            decision,
+        };
+        if matched.decision.offer.is_some() {
+            response.offers.push(matched);
+        } else {
+            response.declined.push(matched);
+        }
+    }
+    // Cheapest first, by the APR the borrower actually pays.
+    response.offers.sort_by(|a, b| {
+        let apr = |m: &MatchedOffer| m.decision.offer.as_ref().map(|o| o.apr.effective.clone());
+        apr(a).cmp(&apr(b))
+    });
+    Ok(Json(response))
+}

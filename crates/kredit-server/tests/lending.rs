@@ -1,0 +1,562 @@
+//! The borrower journey over HTTP, on SQLite and PostgreSQL: products,
+//! calculator, matching, application with an automated decision, contract,
+//! disbursement through the sandbox bank (real signed callbacks), repayment,
+//! close of business, payoff; the underwriting queue; reversals under
+//! maker-checker; and bad input that changes nothing.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{Method, StatusCode};
+use chrono::{Days, NaiveDate};
+use kredit_store::{Repository, Role};
+use serde_json::{Value, json};
+use support::{TestApp, id_number_aged, identity};
+
+const START: &str = "2026-11-25";
+
+fn start() -> NaiveDate {
+    START.parse().unwrap()
+}
+
+/// An app with the demo products (created through the admin API) and the
+/// business date fixed, plus an admin token.
+async fn lending_app(repository: Arc<dyn Repository>) -> (TestApp, String) {
+    let app = TestApp::new(repository);
+    app.state
+        .repository
+        .lending()
+        .set_business_date(start())
+        .await
+        .unwrap();
+    let admin = app.staff("13900000001", Role::Admin).await;
+    for product in kredit_jobs::demo::products() {
+        let reply = app
+            .call(
+                Method::POST,
+                "/api/v1/admin/products",
+                Some(&admin),
+                Some(json!(product)),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    }
+    (app, admin)
+}
+
+/// A registered borrower with a verified identity of the given age and card.
+async fn verified_borrower(app: &TestApp, phone: &str, age: i32, card: &str) -> String {
+    let token = app.borrower(phone).await;
+    let sequence = phone[8..].parse::<u32>().unwrap() % 1000;
+    let mut body = identity(&id_number_aged(age, sequence), "0123");
+    body["bank_card"] = json!(card);
+    let reply = app
+        .call(
+            Method::POST,
+            "/api/v1/me/identity",
+            Some(&token),
+            Some(body),
+        )
+        .await;
+    assert_eq!(reply.json["status"], "verified", "{}", reply.text);
+    token
+}
+
+async fn apply(app: &TestApp, token: &str, key: &str, body: Value) -> support::Reply {
+    app.call_with(
+        Method::POST,
+        "/api/v1/applications",
+        Some(token),
+        Some(body),
+        &[("Idempotency-Key", key)],
+    )
+    .await
+}
+
+/// Polls until `check` holds for the JSON at `path` (callbacks are async).
+async fn eventually(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    check: impl Fn(&Value) -> bool,
+) -> Value {
+    for _ in 0..200 {
+        let reply = app.call(Method::GET, path, Some(token), None).await;
+        if reply.status == StatusCode::OK && check(&reply.json) {
+            return reply.json;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{path} never reached the expected state");
+}
+
+async fn trial_balance_holds(app: &TestApp, admin: &str) {
+    let reply = app
+        .call(
+            Method::GET,
+            "/api/v1/ledger/trial-balance",
+            Some(admin),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.json["balanced"], true, "{}", reply.text);
+}
+
+async fn accept(app: &TestApp, token: &str, application: i64) -> support::Reply {
+    app.call_with(
+        Method::POST,
+        &format!("/api/v1/applications/{application}/accept"),
+        Some(token),
+        Some(json!({"agree": true, "terms_version": "2026-11"})),
+        &[("Idempotency-Key", &format!("accept-{application}"))],
+    )
+    .await
+}
+
+async fn borrower_journey_from_application_to_payoff(repository: Arc<dyn Repository>) {
+    let (app, admin) = lending_app(repository).await;
+    let token = verified_borrower(&app, "13812340001", 30, "6222021234567840123").await;
+
+    let products = app.call(Method::GET, "/api/v1/products", None, None).await;
+    assert_eq!(products.json.as_array().unwrap().len(), 4);
+
+    let calculator = app
+        .call(
+            Method::POST,
+            "/api/v1/calculator",
+            None,
+            Some(
+                json!({"principal": "10000.00", "term_months": 12, "annual_rate": "0.12",
+                "method": "equal-installment", "start_date": START}),
+            ),
+        )
+        .await;
+    assert_eq!(calculator.status, StatusCode::OK, "{}", calculator.text);
+    assert_eq!(calculator.json["installments"][0]["payment"], "888.49");
+    assert_eq!(calculator.json["apr"]["nominal_percent"], "12.00%");
+
+    let matched = app
+        .call(
+            Method::POST,
+            "/api/v1/products/match",
+            Some(&token),
+            Some(json!({"amount": "20000.00", "term_months": 12, "purpose": "consumer"})),
+        )
+        .await;
+    assert_eq!(matched.status, StatusCode::OK, "{}", matched.text);
+    assert!(
+        !matched.json["offers"].as_array().unwrap().is_empty(),
+        "{}",
+        matched.text
+    );
+
+    let body = json!({"product_code": "CONSUMER", "amount": "20000.00", "term_months": 12,
+        "method": "equal-installment", "purpose": "consumer"});
+    let unkeyed = app
+        .call(
+            Method::POST,
+            "/api/v1/applications",
+            Some(&token),
+            Some(body.clone()),
+        )
+        .await;
+    unkeyed.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+    let application = apply(&app, &token, "apply-1", body.clone()).await;
+    assert_eq!(
+        application.status,
+        StatusCode::CREATED,
+        "{}",
+        application.text
+    );
+    assert_eq!(
+        application.json["status"], "approved",
+        "{}",
+        application.text
+    );
+    let decision = &application.json["decision"];
+    assert!(decision["score"].as_i64().is_some());
+    assert!(decision["offer"]["apr"]["effective_percent"].is_string());
+    let replay = apply(&app, &token, "apply-1", body).await;
+    assert_eq!(replay.headers["idempotent-replayed"], "true");
+    assert_eq!(replay.json["id"], application.json["id"]);
+    let id = application.json["id"].as_i64().unwrap();
+
+    let accepted = accept(&app, &token, id).await;
+    assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.text);
+    let contract = &accepted.json["contract"];
+    assert_eq!(contract["digest"].as_str().unwrap().len(), 64);
+    assert!(
+        !accepted.text.contains("张三"),
+        "the contract stores a masked name"
+    );
+    let loan_id = accepted.json["loan"]["id"].as_i64().unwrap();
+    assert_eq!(accepted.json["loan"]["status"], "pending_disbursement");
+
+    let loan_path = format!("/api/v1/loans/{loan_id}");
+    let loan = eventually(&app, &token, &loan_path, |l| l["status"] == "active").await;
+    assert_eq!(loan["installments"].as_array().unwrap().len(), 12);
+    assert_eq!(loan["principal"], "20000.00");
+    trial_balance_holds(&app, &admin).await;
+
+    // A partial repayment: allocated by the core once the bank confirms.
+    let repayment = app
+        .call_with(
+            Method::POST,
+            &format!("{loan_path}/repayments"),
+            Some(&token),
+            Some(json!({"amount": "500.00", "kind": "repayment"})),
+            &[("Idempotency-Key", "repay-1")],
+        )
+        .await;
+    assert_eq!(repayment.status, StatusCode::ACCEPTED, "{}", repayment.text);
+    let payment_path = format!("/api/v1/payments/{}", repayment.json["id"]);
+    let paid = eventually(&app, &token, &payment_path, |p| p["status"] == "succeeded").await;
+    assert!(paid["applied"].is_object(), "{paid}");
+
+    // Two months on, the first instalment is partly unpaid: past due.
+    let later = start().checked_add_days(Days::new(45)).unwrap();
+    let moved = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/business-date",
+            Some(&admin),
+            Some(json!({"date": later})),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    let overdue = app.call(Method::GET, &loan_path, Some(&token), None).await;
+    assert!(
+        overdue.json["dpd"].as_u64().unwrap() > 0,
+        "{}",
+        overdue.text
+    );
+    assert_eq!(overdue.json["installments"][0]["status"], "overdue");
+    trial_balance_holds(&app, &admin).await;
+
+    let quote = app
+        .call(
+            Method::GET,
+            &format!("{loan_path}/payoff-quote"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(quote.status, StatusCode::OK, "{}", quote.text);
+    let payoff = app
+        .call_with(
+            Method::POST,
+            &format!("{loan_path}/repayments"),
+            Some(&token),
+            Some(json!({"kind": "payoff"})),
+            &[("Idempotency-Key", "payoff-1")],
+        )
+        .await;
+    assert_eq!(payoff.status, StatusCode::ACCEPTED, "{}", payoff.text);
+    assert_eq!(payoff.json["amount"], quote.json["total"]);
+    eventually(&app, &token, &loan_path, |l| l["status"] == "paid_off").await;
+    trial_balance_holds(&app, &admin).await;
+
+    let evidence = app
+        .call(Method::GET, "/api/v1/evidence", Some(&admin), None)
+        .await;
+    assert_eq!(evidence.json["verified"], true, "{}", evidence.text);
+    let kinds: Vec<&str> = evidence.json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["contract.signed", "loan.disbursed"]);
+
+    let summary = app
+        .call(Method::GET, "/api/v1/portfolio/summary", Some(&admin), None)
+        .await;
+    assert_eq!(summary.status, StatusCode::OK, "{}", summary.text);
+    assert_eq!(summary.json["applications"]["total"], 1);
+}
+
+async fn referred_applications_wait_for_an_underwriter(repository: Arc<dyn Repository>) {
+    let (app, _admin) = lending_app(repository).await;
+    // Young, near the product's ceiling, over a long term: the rules
+    // scorecard lands in the review band.
+    let token = verified_borrower(&app, "13812340002", 23, "6222021234567840123").await;
+    let application = apply(
+        &app,
+        &token,
+        "apply-big",
+        json!({"product_code": "CONSUMER", "amount": "180000.00", "term_months": 36,
+            "method": "equal-installment", "purpose": "consumer"}),
+    )
+    .await;
+    assert_eq!(
+        application.json["status"], "referred",
+        "{}",
+        application.text
+    );
+    let id = application.json["id"].as_i64().unwrap();
+    let reasons = application.json["decision"]["reasons"].as_array().unwrap();
+    assert!(
+        reasons
+            .iter()
+            .all(|r| r["text_zh"].is_string() && r["text_en"].is_string())
+    );
+
+    let early = accept(&app, &token, id).await;
+    early.assert_problem(StatusCode::CONFLICT, "not_approved");
+
+    let underwriter = app.staff("13900000002", Role::Underwriter).await;
+    let queue = app
+        .call(
+            Method::GET,
+            "/api/v1/applications?status=referred",
+            Some(&underwriter),
+            None,
+        )
+        .await;
+    assert_eq!(queue.json["items"].as_array().unwrap().len(), 1);
+    let path = format!("/api/v1/applications/{id}/decision");
+    let borrower_try = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&token),
+            Some(json!({"decision": "approve", "comment": "me"})),
+        )
+        .await;
+    borrower_try.assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    let no_comment = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&underwriter),
+            Some(json!({"decision": "approve", "comment": " "})),
+        )
+        .await;
+    no_comment.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let decided = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&underwriter),
+            Some(json!({"decision": "approve", "comment": "stable income verified by phone"})),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.text);
+    assert_eq!(decided.json["status"], "approved");
+    assert_eq!(
+        decided.json["underwriting"]["comment"],
+        "stable income verified by phone"
+    );
+    let twice = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&underwriter),
+            Some(json!({"decision": "decline", "comment": "x"})),
+        )
+        .await;
+    twice.assert_problem(StatusCode::CONFLICT, "not_referred");
+    assert_eq!(accept(&app, &token, id).await.status, StatusCode::CREATED);
+}
+
+async fn a_failed_disbursement_never_leaves_a_loan_active(repository: Arc<dyn Repository>) {
+    let (app, admin) = lending_app(repository).await;
+    // The sandbox's insufficient-funds card (docs/payments.md).
+    let token = verified_borrower(&app, "13812340003", 30, "6222000000000017").await;
+    let application = apply(
+        &app,
+        &token,
+        "apply-3",
+        json!({"product_code": "CONSUMER", "amount": "5000.00", "term_months": 6,
+            "method": "equal-installment", "purpose": "consumer"}),
+    )
+    .await;
+    let id = application.json["id"].as_i64().unwrap();
+    let accepted = accept(&app, &token, id).await;
+    let loan_path = format!("/api/v1/loans/{}", accepted.json["loan"]["id"]);
+    let loan = eventually(&app, &token, &loan_path, |l| {
+        l["status"] == "disbursement_failed"
+    })
+    .await;
+    assert!(loan["installments"].as_array().unwrap().is_empty());
+    let ledger = app
+        .call(
+            Method::GET,
+            &format!("{loan_path}/ledger"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert!(
+        ledger.json["items"].as_array().unwrap().is_empty(),
+        "{}",
+        ledger.text
+    );
+    let repay = app
+        .call_with(
+            Method::POST,
+            &format!("{loan_path}/repayments"),
+            Some(&token),
+            Some(json!({"amount": "10.00", "kind": "repayment"})),
+            &[("Idempotency-Key", "r")],
+        )
+        .await;
+    repay.assert_problem(StatusCode::CONFLICT, "not_active");
+}
+
+async fn reversals_need_a_second_person(repository: Arc<dyn Repository>) {
+    let (app, admin) = lending_app(repository).await;
+    let token = verified_borrower(&app, "13812340004", 35, "6222021234567840123").await;
+    let application = apply(
+        &app,
+        &token,
+        "apply-4",
+        json!({"product_code": "CONSUMER", "amount": "12000.00", "term_months": 12,
+            "method": "equal-principal", "purpose": "consumer"}),
+    )
+    .await;
+    let id = application.json["id"].as_i64().unwrap();
+    let accepted = accept(&app, &token, id).await;
+    let loan_path = format!("/api/v1/loans/{}", accepted.json["loan"]["id"]);
+    let before = eventually(&app, &token, &loan_path, |l| l["status"] == "active").await;
+    let repayment = app
+        .call_with(
+            Method::POST,
+            &format!("{loan_path}/repayments"),
+            Some(&token),
+            Some(json!({"amount": "300.00", "kind": "repayment"})),
+            &[("Idempotency-Key", "repay-4")],
+        )
+        .await;
+    let payment_path = format!("/api/v1/payments/{}", repayment.json["id"]);
+    eventually(&app, &token, &payment_path, |p| p["status"] == "succeeded").await;
+    let events = app
+        .call(
+            Method::GET,
+            &format!("{loan_path}/events"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    let event = events.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"]["type"] == "repayment")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+
+    let maker = app.staff("13900000002", Role::Underwriter).await;
+    let request = app
+        .call(
+            Method::POST,
+            &format!("{loan_path}/events/{event}/reversal-requests"),
+            Some(&maker),
+            Some(json!({"reason": "bank returned the payment"})),
+        )
+        .await;
+    assert_eq!(request.status, StatusCode::CREATED, "{}", request.text);
+    let approve = format!("/api/v1/reversal-requests/{}/approve", request.json["id"]);
+    let same_person = app.call(Method::POST, &approve, Some(&maker), None).await;
+    same_person.assert_problem(StatusCode::CONFLICT, "maker_checker");
+    let approved = app.call(Method::POST, &approve, Some(&admin), None).await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.text);
+    assert_eq!(approved.json["status"], "approved");
+
+    // As if the repayment had never happened; the ledger still balances.
+    let after = app.call(Method::GET, &loan_path, Some(&token), None).await;
+    assert_eq!(after.json["installments"], before["installments"]);
+    assert_eq!(after.json["credit_balance"], before["credit_balance"]);
+    trial_balance_holds(&app, &admin).await;
+    let audit = app
+        .call(Method::GET, "/api/v1/admin/audit", Some(&admin), None)
+        .await;
+    assert!(
+        audit.text.contains("loan.reversal_approved"),
+        "{}",
+        audit.text
+    );
+}
+
+async fn bad_input_is_refused_and_changes_nothing(repository: Arc<dyn Repository>) {
+    let (app, _admin) = lending_app(repository).await;
+    let token = verified_borrower(&app, "13812340005", 30, "6222021234567840123").await;
+    let stranger = verified_borrower(&app, "13812340006", 30, "6222021234567840123").await;
+    let cases = [
+        json!({"product_code": "CONSUMER", "amount": "12.345", "term_months": 12, "method": "equal-installment", "purpose": "consumer"}),
+        json!({"product_code": "CONSUMER", "amount": 1000, "term_months": 12, "method": "equal-installment", "purpose": "consumer"}),
+        json!({"product_code": "CONSUMER", "amount": "500.00", "term_months": 12, "method": "equal-installment", "purpose": "consumer"}),
+        json!({"product_code": "CONSUMER", "amount": "5000.00", "term_months": 99, "method": "equal-installment", "purpose": "consumer"}),
+        json!({"product_code": "CONSUMER", "amount": "5000.00", "term_months": 12, "method": "bullet", "purpose": "consumer"}),
+        json!({"product_code": "NOPE", "amount": "5000.00", "term_months": 12, "method": "equal-installment", "purpose": "consumer"}),
+        json!({"product_code": "CONSUMER", "amount": "5000.00", "term_months": 12, "method": "equal-installment", "purpose": "medical"}),
+    ];
+    for (i, body) in cases.into_iter().enumerate() {
+        let reply = apply(&app, &token, &format!("bad-{i}"), body).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "case {i}: {}",
+            reply.text
+        );
+        assert_eq!(reply.json["code"], "validation_failed");
+    }
+    let list = app
+        .call(Method::GET, "/api/v1/applications", Some(&token), None)
+        .await;
+    assert!(list.json["items"].as_array().unwrap().is_empty());
+
+    let good = apply(
+        &app,
+        &token,
+        "good",
+        json!({"product_code": "CONSUMER", "amount": "5000.00", "term_months": 12,
+            "method": "equal-installment", "purpose": "consumer"}),
+    )
+    .await;
+    let id = good.json["id"].as_i64().unwrap();
+    let peek = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/applications/{id}"),
+            Some(&stranger),
+            None,
+        )
+        .await;
+    peek.assert_problem(StatusCode::NOT_FOUND, "not_found");
+    let steal = accept(&app, &stranger, id).await;
+    steal.assert_problem(StatusCode::NOT_FOUND, "not_found");
+    let no_consent = app
+        .call_with(
+            Method::POST,
+            &format!("/api/v1/applications/{id}/accept"),
+            Some(&token),
+            Some(json!({"agree": false, "terms_version": "2026-11"})),
+            &[("Idempotency-Key", "nc")],
+        )
+        .await;
+    no_consent.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let forged = app
+        .call_with(
+            Method::POST,
+            "/api/v1/payments/callback",
+            None,
+            Some(json!({"merchant_reference": "KR-D-1", "status": "succeeded"})),
+            &[("Kredit-Signature", "t=1,v1=00")],
+        )
+        .await;
+    forged.assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
+}
+
+kredit_store::test_on_both_backends!(
+    borrower_journey_from_application_to_payoff,
+    referred_applications_wait_for_an_underwriter,
+    a_failed_disbursement_never_leaves_a_loan_active,
+    reversals_need_a_second_person,
+    bad_input_is_refused_and_changes_nothing,
+);
