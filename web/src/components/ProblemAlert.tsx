@@ -16,9 +16,9 @@ export function ProblemAlert({ error, onRetry }: { error: unknown; onRetry?: () 
       description = (
         <>
           {error.detail && <div>{error.detail}</div>}
-          {error.errors.length > 0 && (
+          {error.errors.some((item) => item.message !== error.detail) && (
             <ul style={{ margin: '4px 0 0', paddingInlineStart: 20 }}>
-              {error.errors.map((item, index) => (
+              {error.errors.filter((item) => item.message !== error.detail).map((item, index) => (
                 <li key={index}>{item.message}</li>
               ))}
             </ul>

@@ -27,12 +27,13 @@ export default function Calculator() {
   const [error, setError] = useState<unknown>(null);
   const [pending, setPending] = useState(false);
 
+  // The flat-fee method charges a monthly fee on the principal instead of interest.
   const body = (values: Values, m: Method) => ({
     principal: twoPlaces(values.principal),
     term_months: values.term_months,
-    annual_rate: percentToFraction(values.rate),
+    annual_rate: m === 'flat-fee' ? '0' : percentToFraction(values.rate),
     method: m,
-    ...(m === 'flat-fee' && values.fee_rate ? { monthly_fee_rate: percentToFraction(values.fee_rate) } : {}),
+    ...(m === 'flat-fee' ? { monthly_fee_rate: percentToFraction(values.fee_rate || '0.6') } : {}),
     ...(values.upfront_fee ? { upfront_fee: twoPlaces(values.upfront_fee) } : {}),
   });
 
@@ -88,6 +89,7 @@ export default function Calculator() {
               <Form.Item
                 label={t('calc.rate')}
                 name="rate"
+                hidden={method === 'flat-fee'}
                 rules={[
                   { required: true, message: t('common.required') },
                   { pattern: RATE_RE, message: t('calc.rateInvalid') },
