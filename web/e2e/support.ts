@@ -63,7 +63,7 @@ export async function shoot(page: Page, name: string) {
     await setLang(page, target);
     for (const [label, size] of [['mobile', MOBILE], ['desktop', DESKTOP]] as const) {
       await page.setViewportSize(size);
-      await page.waitForTimeout(150);
+      await page.waitForTimeout(500);
       await page.screenshot({ path: join(SHOTS, `${name}.${target}.${label}.png`), fullPage: false });
     }
   }

@@ -298,6 +298,7 @@ export const dict = {
   'uw.decided': ['已提交审批决定', 'Decision recorded'],
   'uw.borrower': ['借款人', 'Borrower'],
   'uw.identity': ['实名认证结果', 'Identity check'],
+  'uw.identityByPolicy': ['（申请时已通过，准入要求）', '(passed when applying: required by policy)'],
   'uw.reasonCodes': ['原因代码', 'Reason codes'],
   'uw.notReferred': ['该申请不在人工审核状态。', 'This application is not referred.'],
 

@@ -58,6 +58,11 @@ export default function StaffApplication() {
                       </>
                     ) : d?.reasons.some((r) => r.code === 'identity_not_verified') ? (
                       <StatusTag prefix="identity.status" status="rejected" />
+                    ) : d ? (
+                      // Policy declines every application without a verified identity.
+                      <>
+                        <StatusTag prefix="identity.status" status="verified" /> {t('uw.identityByPolicy')}
+                      </>
                     ) : (
                       '—'
                     )}
