@@ -58,6 +58,7 @@ test('underwriter decides a referred application', async ({ page }) => {
   const detail = page.getByTestId('staff-application');
   await expect(detail.getByText('信用评分')).toBeVisible();
   await expect(detail.getByTestId('status')).toHaveText('人工审核中');
+  await expect(detail.getByTestId('identity-status')).toHaveText('已认证');
   // A decision needs a comment: validated before sending.
   await page.getByRole('button', { name: /提\s*交/ }).click();
   await expect(page.getByText('请填写审批意见')).toBeVisible();

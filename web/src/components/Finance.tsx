@@ -89,10 +89,10 @@ const STATUS_COLORS: Record<string, string> = {
   failed: 'red',
 };
 
-export function StatusTag({ prefix, status }: { prefix: string; status: string }) {
+export function StatusTag({ prefix, status, testId = 'status' }: { prefix: string; status: string; testId?: string }) {
   const label = useLabel();
   return (
-    <Tag color={STATUS_COLORS[status] ?? 'default'} data-testid="status">
+    <Tag color={STATUS_COLORS[status] ?? 'default'} data-testid={testId}>
       {label(prefix, status)}
     </Tag>
   );

@@ -54,14 +54,14 @@ export default function StaffApplication() {
                   <Descriptions.Item label={t('uw.identity')}>
                     {identity ? (
                       <>
-                        <StatusTag prefix="identity.status" status={identity.status} /> {identity.real_name} {identity.id_number}
+                        <StatusTag prefix="identity.status" status={identity.status} testId="identity-status" /> {identity.real_name} {identity.id_number}
                       </>
                     ) : d?.reasons.some((r) => r.code === 'identity_not_verified') ? (
-                      <StatusTag prefix="identity.status" status="rejected" />
+                      <StatusTag prefix="identity.status" status="rejected" testId="identity-status" />
                     ) : d ? (
                       // Policy declines every application without a verified identity.
                       <>
-                        <StatusTag prefix="identity.status" status="verified" /> {t('uw.identityByPolicy')}
+                        <StatusTag prefix="identity.status" status="verified" testId="identity-status" /> {t('uw.identityByPolicy')}
                       </>
                     ) : (
                       '—'
