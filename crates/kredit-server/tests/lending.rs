@@ -237,6 +237,28 @@ async fn borrower_journey_from_application_to_payoff(repository: Arc<dyn Reposit
     assert_eq!(overdue.json["installments"][0]["status"], "overdue");
     trial_balance_holds(&app, &admin).await;
 
+    // A late repayment of what is due pays the penalty interest first.
+    let late = app
+        .call_with(
+            Method::POST,
+            &format!("{loan_path}/repayments"),
+            Some(&token),
+            Some(json!({"amount": overdue.json["amount_due"], "kind": "repayment"})),
+            &[("Idempotency-Key", "repay-late")],
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::ACCEPTED, "{}", late.text);
+    let late_path = format!("/api/v1/payments/{}", late.json["id"]);
+    let late = eventually(&app, &token, &late_path, |p| p["status"] == "succeeded").await;
+    let penalty: f64 = late["applied"]["penalty"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(penalty > 0.0, "{late}");
+    let current = app.call(Method::GET, &loan_path, Some(&token), None).await;
+    assert_eq!(current.json["dpd"], 0, "{}", current.text);
+
     let quote = app
         .call(
             Method::GET,
@@ -277,6 +299,108 @@ async fn borrower_journey_from_application_to_payoff(repository: Arc<dyn Reposit
         .await;
     assert_eq!(summary.status, StatusCode::OK, "{}", summary.text);
     assert_eq!(summary.json["applications"]["total"], 1);
+    ledger_checks_out(&app).await;
+}
+
+async fn ledger_checks_out(app: &TestApp) {
+    let report = kredit_server::lending::ledger_check::check(app.state.repository.as_ref())
+        .await
+        .unwrap();
+    assert!(report.is_consistent(), "{:?}", report.problems);
+    assert!(report.loans_checked > 0);
+}
+
+/// 200 repayments at once on one loan, each callback delivered twice by the
+/// bank: every payment applied exactly once, nothing lost or duplicated.
+async fn concurrent_repayments_and_duplicate_callbacks(repository: Arc<dyn Repository>) {
+    let (app, _admin) = lending_app(repository).await;
+    let token = verified_borrower(&app, "13812340007", 30, "6222000000000041").await;
+    let application = apply(
+        &app,
+        &token,
+        "apply-7",
+        json!({"product_code": "CONSUMER", "amount": "50000.00", "term_months": 24,
+            "method": "equal-installment", "purpose": "consumer"}),
+    )
+    .await;
+    let accepted = accept(&app, &token, application.json["id"].as_i64().unwrap()).await;
+    let loan_id = accepted.json["loan"]["id"].as_i64().unwrap();
+    let loan_path = format!("/api/v1/loans/{loan_id}");
+    eventually(&app, &token, &loan_path, |l| l["status"] == "active").await;
+
+    let requests = (0..200).map(|i| {
+        let app = app.router.clone();
+        let token = token.clone();
+        let path = format!("{loan_path}/repayments");
+        tokio::spawn(async move {
+            use tower::ServiceExt;
+            let request = axum::http::Request::post(path)
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .header("idempotency-key", format!("c-{i}"))
+                .body(axum::body::Body::from(
+                    r#"{"amount": "1.00", "kind": "repayment"}"#,
+                ))
+                .unwrap();
+            app.oneshot(request).await.unwrap().status()
+        })
+    });
+    for request in requests {
+        assert_eq!(request.await.unwrap(), StatusCode::ACCEPTED);
+    }
+    let payments_path = format!("{loan_path}/payments");
+    let payments = eventually(&app, &token, &payments_path, |p| {
+        p["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["status"] == "succeeded")
+            .count()
+            == 201
+    })
+    .await;
+    let applied_fen: i64 = payments["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["direction"] == "collection")
+        .map(|p| {
+            let a = &p["applied"];
+            ["penalty", "fee", "interest", "principal", "credit"]
+                .iter()
+                .map(|k| {
+                    let text = a[k].as_str().unwrap_or("0.00").replace('.', "");
+                    text.parse::<i64>().unwrap()
+                })
+                .sum::<i64>()
+        })
+        .sum();
+    assert_eq!(
+        applied_fen,
+        200 * 100,
+        "allocations sum to the accepted payments"
+    );
+    let events = app
+        .call(
+            Method::GET,
+            &format!("{loan_path}/events"),
+            Some(&token),
+            None,
+        )
+        .await;
+    let repayments = events.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"]["type"] == "repayment")
+        .count();
+    assert_eq!(repayments, 200);
+    let loan = app.call(Method::GET, &loan_path, Some(&token), None).await;
+    assert_eq!(
+        loan.json["credit_balance"], "200.00",
+        "nothing was due yet: all credit"
+    );
+    ledger_checks_out(&app).await;
 }
 
 async fn referred_applications_wait_for_an_underwriter(repository: Arc<dyn Repository>) {
@@ -559,4 +683,5 @@ kredit_store::test_on_both_backends!(
     a_failed_disbursement_never_leaves_a_loan_active,
     reversals_need_a_second_person,
     bad_input_is_refused_and_changes_nothing,
+    concurrent_repayments_and_duplicate_callbacks,
 );

@@ -356,6 +356,12 @@ pub trait LendingStore: Send + Sync {
     -> StoreResult<Vec<LoanRecord>>;
     /// Active loans with ids above `after`, in id order.
     async fn active_loans_after(&self, after: LoanId, limit: i64) -> StoreResult<Vec<LoanRecord>>;
+    /// Disbursed loans (any status) with ids above `after`, in id order.
+    async fn disbursed_loans_after(
+        &self,
+        after: LoanId,
+        limit: i64,
+    ) -> StoreResult<Vec<LoanRecord>>;
     async fn exposure(&self, borrower: UserId) -> StoreResult<BorrowerExposure>;
     async fn loan_events(&self, loan: LoanId) -> StoreResult<Vec<LoanEventRecord>>;
     async fn commit_loan_change(&self, change: &LoanChange) -> StoreResult<ChangeOutcome>;
@@ -787,6 +793,15 @@ macro_rules! lending_store {
 
             async fn active_loans_after(&self, after: LoanId, limit: i64) -> StoreResult<Vec<LoanRecord>> {
                 let sql = format!("{LOAN_COLUMNS} WHERE status = 'active' AND id > $1 ORDER BY id LIMIT $2");
+                Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn disbursed_loans_after(&self, after: LoanId, limit: i64) -> StoreResult<Vec<LoanRecord>> {
+                let sql = format!("{LOAN_COLUMNS} WHERE state IS NOT NULL AND id > $1 ORDER BY id LIMIT $2");
                 Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(after)
                     .bind(limit)

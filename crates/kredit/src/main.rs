@@ -31,6 +31,8 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// Create or upgrade the database schema and exit.
     Migrate(commands::migrate::MigrateArgs),
+    /// Verify the general ledger against the loans.
+    Ledger(commands::ledger::LedgerArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Command::Model(args) => commands::model::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Migrate(args) => commands::migrate::run(args),
+        Command::Ledger(args) => commands::ledger::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 //! of the core engine and the lending store. Handlers live in `routes`.
 
 pub mod decisioning;
+pub mod ledger_check;
 pub mod payments;
 pub mod servicing;
 pub mod views;

@@ -21,7 +21,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// How often a change is recomputed after losing a race before giving up.
-const MAX_ATTEMPTS: usize = 8;
+const MAX_ATTEMPTS: usize = 32;
 
 /// A stored loan with its decoded terms and state.
 pub struct LoadedLoan {
@@ -263,6 +263,8 @@ async fn fail_disbursement(
     if record.status != "pending_disbursement" {
         return Ok(ChangeOutcome::AlreadyApplied);
     }
+    metrics::counter!("kredit_disbursement_failures_total").increment(1);
+    tracing::warn!(loan = record.id, code = ?settlement.failure_code, "disbursement failed");
     let change = LoanChange {
         loan_id: record.id,
         expected_version: record.version,
@@ -372,7 +374,7 @@ async fn collect(
 
 /// The loan's history rebuilt from its stored events (reversed ones left
 /// out), brought to the stored state's date.
-fn history(
+pub(crate) fn history(
     terms: LoanTerms,
     events: &[kredit_store::lending::LoanEventRecord],
     as_of: NaiveDate,

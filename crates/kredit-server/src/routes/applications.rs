@@ -228,6 +228,8 @@ pub async fn create(
         let store = state.repository.lending();
         let id = store.create_application(&record).await?;
         tracing::info!(application = id, outcome = record.status, score = ?decision.score, "application decided");
+        metrics::counter!("kredit_decisions_total", "outcome" => status_of(decision.outcome))
+            .increment(1);
         let stored = store.application(id).await?.ok_or(ApiError::Internal)?;
         Ok((StatusCode::CREATED, view(&state, stored).await?))
     };

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod ledger;
 pub mod migrate;
 pub mod model;
 pub mod schedule;
