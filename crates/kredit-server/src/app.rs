@@ -108,7 +108,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
-        .fallback(|| async { ApiError::NotFound })
+        .fallback(crate::web::fallback)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(axum::middleware::from_fn(crate::metrics::track))
         .with_state(state)

@@ -48,6 +48,8 @@ pub struct Config {
     /// How the payment provider reaches this server for its notices;
     /// defaults to `http://{addr}`.
     pub public_url: Option<String>,
+    /// The built web UI served at `/` (see `web.rs`).
+    pub web_dir: PathBuf,
 }
 
 impl Default for Config {
@@ -69,6 +71,7 @@ impl Default for Config {
             identity_max_age: 60,
             identity_provider_timeout_ms: 3000,
             public_url: None,
+            web_dir: PathBuf::from("web/dist"),
         }
     }
 }

@@ -26,3 +26,4 @@ pub mod routes;
 pub mod server;
 pub mod state;
 pub mod token;
+pub mod web;

@@ -86,6 +86,7 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
     tracing::info!(addr = %config.addr, database = %redact_url(&config.database_url), "kredit API listening");
+    crate::web::configure(&config);
     let upkeep = tokio::spawn(metrics_upkeep());
     let reconciliation = tokio::spawn(crate::lending::payments::reconciliation_loop(state.clone()));
     axum::serve(listener, router(state))

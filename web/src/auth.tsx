@@ -1,0 +1,72 @@
+// The signed-in user: tokens in localStorage, the profile from GET /me.
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { api, loadTokens, request, saveTokens, setSessionLostHandler } from './api';
+import type { Me, Role, Tokens } from './types';
+
+interface Auth {
+  me: Me | null;
+  /** True while the stored session is being checked at start-up. */
+  checking: boolean;
+  login: (phone: string, password: string) => Promise<Me>;
+  logout: () => Promise<void>;
+}
+
+const Context = createContext<Auth | null>(null);
+
+export const STAFF_ROLES: Role[] = ['underwriter', 'risk_officer', 'admin', 'auditor'];
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const [me, setMe] = useState<Me | null>(null);
+  const [checking, setChecking] = useState<boolean>(() => loadTokens() !== null);
+
+  useEffect(() => {
+    setSessionLostHandler(() => setMe(null));
+    if (!loadTokens()) return;
+    api
+      .get<Me>('/me')
+      .then(setMe)
+      .catch(() => saveTokens(null))
+      .finally(() => setChecking(false));
+  }, []);
+
+  const login = useCallback(async (phone: string, password: string) => {
+    const tokens = await request<Tokens>('POST', '/auth/login', { body: { phone, password }, auth: false });
+    saveTokens(tokens);
+    const profile = await api.get<Me>('/me');
+    setMe(profile);
+    return profile;
+  }, []);
+
+  const logout = useCallback(async () => {
+    const tokens = loadTokens();
+    saveTokens(null);
+    setMe(null);
+    if (tokens) {
+      await request('POST', '/auth/logout', { body: { refresh_token: tokens.refresh_token }, auth: false }).catch(() => {});
+    }
+  }, []);
+
+  const value = useMemo(() => ({ me, checking, login, logout }), [me, checking, login, logout]);
+  return <Context.Provider value={value}>{children}</Context.Provider>;
+}
+
+export function useAuth(): Auth {
+  const value = useContext(Context);
+  if (!value) throw new Error('useAuth outside AuthProvider');
+  return value;
+}
+
+export function homeFor(role: Role): string {
+  switch (role) {
+    case 'borrower':
+      return '/app';
+    case 'underwriter':
+      return '/staff/underwriting';
+    case 'risk_officer':
+      return '/staff/portfolio';
+    case 'auditor':
+      return '/staff/audit';
+    default:
+      return '/staff/portfolio';
+  }
+}

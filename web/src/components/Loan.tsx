@@ -1,0 +1,140 @@
+import { Card, Descriptions, Table, Tabs, Tag } from 'antd';
+import type { ReactNode } from 'react';
+import { api } from '../api';
+import { dateTime, money } from '../format';
+import { useApi } from '../hooks';
+import { useI18n, useLabel } from '../i18n';
+import type { Items, Loan, LoanEvent, Payment } from '../types';
+import { Async } from './Async';
+import { LoanScheduleTable, StatusTag } from './Finance';
+import * as normalize from '../normalize';
+
+export function LoanFacts({ loan, extra }: { loan: Loan; extra?: ReactNode }) {
+  const { t } = useI18n();
+  const label = useLabel();
+  return (
+    <Card size="small" data-testid="loan-facts" title={<span>#{loan.id} {loan.product_code} <StatusTag prefix="loan.status" status={loan.status} /></span>} extra={extra}>
+      <div className="figure-row" style={{ marginBottom: 12 }}>
+        <div>
+          <div className="figure-label">{t('home.due')}</div>
+          <div className="figure-value" data-testid="amount-due" style={{ color: loan.amount_due !== '0.00' ? '#cf1322' : undefined }}>
+            {money(loan.amount_due)}
+          </div>
+        </div>
+        <div>
+          <div className="figure-label">{t('home.nextDue')}</div>
+          <div className="figure-value">
+            {loan.next_due_date ? `${loan.next_due_date} · ${money(loan.next_due_amount)}` : '—'}
+          </div>
+        </div>
+        <div>
+          <div className="figure-label">{t('home.outstanding')}</div>
+          <div className="figure-value" data-testid="outstanding">{money(loan.outstanding_principal)}</div>
+        </div>
+        <div>
+          <div className="figure-label">{loan.apr_percent ? t('apr.label') : t('app.annualRate')}</div>
+          <div className="figure-value" style={{ color: '#cf1322' }}>{loan.apr_percent ?? loan.annual_rate_percent}</div>
+        </div>
+      </div>
+      <Descriptions size="small" column={{ xs: 1, sm: 2, md: 3 }}>
+        <Descriptions.Item label={t('loan.principal')}>{money(loan.principal)}</Descriptions.Item>
+        <Descriptions.Item label={t('app.annualRate')}>{loan.annual_rate_percent}</Descriptions.Item>
+        <Descriptions.Item label={t('loan.start')}>{loan.start_date}</Descriptions.Item>
+        <Descriptions.Item label={t('loan.maturity')}>{loan.maturity_date}</Descriptions.Item>
+        <Descriptions.Item label={t('loan.dpd')}>{loan.dpd}</Descriptions.Item>
+        <Descriptions.Item label={t('loan.bucket')}>{loan.bucket}</Descriptions.Item>
+        <Descriptions.Item label={t('loan.classification')}>{label('class', loan.classification)}</Descriptions.Item>
+        <Descriptions.Item label={t('loan.credit')}>{money(loan.credit_balance)}</Descriptions.Item>
+      </Descriptions>
+    </Card>
+  );
+}
+
+function allocation(value: Record<string, string> | null | undefined, t: ReturnType<typeof useI18n>['t']): string {
+  if (!value) return '';
+  const names: Record<string, Parameters<typeof t>[0]> = {
+    principal: 'sched.principal',
+    interest: 'sched.interest',
+    fee: 'sched.fee',
+    penalty: 'sched.penalty',
+    credit: 'loan.credit',
+  };
+  return Object.entries(value)
+    .filter(([, amount]) => amount && amount !== '0.00')
+    .map(([key, amount]) => `${names[key] ? t(names[key]) : key} ${money(amount)}`)
+    .join(' · ');
+}
+
+export function PaymentsTable({ loanId, tick }: { loanId: number | string; tick: number }) {
+  const { t } = useI18n();
+  const state = useApi((signal) => api.get<Items<Payment>>(`/loans/${loanId}/payments`, signal), [loanId, tick]);
+  return (
+    <Async state={state}>
+      {(data) => (
+        <Table
+          size="small"
+          rowKey="id"
+          pagination={false}
+          scroll={{ x: true }}
+          dataSource={data.items}
+          locale={{ emptyText: t('common.none') }}
+          columns={[
+            { title: t('common.id'), dataIndex: 'id', width: 60 },
+            { title: t('common.date'), dataIndex: 'created_at', render: dateTime },
+            { title: t('common.amount'), dataIndex: 'amount', align: 'right', render: money },
+            { title: t('common.status'), dataIndex: 'status', render: (s: string) => <StatusTag prefix="loan.payStatus" status={s} /> },
+            { title: t('sched.title'), dataIndex: 'applied', render: (a: Payment['applied']) => allocation(a, t), responsive: ['sm'] },
+          ]}
+        />
+      )}
+    </Async>
+  );
+}
+
+export function EventsTable({ loanId, tick, action }: { loanId: number | string; tick: number; action?: (event: LoanEvent) => ReactNode }) {
+  const { t } = useI18n();
+  const state = useApi((signal) => api.get<Items<unknown>>(`/loans/${loanId}/events`, signal).then((d) => ({ items: d.items.map(normalize.event) })), [loanId, tick]);
+  return (
+    <Async state={state}>
+      {(data) => (
+        <Table
+          size="small"
+          rowKey="id"
+          pagination={false}
+          scroll={{ x: true }}
+          dataSource={data.items}
+          locale={{ emptyText: t('common.none') }}
+          columns={[
+            { title: t('common.id'), dataIndex: 'id', width: 60 },
+            { title: t('common.date'), dataIndex: 'date' },
+            { title: t('loan.kind'), dataIndex: 'type', render: (type: string, e) => <>{type} {e.reversed && <Tag color="red">{t('loan.reversed')}</Tag>}</> },
+            { title: t('common.amount'), dataIndex: 'amount', align: 'right', render: money },
+            { title: t('sched.title'), dataIndex: 'allocation', render: (a: LoanEvent['allocation']) => allocation(a, t), responsive: ['md'] },
+            ...(action ? [{ title: t('common.actions'), key: 'action', render: (_: unknown, e: LoanEvent) => action(e) }] : []),
+          ]}
+        />
+      )}
+    </Async>
+  );
+}
+
+export function LoanTabs({ loan, tick, extraTabs = [], eventAction }: {
+  loan: Loan;
+  tick: number;
+  extraTabs?: { key: string; label: string; children: ReactNode }[];
+  eventAction?: (event: LoanEvent) => ReactNode;
+}) {
+  const { t } = useI18n();
+  return (
+    <Card size="small">
+      <Tabs
+        items={[
+          { key: 'schedule', label: t('sched.title'), children: <LoanScheduleTable rows={loan.installments} /> },
+          { key: 'payments', label: t('loan.payments'), children: <PaymentsTable loanId={loan.id} tick={tick} /> },
+          { key: 'events', label: t('loan.events'), children: <EventsTable loanId={loan.id} tick={tick} action={eventAction} /> },
+          ...extraTabs,
+        ]}
+      />
+    </Card>
+  );
+}

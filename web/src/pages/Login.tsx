@@ -1,0 +1,65 @@
+import { Alert, Button, Form, Input, Typography } from 'antd';
+import { useState } from 'react';
+import { Link, Navigate, useLocation, useNavigate } from 'react-router';
+import { homeFor, useAuth } from '../auth';
+import { ProblemAlert } from '../components/ProblemAlert';
+import { PHONE_RE } from '../format';
+import { useI18n } from '../i18n';
+import { AuthShell } from './AuthShell';
+
+export function Login() {
+  const { t } = useI18n();
+  const { me, login } = useAuth();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [error, setError] = useState<unknown>(null);
+  const [pending, setPending] = useState(false);
+  const state = (location.state ?? {}) as { from?: string; registered?: boolean; phone?: string };
+  if (me) return <Navigate to={homeFor(me.role)} replace />;
+
+  const submit = async (values: { phone: string; password: string }) => {
+    setPending(true);
+    setError(null);
+    try {
+      const profile = await login(values.phone.trim(), values.password);
+      const from = state.from && state.from !== '/login' ? state.from : null;
+      navigate(from ?? homeFor(profile.role), { replace: true });
+    } catch (reason) {
+      setError(reason);
+    } finally {
+      setPending(false);
+    }
+  };
+
+  return (
+    <AuthShell title={t('auth.login')}>
+      {state.registered && <Alert type="success" showIcon title={t('auth.registered')} style={{ marginBottom: 16 }} />}
+      <ProblemAlert error={error} />
+      <Form layout="vertical" onFinish={submit} requiredMark={false} initialValues={{ phone: state.phone ?? '' }}>
+        <Form.Item
+          label={t('auth.phone')}
+          name="phone"
+          rules={[
+            { required: true, message: t('common.required') },
+            { pattern: PHONE_RE, message: t('auth.phoneInvalid') },
+          ]}
+        >
+          <Input inputMode="numeric" autoComplete="username" maxLength={11} size="large" />
+        </Form.Item>
+        <Form.Item label={t('auth.password')} name="password" rules={[{ required: true, message: t('common.required') }]}>
+          <Input.Password autoComplete="current-password" size="large" />
+        </Form.Item>
+        <Button type="primary" htmlType="submit" block size="large" loading={pending}>
+          {t('auth.login')}
+        </Button>
+      </Form>
+      <div style={{ display: 'flex', justifyContent: 'space-between', marginTop: 16, flexWrap: 'wrap', gap: 8 }}>
+        <Link to="/register">{t('auth.toRegister')}</Link>
+        <Link to="/calculator">{t('auth.calculatorLink')}</Link>
+      </div>
+      <Typography.Paragraph type="secondary" style={{ marginTop: 16, marginBottom: 0, fontSize: 12 }}>
+        {t('auth.demoHint')}
+      </Typography.Paragraph>
+    </AuthShell>
+  );
+}

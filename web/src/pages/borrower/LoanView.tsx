@@ -1,0 +1,178 @@
+import { Alert, App, Button, Card, Descriptions, Form, Input, Radio, Space, Typography } from 'antd';
+import { useEffect, useRef, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { api, newIdempotencyKey } from '../../api';
+import { Async } from '../../components/Async';
+import { LoanFacts, LoanTabs } from '../../components/Loan';
+import { ProblemAlert } from '../../components/ProblemAlert';
+import { AMOUNT_RE, money, toFen, twoPlaces } from '../../format';
+import { useAction, useApi } from '../../hooks';
+import { useI18n } from '../../i18n';
+import type { Loan, Payment, PayoffQuote } from '../../types';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export default function LoanView() {
+  const { id } = useParams();
+  const { t } = useI18n();
+  const [tick, setTick] = useState(0);
+  const state = useApi((signal) => api.get<Loan>(`/loans/${id}`, signal), [id, tick]);
+  const loan = state.data;
+
+  // While the money is on its way, look again every 1.5 s.
+  useEffect(() => {
+    if (loan?.status !== 'pending_disbursement') return;
+    const timer = setTimeout(() => setTick((n) => n + 1), 1500);
+    return () => clearTimeout(timer);
+  }, [loan]);
+
+  return (
+    <>
+      <Typography.Title level={1}>{t('loan.title')}</Typography.Title>
+      <Async state={state}>
+        {(loan) => (
+          <>
+            <LoanFacts
+              loan={loan}
+              extra={loan.contract_id ? <Link to={`/app/contracts/${loan.contract_id}`}>{t('loan.contract')}</Link> : undefined}
+            />
+            {loan.status === 'pending_disbursement' && <Alert type="info" showIcon title={t('loan.disbursingNote')} style={{ marginBottom: 12 }} />}
+            {loan.status === 'active' && <Repay loan={loan} onDone={() => setTick((n) => n + 1)} />}
+            <LoanTabs loan={loan} tick={tick} />
+          </>
+        )}
+      </Async>
+    </>
+  );
+}
+
+type Kind = 'repayment' | 'prepayment' | 'payoff';
+
+function Repay({ loan, onDone }: { loan: Loan; onDone: () => void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [form] = Form.useForm<{ kind: Kind; amount: string; mode: string }>();
+  const kind = Form.useWatch('kind', form) ?? 'repayment';
+  const [quote, setQuote] = useState<PayoffQuote | null>(null);
+  const [payment, setPayment] = useState<Payment | null>(null);
+  const key = useRef(newIdempotencyKey());
+  const quoteAction = useAction(() => api.get<PayoffQuote>(`/loans/${loan.id}/payoff-quote`));
+  const pay = useAction(async (body: Record<string, string>) => {
+    let current = await api.post<Payment>(`/loans/${loan.id}/repayments`, body, key.current);
+    key.current = newIdempotencyKey();
+    setPayment(current);
+    for (let i = 0; i < 30 && current.status === 'pending'; i += 1) {
+      await sleep(1000);
+      current = await api.get<Payment>(`/payments/${current.id}`);
+    }
+    setPayment(current);
+    return current;
+  });
+
+  const getQuote = async () => {
+    const result = await quoteAction.run();
+    if (result) {
+      setQuote(result);
+      if (form.getFieldValue('kind') === 'payoff') form.setFieldValue('amount', result.total);
+    }
+  };
+
+  useEffect(() => {
+    if (kind === 'repayment') form.setFieldValue('amount', toFen(loan.amount_due) > 0n ? loan.amount_due : '');
+    if (kind === 'payoff') {
+      if (quote) form.setFieldValue('amount', quote.total);
+      else void getQuote();
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [kind, loan.amount_due]);
+
+  const submit = async (values: { kind: Kind; amount: string; mode: string }) => {
+    const body: Record<string, string> = { amount: twoPlaces(values.amount), kind: values.kind };
+    if (values.kind === 'prepayment') body.mode = values.mode;
+    const result = await pay.run(body);
+    if (result?.status === 'succeeded') {
+      message.success(t('loan.paymentDone'));
+      setQuote(null);
+      onDone();
+    } else if (result?.status === 'failed') {
+      onDone();
+    }
+  };
+
+  return (
+    <Card size="small" title={t('loan.repay')} data-testid="repay">
+      {toFen(loan.amount_due) === 0n && <Typography.Paragraph type="secondary">{t('loan.nothingDue')}</Typography.Paragraph>}
+      <Form form={form} layout="vertical" requiredMark={false} onFinish={submit} initialValues={{ kind: 'repayment', mode: 'reduce_installment', amount: toFen(loan.amount_due) > 0n ? loan.amount_due : '' }}>
+        <Form.Item label={t('loan.kind')} name="kind">
+          <Radio.Group
+            optionType="button"
+            options={[
+              { value: 'repayment', label: t('loan.repayDue') },
+              { value: 'prepayment', label: t('loan.prepay') },
+              { value: 'payoff', label: t('loan.payoff') },
+            ]}
+          />
+        </Form.Item>
+        <Form.Item
+          label={t('loan.repayAmount')}
+          name="amount"
+          rules={[
+            { required: true, message: t('common.required') },
+            { pattern: AMOUNT_RE, message: t('calc.amountInvalid') },
+            { validator: (_, v: string) => (!v || !AMOUNT_RE.test(v) || toFen(v) > 0n ? Promise.resolve() : Promise.reject(new Error(t('calc.amountInvalid')))) },
+          ]}
+        >
+          <Input inputMode="decimal" readOnly={kind === 'payoff'} prefix="¥" />
+        </Form.Item>
+        {kind === 'prepayment' && (
+          <Form.Item label={t('loan.mode')} name="mode">
+            <Radio.Group
+              options={[
+                { value: 'reduce_installment', label: t('loan.mode.reduce_installment') },
+                { value: 'reduce_term', label: t('loan.mode.reduce_term') },
+              ]}
+            />
+          </Form.Item>
+        )}
+        <Space wrap>
+          <Button type="primary" htmlType="submit" loading={pay.pending}>
+            {t('loan.repay')}
+          </Button>
+          <Button onClick={() => void getQuote()} loading={quoteAction.pending}>
+            {t('loan.quote')}
+          </Button>
+        </Space>
+      </Form>
+      <ProblemAlert error={quoteAction.error} />
+      <ProblemAlert error={pay.error} />
+      {payment && (
+        <Alert
+          style={{ marginTop: 12 }}
+          data-testid="payment-status"
+          type={payment.status === 'succeeded' ? 'success' : payment.status === 'failed' ? 'error' : 'info'}
+          showIcon
+          title={
+            payment.status === 'succeeded'
+              ? `${t('loan.paymentDone')} ${money(payment.amount)}`
+              : payment.status === 'failed'
+                ? t('loan.paymentFailed', { code: payment.failure_code ?? '' })
+                : t('loan.paymentSent')
+          }
+        />
+      )}
+      {quote && (
+        <Descriptions size="small" column={{ xs: 2, sm: 4 }} title={`${t('loan.quote')} · ${quote.date}`} style={{ marginTop: 12 }} data-testid="quote">
+          <Descriptions.Item label={t('sched.principal')}>{money(quote.principal)}</Descriptions.Item>
+          <Descriptions.Item label={t('sched.interest')}>{money(quote.interest)}</Descriptions.Item>
+          <Descriptions.Item label={t('sched.fee')}>{money(quote.fee)}</Descriptions.Item>
+          <Descriptions.Item label={t('sched.penalty')}>{money(quote.penalty)}</Descriptions.Item>
+          <Descriptions.Item label={t('loan.prepaymentFee')}>{money(quote.prepayment_fee)}</Descriptions.Item>
+          <Descriptions.Item label={t('loan.creditApplied')}>{money(quote.credit_applied)}</Descriptions.Item>
+          <Descriptions.Item label={t('loan.total')}>
+            <strong>{money(quote.total)}</strong>
+          </Descriptions.Item>
+        </Descriptions>
+      )}
+    </Card>
+  );
+}

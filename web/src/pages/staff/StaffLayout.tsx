@@ -1,0 +1,55 @@
+import { Button, Layout, Menu, Space, Tag } from 'antd';
+import { Link, Outlet, useLocation } from 'react-router';
+import { useAuth } from '../../auth';
+import { LangSwitch } from '../../components/LangSwitch';
+import { useI18n } from '../../i18n';
+import type { Key } from '../../messages';
+import type { Role } from '../../types';
+
+const STAFF_MENU: { path: string; label: Key; roles: Role[] }[] = [
+  { path: '/staff/underwriting', label: 'nav.underwriting', roles: ['underwriter', 'admin', 'risk_officer', 'auditor'] },
+  { path: '/staff/servicing', label: 'nav.servicing', roles: ['underwriter', 'admin', 'risk_officer', 'auditor'] },
+  { path: '/staff/reversals', label: 'nav.reversals', roles: ['underwriter', 'admin'] },
+  { path: '/staff/products', label: 'nav.products', roles: ['admin', 'risk_officer'] },
+  { path: '/staff/models', label: 'nav.models', roles: ['admin', 'risk_officer'] },
+  { path: '/staff/portfolio', label: 'nav.portfolio', roles: ['admin', 'risk_officer', 'auditor'] },
+  { path: '/staff/audit', label: 'nav.audit', roles: ['admin', 'auditor'] },
+  { path: '/staff/profile', label: 'nav.me', roles: ['underwriter', 'admin', 'risk_officer', 'auditor'] },
+];
+
+export default function StaffLayout() {
+  const { t } = useI18n();
+  const { me, logout } = useAuth();
+  const location = useLocation();
+  const items = STAFF_MENU.filter((item) => me && item.roles.includes(me.role));
+  const selected = items.find((item) => location.pathname.startsWith(item.path))?.path;
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Sider breakpoint="lg" collapsedWidth={0} theme="light" width={200} style={{ borderInlineEnd: '1px solid #f0f0f0' }}>
+        <div style={{ padding: '16px 20px', fontWeight: 700, fontSize: 16 }}>{t('nav.staff')}</div>
+        <nav aria-label={t('nav.menu')}>
+          <Menu
+            mode="inline"
+            selectedKeys={selected ? [selected] : []}
+            items={items.map((item) => ({ key: item.path, label: <Link to={item.path}>{t(item.label)}</Link> }))}
+          />
+        </nav>
+      </Layout.Sider>
+      <Layout>
+        <Layout.Header style={{ background: '#fff', padding: '0 16px', display: 'flex', justifyContent: 'space-between', alignItems: 'center', borderBottom: '1px solid #f0f0f0' }}>
+          <strong>{t('app.name')}</strong>
+          <Space>
+            {me && <Tag color="blue">{t(`role.${me.role}`)} · {me.phone}</Tag>}
+            <LangSwitch />
+            <Button size="small" onClick={() => void logout()}>
+              {t('common.logout')}
+            </Button>
+          </Space>
+        </Layout.Header>
+        <Layout.Content style={{ padding: 16, maxWidth: 1280, width: '100%' }}>
+          <Outlet />
+        </Layout.Content>
+      </Layout>
+    </Layout>
+  );
+}
