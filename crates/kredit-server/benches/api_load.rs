@@ -29,7 +29,13 @@ fn env_number(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-async fn post(client: &reqwest::Client, url: &str, token: Option<&str>, key: &str, body: &Value) -> (u16, Value) {
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    key: &str,
+    body: &Value,
+) -> (u16, Value) {
     let mut request = client
         .post(url)
         .header("content-type", "application/json")
@@ -41,7 +47,10 @@ async fn post(client: &reqwest::Client, url: &str, token: Option<&str>, key: &st
     let response = request.send().await.expect("request sent");
     let status = response.status().as_u16();
     let bytes = response.bytes().await.expect("body");
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -64,7 +73,9 @@ async fn main() {
     let repository = kredit_store::connect(&url).await.expect("database");
     repository.migrate().await.expect("migrate");
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("port");
     let address = listener.local_addr().expect("address");
     let config = Config {
         addr: address,
@@ -115,8 +126,14 @@ async fn main() {
                 while Instant::now() < deadline {
                     n += 1;
                     let began = Instant::now();
-                    let (status, reply) =
-                        post(&client, &url, Some(&token), &format!("w{worker}-{n}"), &body).await;
+                    let (status, reply) = post(
+                        &client,
+                        &url,
+                        Some(&token),
+                        &format!("w{worker}-{n}"),
+                        &body,
+                    )
+                    .await;
                     latencies.push(began.elapsed());
                     if status != 201 || reply["status"] != "approved" {
                         failures += 1;
@@ -136,7 +153,9 @@ async fn main() {
     }
     let wall = began.elapsed();
     latencies.sort();
-    println!("| backend | clients | applications | wall | decided/s | p50 | p99 | max | failures |");
+    println!(
+        "| backend | clients | applications | wall | decided/s | p50 | p99 | max | failures |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|");
     println!(
         "| {backend} | {concurrency} | {} | {:.1} s | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {failures} |",
