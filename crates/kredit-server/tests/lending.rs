@@ -613,6 +613,9 @@ async fn bad_input_is_refused_and_changes_nothing(repository: Arc<dyn Repository
     let stranger = verified_borrower(&app, "13812340006", 30, "6222021234567840123").await;
     let cases = [
         json!({"product_code": "CONSUMER", "amount": "12.345", "term_months": 12, "method": "equal-installment", "purpose": "consumer"}),
+        json!({"product_code": "CONSUMER", "amount": "0.00", "term_months": 12, "method": "equal-installment", "purpose": "consumer"}),
+        json!({"product_code": "CONSUMER", "amount": "-5000.00", "term_months": 12, "method": "equal-installment", "purpose": "consumer"}),
+        json!({"product_code": "CONSUMER", "amount": "5000.00", "term_months": "12", "method": "equal-installment", "purpose": "consumer"}),
         json!({"product_code": "CONSUMER", "amount": 1000, "term_months": 12, "method": "equal-installment", "purpose": "consumer"}),
         json!({"product_code": "CONSUMER", "amount": "500.00", "term_months": 12, "method": "equal-installment", "purpose": "consumer"}),
         json!({"product_code": "CONSUMER", "amount": "5000.00", "term_months": 99, "method": "equal-installment", "purpose": "consumer"}),
@@ -655,6 +658,32 @@ async fn bad_input_is_refused_and_changes_nothing(repository: Arc<dyn Repository
     peek.assert_problem(StatusCode::NOT_FOUND, "not_found");
     let steal = accept(&app, &stranger, id).await;
     steal.assert_problem(StatusCode::NOT_FOUND, "not_found");
+    let reused = apply(
+        &app,
+        &token,
+        "good",
+        json!({"product_code": "CONSUMER", "amount": "6000.00", "term_months": 12,
+            "method": "equal-installment", "purpose": "consumer"}),
+    )
+    .await;
+    reused.assert_problem(StatusCode::CONFLICT, "idempotency_conflict");
+    let malformed = app
+        .send(
+            axum::http::Request::post("/api/v1/applications")
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .header("idempotency-key", "broken")
+                .body(axum::body::Body::from("{\"product_code\": "))
+                .unwrap(),
+        )
+        .await;
+    malformed.assert_problem(StatusCode::BAD_REQUEST, "validation_failed");
+    let accepted = accept(&app, &token, id).await;
+    let loan_path = format!("/api/v1/loans/{}", accepted.json["loan"]["id"]);
+    let theirs = app.call(Method::GET, &loan_path, Some(&stranger), None).await;
+    theirs.assert_problem(StatusCode::NOT_FOUND, "not_found");
+    let list = app.call(Method::GET, "/api/v1/applications", Some(&token), None).await;
+    assert_eq!(list.json["items"].as_array().unwrap().len(), 1, "refused requests stored nothing");
     let no_consent = app
         .call_with(
             Method::POST,
