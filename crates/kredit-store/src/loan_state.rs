@@ -323,7 +323,12 @@ fn read_loan(r: &mut Reader<'_>) -> Read<Loan> {
     let upfront_fee = r.money()?;
     let penalty_annual_rate = r.rate()?;
     let grace_days = r.u32()?;
-    let components = [r.component()?, r.component()?, r.component()?, r.component()?];
+    let components = [
+        r.component()?,
+        r.component()?,
+        r.component()?,
+        r.component()?,
+    ];
     let installment_first = r.bool()?;
     let prepayment = PrepaymentPolicy {
         allowed: r.bool()?,
@@ -438,7 +443,12 @@ mod tests {
         assert_eq!(binary[0], BINARY_V2);
         assert_eq!(decode(&binary).unwrap(), loan);
         assert_eq!(decode(&json).unwrap(), loan);
-        assert!(binary.len() * 8 < json.len(), "{} vs {}", binary.len(), json.len());
+        assert!(
+            binary.len() * 8 < json.len(),
+            "{} vs {}",
+            binary.len(),
+            json.len()
+        );
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    fn from_write(error: sqlx::Error) -> Self {
+    pub(crate) fn from_write(error: sqlx::Error) -> Self {
         match &error {
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
             _ => StoreError::Database(error),
@@ -50,6 +50,8 @@ pub enum Backend {
 #[async_trait]
 pub trait Repository: Send + Sync + 'static {
     fn backend(&self) -> Backend;
+    /// Close-of-business storage (runs, chunks, bulk loading).
+    fn cob(&self) -> &dyn crate::cob::CobStore;
     /// Applies the embedded migrations of this backend's dialect.
     async fn migrate(&self) -> StoreResult<()>;
     /// A round trip to the database, for readiness checks.
@@ -145,7 +147,7 @@ pub trait Repository: Send + Sync + 'static {
 /// A repository over one sqlx pool; see the module docs.
 #[derive(Debug, Clone)]
 pub struct SqlRepository<DB: sqlx::Database> {
-    pool: Pool<DB>,
+    pub(crate) pool: Pool<DB>,
 }
 
 impl<DB: sqlx::Database> SqlRepository<DB> {
@@ -200,6 +202,10 @@ macro_rules! sql_repository {
         impl Repository for SqlRepository<$db> {
             fn backend(&self) -> Backend {
                 $backend
+            }
+
+            fn cob(&self) -> &dyn crate::cob::CobStore {
+                self
             }
 
             async fn migrate(&self) -> StoreResult<()> {
