@@ -31,6 +31,11 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// Create or upgrade the database schema and exit.
     Migrate(commands::migrate::MigrateArgs),
+    /// Close of business through a date: accrual, due dates, penalties,
+    /// delinquency, the auto-debit queue and the general ledger.
+    Cob(commands::cob::CobArgs),
+    /// Demo data: generate a realistic loan portfolio into a database.
+    Demo(commands::demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +46,8 @@ fn main() -> ExitCode {
         Command::Model(args) => commands::model::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Migrate(args) => commands::migrate::run(args),
+        Command::Cob(args) => commands::cob::run(args),
+        Command::Demo(args) => commands::demo::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
