@@ -217,37 +217,41 @@ const ROWS_PER_STATEMENT: usize = 2_000;
 const ACTIVE_IN_RANGE: &str =
     "FROM loans WHERE id BETWEEN $1 AND $2 AND status = 'active' AND state IS NOT NULL";
 
-/// `($first, $first+1, …), (…)` for `rows` rows of `columns` parameters.
-fn placeholders(rows: usize, columns: usize, first: usize, template: &[&str]) -> String {
-    let mut sql = String::with_capacity(rows * columns * 6);
-    let mut n = first;
+/// `(…), (…)` for `rows` rows of `template` (each "?" a parameter, anything
+/// else literal SQL). PostgreSQL gets `$1, $2, …`; SQLite gets anonymous
+/// `?`, because binding numbered parameters costs SQLite a walk of every
+/// parameter name each (quadratic in a multi-row statement).
+fn placeholders(rows: usize, template: &[&str], numbered: bool) -> String {
+    let mut sql = String::with_capacity(rows * template.len() * 7);
+    let mut n = 1;
     for row in 0..rows {
         if row > 0 {
             sql.push(',');
         }
         sql.push('(');
-        let mut column = 0;
         for (i, part) in template.iter().enumerate() {
             if i > 0 {
                 sql.push(',');
             }
             if *part == "?" {
-                sql.push('$');
-                sql.push_str(&n.to_string());
+                if numbered {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                } else {
+                    sql.push('?');
+                }
                 n += 1;
-                column += 1;
             } else {
                 sql.push_str(part);
             }
         }
-        debug_assert_eq!(column, columns);
         sql.push(')');
     }
     sql
 }
 
 macro_rules! cob_store {
-    ($db:ty, $lease_sql:expr) => {
+    ($db:ty, $numbered:expr, $lease_sql:expr) => {
         #[async_trait]
         impl CobStore for SqlRepository<$db> {
             async fn business_date(&self) -> StoreResult<Option<NaiveDate>> {
@@ -340,9 +344,9 @@ macro_rules! cob_store {
                     for batch in numbers.chunks(ROWS_PER_STATEMENT) {
                         let sql = format!(
                             "INSERT INTO cob_chunks (run_id, chunk_no, first_id, last_id) VALUES {}",
-                            placeholders(batch.len(), 3, 2, &["$1", "?", "?", "?"])
+                            placeholders(batch.len(), &["?"; 4], $numbered)
                         );
-                        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
+                        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                         for &k in batch {
                             let first = low + k * chunk_size;
                             // The last chunk is open-ended.
@@ -352,7 +356,7 @@ macro_rules! cob_store {
                                 first + chunk_size - 1
                             };
                             let first = if k == 0 { i64::MIN } else { first };
-                            query = query.bind(k).bind(first).bind(last);
+                            query = query.bind(id).bind(k).bind(first).bind(last);
                         }
                         query.execute(&mut *tx).await?;
                     }
@@ -462,9 +466,9 @@ macro_rules! cob_store {
                     let sql = format!(
                         "INSERT INTO journal_entries (entry_date, loan_id, product_code, kind, debit,
                              credit, amount_fen, source, created_at) VALUES {}",
-                        placeholders(batch.len(), 7, 2, &["?", "NULL", "?", "?", "?", "?", "?", "?", "$1"])
+                        placeholders(batch.len(), &["?", "NULL", "?", "?", "?", "?", "?", "?", "?"], $numbered)
                     );
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                     for line in batch {
                         query = query
                             .bind(line.entry_date)
@@ -473,7 +477,8 @@ macro_rules! cob_store {
                             .bind(&line.debit)
                             .bind(&line.credit)
                             .bind(line.amount_fen)
-                            .bind(format!("cob:{}", line.entry_date));
+                            .bind(format!("cob:{}", line.entry_date))
+                            .bind(now);
                     }
                     query.execute(&mut *tx).await?;
                 }
@@ -481,13 +486,16 @@ macro_rules! cob_store {
                     let sql = format!(
                         "INSERT INTO auto_debits (loan_id, business_date, amount_fen, status,
                              created_at, updated_at) VALUES {}",
-                        placeholders(batch.len(), 2, 3, &["?", "$1", "?", "'pending'", "$2", "$2"])
+                        placeholders(batch.len(), &["?", "?", "?", "'pending'", "?", "?"], $numbered)
                     );
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(work.business_date)
-                        .bind(now);
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                     for debit in batch {
-                        query = query.bind(debit.loan_id).bind(debit.amount_fen);
+                        query = query
+                            .bind(debit.loan_id)
+                            .bind(work.business_date)
+                            .bind(debit.amount_fen)
+                            .bind(now)
+                            .bind(now);
                     }
                     query.execute(&mut *tx).await?;
                 }
@@ -622,13 +630,11 @@ macro_rules! cob_store {
                     let sql = format!(
                         "INSERT INTO users (phone_hash, phone_encrypted, password_hash, role, created_at)
                          VALUES {} RETURNING id, phone_hash",
-                        placeholders(batch.len(), 1, 3, &["?", "$1", "'!'", "'borrower'", "$2"])
+                        placeholders(batch.len(), &["?", "?", "'!'", "'borrower'", "?"], $numbered)
                     );
-                    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                        .bind(Vec::<u8>::new())
-                        .bind(now);
+                    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
                     for hash in batch {
-                        query = query.bind(hash);
+                        query = query.bind(hash).bind(Vec::<u8>::new()).bind(now);
                     }
                     let rows: Vec<(i64, String)> = query
                         .fetch_all(&mut *tx)
@@ -652,12 +658,11 @@ macro_rules! cob_store {
                              created_at, updated_at) VALUES {}",
                         placeholders(
                             batch.len(),
-                            11,
-                            2,
-                            &["?", "?", "?", "?", "?", "?", "?", "?", "?", "?", "?", "1", "$1", "$1"]
+                            &["?", "?", "?", "?", "?", "?", "?", "?", "?", "?", "?", "1", "?", "?"],
+                            $numbered
                         )
                     );
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                     for loan in batch {
                         query = query
                             .bind(loan.borrower_id)
@@ -670,7 +675,9 @@ macro_rules! cob_store {
                             .bind(loan.outstanding_fen)
                             .bind(loan.dpd)
                             .bind(loan.bucket)
-                            .bind(loan.classification);
+                            .bind(loan.classification)
+                            .bind(now)
+                            .bind(now);
                     }
                     query.execute(&mut *tx).await?;
                 }
@@ -683,6 +690,7 @@ macro_rules! cob_store {
 
 cob_store!(
     Sqlite,
+    false,
     "UPDATE cob_chunks SET lease_owner = $1, lease_expires_at = $2, attempts = attempts + 1
      WHERE run_id = $3 AND chunk_no = (
          SELECT chunk_no FROM cob_chunks
@@ -693,6 +701,7 @@ cob_store!(
 );
 cob_store!(
     Postgres,
+    true,
     "UPDATE cob_chunks SET lease_owner = $1, lease_expires_at = $2, attempts = attempts + 1
      WHERE run_id = $3 AND chunk_no = (
          SELECT chunk_no FROM cob_chunks
@@ -719,10 +728,10 @@ impl SqlRepository<Sqlite> {
         let sql = format!(
             "UPDATE loans SET state = v.column2, as_of = v.column3, status = v.column4,
                  outstanding_fen = v.column5, dpd = v.column6, bucket = v.column7,
-                 classification = v.column8, version = loans.version + 1, updated_at = $1
+                 classification = v.column8, version = loans.version + 1, updated_at = ?
              FROM (VALUES {}) AS v
              WHERE loans.id = v.column1 AND loans.version = v.column9",
-            placeholders(batch.len(), 9, 2, &["?"; 9])
+            placeholders(batch.len(), &["?"; 9], false)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
         for write in batch {
