@@ -3,6 +3,7 @@
 //! binary, and the field encryption that keeps personal data unreadable at
 //! rest ([`pii`]).
 
+pub mod cob;
 mod connect;
 pub mod lending;
 pub mod loan_state;

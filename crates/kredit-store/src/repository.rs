@@ -53,6 +53,8 @@ pub enum Backend {
 #[async_trait]
 pub trait Repository: Send + Sync + 'static {
     fn backend(&self) -> Backend;
+    /// Close-of-business storage (runs, chunks, bulk loading).
+    fn cob(&self) -> &dyn crate::cob::CobStore;
     /// Applies the embedded migrations of this backend's dialect.
     async fn migrate(&self) -> StoreResult<()>;
     /// A round trip to the database, for readiness checks.
@@ -205,6 +207,10 @@ macro_rules! sql_repository {
         impl Repository for SqlRepository<$db> {
             fn backend(&self) -> Backend {
                 $backend
+            }
+
+            fn cob(&self) -> &dyn crate::cob::CobStore {
+                self
             }
 
             async fn migrate(&self) -> StoreResult<()> {

@@ -33,6 +33,11 @@ enum Command {
     Migrate(commands::migrate::MigrateArgs),
     /// Verify the general ledger against the loans.
     Ledger(commands::ledger::LedgerArgs),
+    /// Close of business through a date: accrual, due dates, penalties,
+    /// delinquency, the auto-debit queue and the general ledger.
+    Cob(commands::cob::CobArgs),
+    /// Demo data: generate a realistic loan portfolio into a database.
+    Demo(commands::demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +49,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => commands::serve::run(args),
         Command::Migrate(args) => commands::migrate::run(args),
         Command::Ledger(args) => commands::ledger::run(args),
+        Command::Cob(args) => commands::cob::run(args),
+        Command::Demo(args) => commands::demo::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

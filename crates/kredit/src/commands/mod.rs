@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod cob;
+pub mod demo;
 pub mod ledger;
 pub mod migrate;
 pub mod model;
