@@ -27,6 +27,7 @@ mod linalg;
 mod logistic;
 pub mod metrics;
 pub mod model;
+pub mod monitor;
 pub mod report;
 mod rng;
 pub mod scaling;
@@ -41,5 +42,19 @@ pub use error::{Result, ScoringError};
 pub use evaluate::{Evaluation, evaluate};
 pub use metrics::CostMatrix;
 pub use model::{Model, ModelKind, Reason, Scored};
+pub use monitor::{PSI_ALERT, StabilityReport, stability};
 pub use scaling::PointsScaling;
 pub use train::{TrainConfig, Trained, train};
+
+/// The demo model's artefact: a WoE scorecard trained on German Credit
+/// (`fixtures/german_credit.csv`) with seed 42, exactly as written by
+/// `kredit model train --data crates/kredit-scoring/fixtures/german_credit.csv
+/// --target creditability --bad bad --kind scorecard --seed 42 --out
+/// crates/kredit-scoring/fixtures/german_scorecard.json`. A test retrains it
+/// and compares byte for byte, so it cannot drift from the code.
+pub const DEMO_MODEL_JSON: &str = include_str!("../fixtures/german_scorecard.json");
+
+/// The German Credit demo scorecard ([`DEMO_MODEL_JSON`]), loaded.
+pub fn demo_model() -> Model {
+    Model::load(DEMO_MODEL_JSON).expect("the shipped demo model loads (tested)")
+}

@@ -15,6 +15,7 @@ use crate::encode::{Applicant, FeatureEncoder, FeatureKind, FeatureSpec, Matrix,
 use crate::error::{Result, ScoringError};
 use crate::gbm::{Condition, Forest, Gbm, Node};
 use crate::metrics::CostMatrix;
+use crate::monitor::FeatureDistribution;
 use crate::scaling::PointsScaling;
 use crate::scorecard::Scorecard;
 
@@ -155,6 +156,11 @@ pub struct ModelArtefact {
     pub pd_cutoff: f64,
     pub max_reasons: usize,
     pub score_distribution: ScoreDistribution,
+    /// The training distribution of each input feature, in feature order,
+    /// for stability monitoring ([`crate::monitor`]). Absent in artefacts
+    /// written before monitoring existed; they load and score as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub feature_distributions: Vec<FeatureDistribution>,
     pub training: TrainingInfo,
     pub model: ModelBody,
 }
@@ -413,6 +419,17 @@ impl Model {
         let distribution = &artefact.score_distribution;
         if distribution.training_shares.len() != distribution.bands() {
             return invalid("score bands and training shares differ in length");
+        }
+        let distributions = &artefact.feature_distributions;
+        if !distributions.is_empty() {
+            if distributions.len() != artefact.features.len() {
+                return invalid("one feature distribution per feature expected");
+            }
+            for (distribution, spec) in distributions.iter().zip(&artefact.features) {
+                distribution
+                    .validate(spec)
+                    .map_err(ScoringError::InvalidModel)?;
+            }
         }
         let scorer = compile_scorer(&artefact)?;
         Ok(Model {

@@ -15,6 +15,7 @@ use crate::model::{
     DroppedFeature, FORMAT, FORMAT_VERSION, MAX_REASONS, Model, ModelArtefact, ModelBody,
     ModelKind, Prediction, ScoreDistribution, TargetSpec, TrainingInfo, ValidationMetrics,
 };
+use crate::monitor::FeatureDistribution;
 use crate::scaling::PointsScaling;
 use crate::scorecard::{ScorecardConfig, fit_scorecard};
 use crate::split::stratified_split;
@@ -183,6 +184,7 @@ fn fit_model(
             upper_bounds: Vec::new(),
             training_shares: vec![1.0],
         },
+        feature_distributions: Vec::new(),
         training: TrainingInfo {
             seed: config.seed,
             rows_train: fit_data.rows(),
@@ -257,13 +259,23 @@ pub fn train(data: &Dataset, config: &TrainConfig) -> Result<Trained> {
         model = refit;
         fitted_on = data;
     }
+    let fitted_rows = model.encode_dataset(fitted_on)?;
     let train_scores: Vec<f64> = model
-        .predict_matrix(&model.encode_dataset(fitted_on)?)
+        .predict_matrix(&fitted_rows)
         .iter()
         .map(|p| p.score)
         .collect();
+    let feature_distributions = model
+        .features()
+        .iter()
+        .enumerate()
+        .map(|(j, spec)| {
+            FeatureDistribution::from_column(spec, &fitted_rows.column(j), config.score_bands)
+        })
+        .collect();
     let artefact = model.artefact_mut();
     artefact.score_distribution = ScoreDistribution::from_scores(&train_scores, config.score_bands);
+    artefact.feature_distributions = feature_distributions;
     artefact.training.validation = validation.summary();
     Ok(Trained {
         model,

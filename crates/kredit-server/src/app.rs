@@ -103,11 +103,14 @@ pub fn router(state: SharedState) -> Router {
         .route("/ledger/trial-balance", get(portfolio::trial_balance))
         .route("/evidence", get(portfolio::evidence_log));
     Router::new()
-        .nest("/api/v1", api)
+        .nest("/api/v1", api.merge(crate::routes::models::router()))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
+        .merge(SwaggerUi::new("/api/docs").url(
+            "/api/openapi.json",
+            crate::routes::models::document(ApiDoc::openapi()),
+        ))
         .fallback(crate::web::fallback)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(axum::middleware::from_fn(crate::metrics::track))

@@ -50,6 +50,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// The built web UI served at `/` (see `web.rs`).
     pub web_dir: PathBuf,
+    /// Collect what falls due from the borrower's card (代扣) after close of
+    /// business; off for a lender whose borrowers pay only on their own.
+    pub auto_debit: bool,
 }
 
 impl Default for Config {
@@ -72,6 +75,7 @@ impl Default for Config {
             identity_provider_timeout_ms: 3000,
             public_url: None,
             web_dir: PathBuf::from("web/dist"),
+            auto_debit: true,
         }
     }
 }

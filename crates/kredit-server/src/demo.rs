@@ -41,6 +41,7 @@ pub async fn seed(state: &AppState) -> Result<Vec<DemoLogin>, ApiError> {
     let logins = seed_users(state).await?;
     seed_verified_identity(state).await?;
     seed_products(state).await?;
+    crate::scoring::seed_demo_model(state).await?;
     Ok(logins)
 }
 

@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod password;
 pub mod reasons;
 pub mod routes;
+pub mod scoring;
 pub mod server;
 pub mod state;
 pub mod token;

@@ -82,6 +82,11 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
             .map_err(|error| anyhow::anyhow!("demo seeding failed: {}", error.problem().detail))?;
         print_demo_logins(&logins);
     }
+    state
+        .scorer
+        .reload(state.repository.as_ref())
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot load the models: {}", error.problem().detail))?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;

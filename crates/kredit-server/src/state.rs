@@ -29,6 +29,8 @@ pub struct AppState {
     pub lending: LendingPolicy,
     pub payments: Payments,
     pub environment: crate::config::Environment,
+    /// The champion and challenger models in service.
+    pub scorer: crate::scoring::ModelScorer,
 }
 
 /// The bank/PSP and where it sends its notices.
@@ -36,6 +38,8 @@ pub struct Payments {
     pub provider: Arc<dyn PaymentProvider>,
     /// The absolute URL of `POST /api/v1/payments/callback`.
     pub callback_url: String,
+    /// Whether the auto-debits close of business queues are sent.
+    pub auto_debit: bool,
 }
 
 impl Payments {
@@ -54,6 +58,7 @@ impl Payments {
         Ok(Payments {
             provider: Arc::new(provider),
             callback_url: config.payment_callback_url(),
+            auto_debit: config.auto_debit,
         })
     }
 }
@@ -109,6 +114,7 @@ impl AppState {
             lending: LendingPolicy::default(),
             payments,
             environment: config.env,
+            scorer: crate::scoring::ModelScorer::default(),
         })
     }
 

@@ -24,7 +24,11 @@ fn start() -> NaiveDate {
 /// An app with the demo products (created through the admin API) and the
 /// business date fixed, plus an admin token.
 async fn lending_app(repository: Arc<dyn Repository>) -> (TestApp, String) {
-    let app = TestApp::new(repository);
+    lending_app_with(repository, true).await
+}
+
+async fn lending_app_with(repository: Arc<dyn Repository>, auto_debit: bool) -> (TestApp, String) {
+    let app = TestApp::with_auto_debit(repository, auto_debit);
     app.state
         .repository
         .lending()
@@ -116,8 +120,10 @@ async fn accept(app: &TestApp, token: &str, application: i64) -> support::Reply 
     .await
 }
 
+/// Without auto-debit, so that the loan stays in arrears until its borrower
+/// pays late (`auto_debit_collects_what_fell_due` covers the other way).
 async fn borrower_journey_from_application_to_payoff(repository: Arc<dyn Repository>) {
-    let (app, admin) = lending_app(repository).await;
+    let (app, admin) = lending_app_with(repository, false).await;
     let token = verified_borrower(&app, "13812340001", 30, "6222021234567840123").await;
 
     let products = app.call(Method::GET, "/api/v1/products", None, None).await;
@@ -299,6 +305,66 @@ async fn borrower_journey_from_application_to_payoff(repository: Arc<dyn Reposit
         .await;
     assert_eq!(summary.status, StatusCode::OK, "{}", summary.text);
     assert_eq!(summary.json["applications"]["total"], 1);
+    ledger_checks_out(&app).await;
+}
+
+/// Close of business through a due date and into arrears queues an
+/// auto-debit of what is due; the bank collects it and the core allocates
+/// it, penalty first: the loan is current again and the ledger balances.
+async fn auto_debit_collects_what_fell_due(repository: Arc<dyn Repository>) {
+    let (app, admin) = lending_app(repository).await;
+    let token = verified_borrower(&app, "13812340009", 30, "6222021234567840123").await;
+    let application = apply(
+        &app,
+        &token,
+        "apply-9",
+        json!({"product_code": "CONSUMER", "amount": "12000.00", "term_months": 12,
+            "method": "equal-principal", "purpose": "consumer"}),
+    )
+    .await;
+    assert_eq!(
+        application.json["status"], "approved",
+        "{}",
+        application.text
+    );
+    let accepted = accept(&app, &token, application.json["id"].as_i64().unwrap()).await;
+    let loan_id = accepted.json["loan"]["id"].as_i64().unwrap();
+    let loan_path = format!("/api/v1/loans/{loan_id}");
+    eventually(&app, &token, &loan_path, |l| l["status"] == "active").await;
+
+    let later = start().checked_add_days(Days::new(45)).unwrap();
+    let moved = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/business-date",
+            Some(&admin),
+            Some(json!({"date": later})),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    assert_eq!(moved.json["auto_debits_submitted"], 1, "{}", moved.text);
+
+    let payments_path = format!("{loan_path}/payments");
+    let payments = eventually(&app, &token, &payments_path, |p| {
+        p["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["purpose"] == "auto_debit" && p["status"] == "succeeded")
+    })
+    .await;
+    let debit = payments["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["purpose"] == "auto_debit")
+        .unwrap();
+    assert_ne!(debit["applied"]["penalty"], "0.00", "{debit}");
+    assert_eq!(debit["applied"]["credit"], "0.00", "{debit}");
+    let current = app.call(Method::GET, &loan_path, Some(&token), None).await;
+    assert_eq!(current.json["dpd"], 0, "{}", current.text);
+    assert_eq!(current.json["amount_due"], "0.00", "{}", current.text);
+    trial_balance_holds(&app, &admin).await;
     ledger_checks_out(&app).await;
 }
 
@@ -680,10 +746,18 @@ async fn bad_input_is_refused_and_changes_nothing(repository: Arc<dyn Repository
     malformed.assert_problem(StatusCode::BAD_REQUEST, "validation_failed");
     let accepted = accept(&app, &token, id).await;
     let loan_path = format!("/api/v1/loans/{}", accepted.json["loan"]["id"]);
-    let theirs = app.call(Method::GET, &loan_path, Some(&stranger), None).await;
+    let theirs = app
+        .call(Method::GET, &loan_path, Some(&stranger), None)
+        .await;
     theirs.assert_problem(StatusCode::NOT_FOUND, "not_found");
-    let list = app.call(Method::GET, "/api/v1/applications", Some(&token), None).await;
-    assert_eq!(list.json["items"].as_array().unwrap().len(), 1, "refused requests stored nothing");
+    let list = app
+        .call(Method::GET, "/api/v1/applications", Some(&token), None)
+        .await;
+    assert_eq!(
+        list.json["items"].as_array().unwrap().len(),
+        1,
+        "refused requests stored nothing"
+    );
     let no_consent = app
         .call_with(
             Method::POST,
@@ -708,6 +782,7 @@ async fn bad_input_is_refused_and_changes_nothing(repository: Arc<dyn Repository
 
 kredit_store::test_on_both_backends!(
     borrower_journey_from_application_to_payoff,
+    auto_debit_collects_what_fell_due,
     referred_applications_wait_for_an_underwriter,
     a_failed_disbursement_never_leaves_a_loan_active,
     reversals_need_a_second_person,

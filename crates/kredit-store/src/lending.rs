@@ -413,6 +413,26 @@ pub trait LendingStore: Send + Sync {
     ) -> StoreResult<bool>;
 
     async fn evidence(&self, after: i64, limit: i64) -> StoreResult<Vec<EvidenceEntry>>;
+
+    /// Auto-debits close of business queued and nobody has sent yet.
+    async fn pending_auto_debits(&self, limit: i64) -> StoreResult<Vec<AutoDebitRecord>>;
+    /// Creates the collection for a pending auto-debit and marks it
+    /// submitted, together; `None` if it was no longer pending.
+    async fn claim_auto_debit(
+        &self,
+        id: i64,
+        payment: &NewPayment,
+    ) -> StoreResult<Option<PaymentId>>;
+    /// Nothing to collect after all (paid meanwhile, or the loan closed).
+    async fn cancel_auto_debit(&self, id: i64) -> StoreResult<()>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AutoDebitRecord {
+    pub id: i64,
+    pub loan_id: LoanId,
+    pub business_date: NaiveDate,
+    pub amount_fen: i64,
 }
 
 const APPLICATION_COLUMNS: &str = "SELECT id, borrower_id, product_code, amount_fen, term_months, method, purpose, profile, status, decision, underwriting, created_at, updated_at FROM applications";
@@ -1113,6 +1133,57 @@ macro_rules! lending_store {
                 Self::insert_audit(&mut tx, &audit).await?;
                 tx.commit().await?;
                 Ok(true)
+            }
+
+            async fn pending_auto_debits(&self, limit: i64) -> StoreResult<Vec<AutoDebitRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, loan_id, business_date, amount_fen FROM auto_debits
+                     WHERE status = 'pending' ORDER BY business_date, id LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn claim_auto_debit(
+                &self,
+                id: i64,
+                payment: &NewPayment,
+            ) -> StoreResult<Option<PaymentId>> {
+                let now = crate::now();
+                let mut tx = self.pool.begin().await?;
+                let claimed = sqlx::query(
+                    "UPDATE auto_debits SET status = 'submitted', updated_at = $1
+                     WHERE id = $2 AND status = 'pending'",
+                )
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if claimed != 1 {
+                    return Ok(None);
+                }
+                let payment_id = Self::insert_payment(&mut tx, payment, now).await?;
+                sqlx::query("UPDATE auto_debits SET payment_id = $1 WHERE id = $2")
+                    .bind(payment_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(Some(payment_id))
+            }
+
+            async fn cancel_auto_debit(&self, id: i64) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE auto_debits SET status = 'cancelled', updated_at = $1
+                     WHERE id = $2 AND status = 'pending'",
+                )
+                .bind(crate::now())
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
             }
 
             async fn evidence(&self, after: i64, limit: i64) -> StoreResult<Vec<EvidenceEntry>> {

@@ -8,6 +8,7 @@ mod connect;
 pub mod lending;
 pub mod loan_state;
 pub mod model;
+pub mod models;
 pub mod pii;
 mod repository;
 #[cfg(feature = "testing")]
@@ -16,6 +17,7 @@ pub mod testing;
 pub use connect::{connect, connect_postgres, connect_sqlite};
 pub use lending::LendingStore;
 pub use model::*;
+pub use models::*;
 pub use repository::{Backend, Repository, SqlRepository, StoreError, StoreResult};
 
 /// The current time at the precision both databases keep (microseconds),

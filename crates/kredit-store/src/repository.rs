@@ -16,6 +16,7 @@ use crate::model::{
     AuditEntry, AuditRecord, IdempotencyClaim, IdempotencyRecord, IdentityRecord, NewUser,
     StoredResponse, User, UserId,
 };
+use crate::models::ModelRegistry;
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -51,7 +52,7 @@ pub enum Backend {
 }
 
 #[async_trait]
-pub trait Repository: Send + Sync + 'static {
+pub trait Repository: ModelRegistry + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     /// Close-of-business storage (runs, chunks, bulk loading).
     fn cob(&self) -> &dyn crate::cob::CobStore;

@@ -5,16 +5,21 @@
 
 use chrono::{Datelike, NaiveDate};
 use kredit_core::decision::{
-    self, ApplicantProfile, Decision, Grade, Outcome, RiskAssessment, RulesScorecard,
+    self, ApplicantProfile, Decision, DecisionPolicy, Grade, Outcome, RiskAssessment,
+    RulesScorecard,
 };
 use kredit_core::product::{LoanProduct, OfferRequest};
 use kredit_core::{Money, Rate};
 use kredit_store::{IdentityStatus, UserId};
 use serde::{Deserialize, Serialize};
 
+use kredit_scoring::Applicant;
+
+use super::features;
 use super::views::{OfferView, RateView};
 use crate::error::ApiError;
 use crate::reasons::{self, ReasonText};
+use crate::scoring::ScoredApplication;
 use crate::state::AppState;
 
 /// The optional credit questionnaire of an application; it feeds the
@@ -123,15 +128,39 @@ pub async fn applicant_profile(
     })
 }
 
-/// The risk assessment behind a decision.
+/// What the models said, to be recorded with the application.
+pub struct ModelScores {
+    pub scored: ScoredApplication,
+    pub inputs: Applicant,
+}
+
+/// The risk assessment behind a decision: the champion model when one is
+/// in service (the challenger scoring in its shadow), else the transparent
+/// rules scorecard.
 pub fn assess(
-    _state: &AppState,
+    state: &AppState,
     profile: &ApplicantProfile,
     request: &OfferRequest,
     product: &LoanProduct,
-    _questionnaire: &Questionnaire,
-) -> RiskAssessment {
-    RulesScorecard.assess(profile, request, product)
+    questionnaire: &Questionnaire,
+) -> (RiskAssessment, Option<ModelScores>) {
+    // The model sees the instalment at the product's middle rate: the rate
+    // itself depends on the grade the model is about to give.
+    let middle = decision::rate_for(product, Rate::from_bps(5_000));
+    let first_payment = product
+        .quote(request, middle, state.lending.policy.rate_cap)
+        .ok()
+        .and_then(|q| q.schedule.installments.first().map(|i| i.payment))
+        .unwrap_or(Money::ZERO);
+    let inputs =
+        features::model_inputs(profile, request, product.kind, first_payment, questionnaire);
+    match state.scorer.assess(&inputs) {
+        Some(scored) => (
+            scored.assessment.clone(),
+            Some(ModelScores { scored, inputs }),
+        ),
+        None => (RulesScorecard.assess(profile, request, product), None),
+    }
 }
 
 /// Decides one request for one product.
@@ -141,14 +170,18 @@ pub fn decide(
     profile: &ApplicantProfile,
     request: &OfferRequest,
     questionnaire: &Questionnaire,
-) -> DecisionView {
-    let assessment = assess(state, profile, request, product, questionnaire);
-    let decision = decision::decide(
-        &state.lending.policy,
-        product,
-        profile,
-        request,
-        &assessment,
-    );
-    DecisionView::new(&decision, &assessment, request)
+) -> (DecisionView, Option<ModelScores>) {
+    let (assessment, scores) = assess(state, profile, request, product, questionnaire);
+    let model_policy;
+    let policy = if scores.is_some() {
+        model_policy = DecisionPolicy {
+            grades: state.lending.model_grades.clone(),
+            ..state.lending.policy.clone()
+        };
+        &model_policy
+    } else {
+        &state.lending.policy
+    };
+    let decision = decision::decide(policy, product, profile, request, &assessment);
+    (DecisionView::new(&decision, &assessment, request), scores)
 }

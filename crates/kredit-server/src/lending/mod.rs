@@ -2,14 +2,16 @@
 //! of the core engine and the lending store. Handlers live in `routes`.
 
 pub mod decisioning;
+pub mod features;
 pub mod ledger_check;
 pub mod payments;
 pub mod servicing;
 pub mod views;
 
 use chrono::{FixedOffset, NaiveDate, Utc};
-use kredit_core::decision::DecisionPolicy;
+use kredit_core::decision::{BandAction, DecisionPolicy, Grade, GradeBand, GradeTable};
 use kredit_core::delinquency::ClassificationThresholds;
+use kredit_core::{Money, Rate};
 
 /// The date in China (UTC+8, no daylight saving).
 pub fn today_in_china() -> NaiveDate {
@@ -18,8 +20,45 @@ pub fn today_in_china() -> NaiveDate {
 }
 
 /// The lending rules in force.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LendingPolicy {
+    /// Hard rules, and the grade table for the rules scorecard's points.
     pub policy: DecisionPolicy,
+    /// The grade table on a trained model's scale (600 points at odds 50:1,
+    /// 20 points to double them), used when a model decides.
+    pub model_grades: GradeTable,
     pub thresholds: ClassificationThresholds,
+}
+
+impl Default for LendingPolicy {
+    fn default() -> Self {
+        LendingPolicy {
+            policy: DecisionPolicy::default(),
+            model_grades: model_grades(),
+            thresholds: ClassificationThresholds::default(),
+        }
+    }
+}
+
+/// Bands chosen on the demo model's calibration (German Credit): C's floor
+/// sits at the expected-cost cutoff (PD about 1/6 with the default 5:1 cost
+/// of accepting a bad), so every automatic approval is worth making; D,
+/// up to a PD of about 40%, goes to an underwriter; below, decline.
+fn model_grades() -> GradeTable {
+    let band = |grade, min_score, position_bps, max_yuan, action| GradeBand {
+        grade,
+        min_score,
+        rate_position: Rate::from_bps(position_bps),
+        max_amount: Money::yuan(max_yuan),
+        action,
+    };
+    GradeTable {
+        bands: vec![
+            band(Grade::A, 560, 0, 200_000, BandAction::Approve),
+            band(Grade::B, 540, 3_000, 100_000, BandAction::Approve),
+            band(Grade::C, 535, 6_000, 50_000, BandAction::Approve),
+            band(Grade::D, 490, 9_000, 20_000, BandAction::Refer),
+            band(Grade::E, i32::MIN, 10_000, 0, BandAction::Decline),
+        ],
+    }
 }

@@ -64,6 +64,52 @@ pub async fn submit(
     Ok(())
 }
 
+/// Sends the auto-debits close of business queued: each collects what is
+/// still due on the loan when it is sent (the borrower may have paid
+/// meanwhile), under a reference the bank is idempotent on. Returns how
+/// many were sent. With auto-debit switched off nothing is sent and the
+/// queue is left as it is.
+pub async fn submit_auto_debits(state: &AppState) -> Result<usize, ApiError> {
+    if !state.payments.auto_debit {
+        return Ok(0);
+    }
+    let store = state.repository.lending();
+    let mut sent = 0;
+    loop {
+        let queue = store.pending_auto_debits(200).await?;
+        if queue.is_empty() {
+            return Ok(sent);
+        }
+        for debit in queue {
+            let loaded = super::servicing::load(state, debit.loan_id).await?;
+            let due = loaded
+                .as_ref()
+                .filter(|l| l.record.status == "active")
+                .and_then(|l| l.loan.as_ref())
+                .map_or(Money::ZERO, kredit_core::loan::Loan::amount_due);
+            let amount = due.min(Money::from_fen(debit.amount_fen));
+            let Some(loaded) = loaded.filter(|_| amount.is_positive()) else {
+                store.cancel_auto_debit(debit.id).await?;
+                continue;
+            };
+            let payment = kredit_store::lending::NewPayment {
+                merchant_reference: format!("KR-A-{}", debit.id),
+                loan_id: debit.loan_id,
+                direction: "collection".to_owned(),
+                purpose: "auto_debit".to_owned(),
+                mode: None,
+                amount_fen: amount.fen(),
+            };
+            let Some(payment_id) = store.claim_auto_debit(debit.id, &payment).await? else {
+                continue;
+            };
+            let payment = store.payment(payment_id).await?.ok_or(ApiError::Internal)?;
+            submit(state, &payment, loaded.record.borrower_id).await?;
+            sent += 1;
+        }
+    }
+}
+
 /// Asks the provider about pending payments older than `age` and applies
 /// what it says as if its notice had arrived.
 pub async fn reconcile(state: &AppState, age: Duration) -> Result<usize, ApiError> {
@@ -108,11 +154,17 @@ pub async fn reconcile(state: &AppState, age: Duration) -> Result<usize, ApiErro
     Ok(applied)
 }
 
-/// Reconciles every minute for as long as the server runs.
+/// Every minute for as long as the server runs: sends the auto-debits a
+/// close of business queued (`kredit cob` run elsewhere included; claiming
+/// one is atomic, so several instances can share the queue) and reconciles
+/// what the provider left silent.
 pub async fn reconciliation_loop(state: std::sync::Arc<AppState>) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tick.tick().await;
+        if let Err(error) = submit_auto_debits(&state).await {
+            tracing::warn!(?error, "sending auto-debits failed");
+        }
         if let Err(error) = reconcile(&state, Duration::from_secs(60)).await {
             tracing::warn!(?error, "payment reconciliation failed");
         }

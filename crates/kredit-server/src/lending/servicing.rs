@@ -11,8 +11,8 @@ use kredit_core::ledger::{Account, Discard, EntryKind, Posting};
 use kredit_core::loan::{DatedEvent, Loan, LoanEvent, LoanHistory, LoanStatus, LoanTerms};
 use kredit_payments::{PaymentCallback, PaymentStatus};
 use kredit_store::lending::{
-    ChangeLine, ChangeOutcome, EvidenceDraft, JournalLine, LendingStore, LoanChange, LoanRecord,
-    NewLoanEvent, PaymentRecord, PaymentSettlement,
+    ChangeLine, ChangeOutcome, EvidenceDraft, JournalLine, LoanChange, LoanRecord, NewLoanEvent,
+    PaymentRecord, PaymentSettlement,
 };
 use kredit_store::{AuditEntry, UserId, loan_state};
 use serde_json::json;
@@ -31,17 +31,22 @@ pub struct LoadedLoan {
     pub loan: Option<Loan>,
 }
 
-pub async fn load(store: &dyn LendingStore, id: i64) -> Result<Option<LoadedLoan>, ApiError> {
-    let Some(record) = store.loan(id).await? else {
+/// A loan as of the business date.
+pub async fn load(state: &AppState, id: i64) -> Result<Option<LoadedLoan>, ApiError> {
+    let Some(record) = state.repository.lending().loan(id).await? else {
         return Ok(None);
     };
-    decode(record).map(Some)
+    decode(record, state.business_date().await?).map(Some)
 }
 
-pub fn decode(record: LoanRecord) -> Result<LoadedLoan, ApiError> {
+/// Decodes a stored loan and brings it to `on` without posting: close of
+/// business writes a loan's state only when more than interest accrual
+/// happened to it, having already posted that accrual in the general
+/// ledger, so a stored state may lag the business date.
+pub fn decode(record: LoanRecord, on: NaiveDate) -> Result<LoadedLoan, ApiError> {
     let terms: LoanTerms = serde_json::from_str(&record.terms).map_err(ApiError::internal)?;
     let loan = match &record.state {
-        Some(bytes) => Some(loan_state::decode(bytes).map_err(ApiError::internal)?),
+        Some(bytes) => Some(loan_state::decode_at(bytes, on).map_err(ApiError::internal)?),
         None => None,
     };
     Ok(LoadedLoan {
@@ -198,7 +203,7 @@ pub async fn apply_notice(
 }
 
 async fn loaded(state: &AppState, loan_id: i64) -> Result<LoadedLoan, ApiError> {
-    load(state.repository.lending(), loan_id)
+    load(state, loan_id)
         .await?
         .ok_or_else(|| ApiError::internal(format!("payment for missing loan {loan_id}")))
 }
@@ -308,14 +313,13 @@ async fn collect(
     payment: &PaymentRecord,
     mut settlement: PaymentSettlement,
 ) -> Result<ChangeOutcome, ApiError> {
+    // Loaded as of the business date; the days up to it are already in the
+    // ledger (close of business posted them).
     let LoadedLoan { record, loan, .. } = loaded(state, payment.loan_id).await?;
-    let business_date = state.business_date().await?;
     let amount = Money::from_fen(payment.amount_fen);
-    let Some(mut loan) = loan else {
+    let Some(loan) = loan else {
         return Err(ApiError::internal("collection for an undisbursed loan"));
     };
-    let mut catch_up = Vec::new();
-    loan.advance_to(business_date.max(loan.as_of), &mut catch_up);
     let date = loan.as_of;
     let mut applied = None;
     for event in [collection_event(payment), LoanEvent::Repayment { amount }] {
@@ -358,12 +362,6 @@ async fn collect(
             settlement.applied = Some(json!({"suspense": amount}).to_string());
         }
     }
-    change.journal.extend(lines(
-        &record,
-        &catch_up,
-        &format!("advance:{}", record.id),
-        None,
-    ));
     change.settlement = Some(settlement);
     Ok(state
         .repository
@@ -418,7 +416,7 @@ pub async fn reverse_event(
             record,
             terms,
             loan: Some(loan),
-        }) = load(store, loan_id).await?
+        }) = load(state, loan_id).await?
         else {
             return Err(ApiError::NotFound);
         };
@@ -457,50 +455,4 @@ pub async fn reverse_event(
     Err(ApiError::internal(
         "a loan kept changing while a reversal was applied",
     ))
-}
-
-/// Closes business day by day up to `through` for every active loan behind
-/// it: accrual, due and overdue transitions, penalty, DPD. Each loan's
-/// catch-up is committed with its ledger lines; a loan changed concurrently
-/// is simply recomputed.
-pub async fn close_business_through(state: &AppState, through: NaiveDate) -> Result<u64, ApiError> {
-    let store = state.repository.lending();
-    let mut after = 0;
-    let mut processed = 0;
-    loop {
-        let page = store.active_loans_after(after, 500).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        for record in page {
-            let id = record.id;
-            let mut current = Some(record);
-            for _ in 0..MAX_ATTEMPTS {
-                let Some(record) = current.take() else { break };
-                let LoadedLoan {
-                    record,
-                    loan: Some(mut loan),
-                    ..
-                } = decode(record)?
-                else {
-                    break;
-                };
-                if loan.as_of >= through {
-                    break;
-                }
-                let mut postings = Vec::new();
-                loan.advance_to(through, &mut postings);
-                let mut change = change_to(&record, &loan);
-                change.journal = lines(&record, &postings, &format!("cob:{through}"), None);
-                match store.commit_loan_change(&change).await? {
-                    ChangeOutcome::VersionConflict => current = store.loan(id).await?,
-                    _ => {
-                        processed += 1;
-                        break;
-                    }
-                }
-            }
-        }
-    }
-    store.set_business_date(through).await?;
-    Ok(processed)
 }

@@ -209,7 +209,8 @@ pub async fn create(
         };
         check_fits(&product, &offer)?;
         let profile = decisioning::applicant_profile(&state, borrower, offer.start_date).await?;
-        let decision = decisioning::decide(&state, &product, &profile, &offer, &request.profile);
+        let (decision, scores) =
+            decisioning::decide(&state, &product, &profile, &offer, &request.profile);
         let record = NewApplication {
             borrower_id: borrower,
             product_code: product.code.clone(),
@@ -227,6 +228,14 @@ pub async fn create(
         };
         let store = state.repository.lending();
         let id = store.create_application(&record).await?;
+        if let Some(scores) = &scores {
+            use crate::scoring::RecordScores;
+            state
+                .repository
+                .as_ref()
+                .record_scores(id, &scores.scored, &scores.inputs)
+                .await?;
+        }
         tracing::info!(application = id, outcome = record.status, score = ?decision.score, "application decided");
         metrics::counter!("kredit_decisions_total", "outcome" => status_of(decision.outcome))
             .increment(1);
@@ -351,7 +360,7 @@ pub async fn underwrite(
         decision.reasons.insert(
             0,
             ReasonView {
-                text: reasons::describe("underwriter_declined"),
+                text: reasons::describe(reasons::UNDERWRITER_DECLINED),
                 points: None,
             },
         );
@@ -566,7 +575,7 @@ pub async fn accept(
             .ok_or(ApiError::Internal)?;
         payments::submit(&state, &payment, borrower).await?;
         let contract = contract_view(&state, accepted.contract_id).await?;
-        let loan = crate::lending::servicing::load(store, accepted.loan_id)
+        let loan = crate::lending::servicing::load(&state, accepted.loan_id)
             .await?
             .ok_or(ApiError::Internal)?;
         Ok((

@@ -98,7 +98,7 @@ pub async fn loan_view(state: &AppState, loaded: LoadedLoan) -> Result<LoanView,
 
 /// The loan if the caller may see it: its borrower, or staff.
 async fn visible(state: &AppState, principal: Principal, id: i64) -> Result<LoadedLoan, ApiError> {
-    let loaded = servicing::load(state.repository.lending(), id)
+    let loaded = servicing::load(state, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     if principal.role == Role::Borrower && loaded.record.borrower_id != principal.user_id {
@@ -154,9 +154,10 @@ pub async fn list(
         .lending()
         .loans(borrowers.as_deref(), 200)
         .await?;
+    let today = state.business_date().await?;
     let mut items = Vec::with_capacity(records.len());
     for record in records {
-        items.push(loan_view(&state, servicing::decode(record)?).await?);
+        items.push(loan_view(&state, servicing::decode(record, today)?).await?);
     }
     Ok(Json(Items { items }))
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod identity;
 pub mod loans;
 pub mod me;
+pub mod models;
 pub mod ops;
 pub mod portfolio;
 pub mod products;

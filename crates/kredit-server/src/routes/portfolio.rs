@@ -19,7 +19,7 @@ use crate::auth::{AdminOnly, AnyUser, AuditReaders, Authorized, RiskReaders, Sta
 use crate::config::Environment;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::lending::servicing;
+use crate::lending::payments;
 use crate::routes::loans::{LoanSearch, search_borrowers};
 use crate::state::SharedState;
 
@@ -68,7 +68,15 @@ pub async fn advance(
             detail: format!("the new date must be after {current} and within ten years"),
         });
     }
-    let processed = servicing::close_business_through(&state, request.date).await?;
+    let report = kredit_jobs::close_of_business(
+        state.repository.as_ref(),
+        request.date,
+        &kredit_jobs::CobOptions::default(),
+    )
+    .await
+    .map_err(ApiError::internal)?;
+    let processed = report.loans_processed;
+    let debits = payments::submit_auto_debits(&state).await?;
     let audit = Audit {
         actor: Some(auth.user_id()),
         action: "business_date.advance",
@@ -80,9 +88,13 @@ pub async fn advance(
         Some(json!({"business_date": request.date, "loans_processed": processed})),
     );
     state.repository.append_audit(&audit).await?;
-    Ok(Json(
-        json!({"business_date": request.date, "loans_processed": processed}),
-    ))
+    Ok(Json(json!({
+        "business_date": request.date,
+        "loans_processed": processed,
+        "loans_changed": report.loans_changed,
+        "gl_lines": report.gl_lines,
+        "auto_debits_submitted": debits,
+    })))
 }
 
 #[derive(Serialize)]

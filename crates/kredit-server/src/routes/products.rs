@@ -299,7 +299,8 @@ pub async fn match_products(
             method,
             start_date: today,
         };
-        let decision = decisioning::decide(&state, &product, &profile, &offer, &request.profile);
+        let (decision, _) =
+            decisioning::decide(&state, &product, &profile, &offer, &request.profile);
         let matched = MatchedOffer {
             product_code: product.code.clone(),
             product_name: product.name.clone(),

@@ -49,10 +49,18 @@ impl Reply {
 }
 
 impl TestApp {
+    #[allow(dead_code)] // not every test binary needs it
     pub fn new(repository: Arc<dyn Repository>) -> Self {
+        Self::with_auto_debit(repository, true)
+    }
+
+    /// `auto_debit: false` leaves a loan in arrears until its borrower pays.
+    #[allow(dead_code)] // not every test binary needs it
+    pub fn with_auto_debit(repository: Arc<dyn Repository>, auto_debit: bool) -> Self {
         // The sandbox's "never answers" card must hit the timeout quickly.
         let config = Config {
             identity_provider_timeout_ms: 200,
+            auto_debit,
             ..Config::default()
         };
         // The payment sandbox calls back over real HTTP, so the router also
@@ -71,6 +79,7 @@ impl TestApp {
         let payments = Payments {
             provider: Arc::new(SandboxProvider::new(sandbox).expect("sandbox")),
             callback_url: format!("http://{address}/api/v1/payments/callback"),
+            auto_debit: config.auto_debit,
         };
         let state = AppState::new(
             repository,

@@ -397,6 +397,35 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_command_reproduces_the_demo_model() {
+        let dir = std::env::temp_dir().join(format!("kredit-demo-model-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("german_scorecard.json");
+        run_with(&[
+            "train",
+            "--data",
+            GERMAN,
+            "--target",
+            "creditability",
+            "--bad",
+            "bad",
+            "--kind",
+            "scorecard",
+            "--seed",
+            "42",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .unwrap();
+        let written = std::fs::read_to_string(&out).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            written == kredit_scoring::DEMO_MODEL_JSON,
+            "kredit model train --seed 42 no longer writes fixtures/german_scorecard.json"
+        );
+    }
+
+    #[test]
     fn bad_arguments_get_one_clear_line() {
         let data = [
             "--data",
