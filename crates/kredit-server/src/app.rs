@@ -45,6 +45,15 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The whole API description: the paths above and those of the modules
+/// that keep their own router.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut api = ApiDoc::openapi();
+    api.merge(crate::routes::models::ModelsApi::openapi());
+    api.merge(crate::routes::feedback::FeedbackApi::openapi());
+    api
+}
+
 pub fn router(state: SharedState) -> Router {
     // Install the recorder before the first request is counted.
     crate::metrics::handle();
@@ -103,14 +112,15 @@ pub fn router(state: SharedState) -> Router {
         .route("/ledger/trial-balance", get(portfolio::trial_balance))
         .route("/evidence", get(portfolio::evidence_log));
     Router::new()
-        .nest("/api/v1", api.merge(crate::routes::models::router()))
+        .nest(
+            "/api/v1",
+            api.merge(crate::routes::models::router())
+                .merge(crate::routes::feedback::router()),
+        )
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .merge(SwaggerUi::new("/api/docs").url(
-            "/api/openapi.json",
-            crate::routes::models::document(ApiDoc::openapi()),
-        ))
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi()))
         .fallback(crate::web::fallback)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(axum::middleware::from_fn(crate::metrics::track))

@@ -385,6 +385,49 @@ pub async fn monitor<R: ModelRegistry + ?Sized>(
     }))
 }
 
+/// Monitors the champion and the challenger in service (see [`monitor`]);
+/// returns the metrics now above the threshold, as `name vN: metric`.
+pub async fn monitor_in_service<R: ModelRegistry + ?Sized>(
+    registry: &R,
+) -> Result<Vec<String>, ApiError> {
+    let mut raised = Vec::new();
+    for status in [ModelStatus::Champion, ModelStatus::Challenger] {
+        let Some(version) = registry.model_with_status(status).await? else {
+            continue;
+        };
+        let Some(report) = monitor(registry, version.info.id).await? else {
+            continue;
+        };
+        let label = format!("{} v{}", version.info.name, version.info.version);
+        for metric in &report.stability.alerts {
+            tracing::warn!(model = %label, %metric, "population stability alert");
+            raised.push(format!("{label}: {metric}"));
+        }
+    }
+    Ok(raised)
+}
+
+/// For as long as the server runs: reloads the models in service every
+/// 30 seconds, so that an activation made through another instance takes
+/// effect here too, and monitors their stability once a day.
+pub async fn upkeep_loop(state: Arc<crate::state::AppState>) {
+    const RELOAD: std::time::Duration = std::time::Duration::from_secs(30);
+    const MONITOR_EVERY: u32 = 24 * 60 * 2; // ticks of RELOAD in a day
+    let mut tick = tokio::time::interval(RELOAD);
+    tick.tick().await; // the first tick is immediate; the server just loaded them
+    for n in 1_u32.. {
+        tick.tick().await;
+        if let Err(error) = state.scorer.reload(state.repository.as_ref()).await {
+            tracing::warn!(?error, "reloading the models failed");
+        }
+        if n % MONITOR_EVERY == 0
+            && let Err(error) = monitor_in_service(state.repository.as_ref()).await
+        {
+            tracing::warn!(?error, "model monitoring failed");
+        }
+    }
+}
+
 /// The name the demo scorecard is registered under.
 pub const DEMO_MODEL_NAME: &str = "german-credit-scorecard";
 

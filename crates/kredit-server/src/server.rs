@@ -94,11 +94,13 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     crate::web::configure(&config);
     let upkeep = tokio::spawn(metrics_upkeep());
     let reconciliation = tokio::spawn(crate::lending::payments::reconciliation_loop(state.clone()));
+    let models = tokio::spawn(crate::scoring::upkeep_loop(state.clone()));
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     upkeep.abort();
     reconciliation.abort();
+    models.abort();
     tracing::info!("stopped");
     Ok(())
 }

@@ -439,6 +439,36 @@ async fn monitoring_reports_psi_and_raises_alerts(repository: Arc<dyn Repository
         again_alerts[0]["first_raised_at"],
         stored[0]["first_raised_at"]
     );
+
+    // Close of business checks the champion and the challenger every day.
+    let admin = app.staff("13900000001", Role::Admin).await;
+    let today: chrono::NaiveDate = "2026-11-25".parse().unwrap();
+    app.state
+        .repository
+        .lending()
+        .set_business_date(today)
+        .await
+        .unwrap();
+    let closed = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/business-date",
+            Some(&admin),
+            Some(json!({"date": today.succ_opt().unwrap()})),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.text);
+    let raised: Vec<&str> = closed.json["model_alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(
+        raised.contains(&"german v1: duration_in_month")
+            && raised.contains(&"german v2: duration_in_month"),
+        "{raised:?}"
+    );
 }
 
 async fn demo_seeding_activates_the_german_scorecard_once(repository: Arc<dyn Repository>) {

@@ -5,6 +5,7 @@
 
 pub mod cob;
 mod connect;
+pub mod feedback;
 pub mod lending;
 pub mod loan_state;
 pub mod model;
@@ -15,6 +16,7 @@ mod repository;
 pub mod testing;
 
 pub use connect::{connect, connect_postgres, connect_sqlite};
+pub use feedback::FeedbackStore;
 pub use lending::LendingStore;
 pub use model::*;
 pub use models::*;

@@ -62,6 +62,8 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
     /// Products, applications, loans, payments and the ledger.
     fn lending(&self) -> &dyn crate::lending::LendingStore;
+    /// Borrower feedback and the staff's replies.
+    fn feedback(&self) -> &dyn crate::feedback::FeedbackStore;
 
     /// Inserts a user and, in the same transaction, the audit entry (whose
     /// `entity_id` is set to the new user's id). `Conflict` if the phone hash
@@ -220,6 +222,10 @@ macro_rules! sql_repository {
             }
 
             fn lending(&self) -> &dyn crate::lending::LendingStore {
+                self
+            }
+
+            fn feedback(&self) -> &dyn crate::feedback::FeedbackStore {
                 self
             }
 

@@ -57,12 +57,6 @@ pub fn router() -> Router<SharedState> {
 #[openapi(paths(list, upload, activate, challenger, retire, monitoring))]
 pub struct ModelsApi;
 
-/// Adds this module's paths to the API description.
-pub fn document(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
-    api.merge(ModelsApi::openapi());
-    api
-}
-
 /// A model id in the path; anything but an integer is a 404.
 pub struct ModelId(pub ModelVersionId);
 

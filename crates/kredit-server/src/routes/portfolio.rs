@@ -77,6 +77,8 @@ pub async fn advance(
     .map_err(ApiError::internal)?;
     let processed = report.loans_processed;
     let debits = payments::submit_auto_debits(&state).await?;
+    // The day's population stability of the models in service.
+    let model_alerts = crate::scoring::monitor_in_service(state.repository.as_ref()).await?;
     let audit = Audit {
         actor: Some(auth.user_id()),
         action: "business_date.advance",
@@ -94,6 +96,7 @@ pub async fn advance(
         "loans_changed": report.loans_changed,
         "gl_lines": report.gl_lines,
         "auto_debits_submitted": debits,
+        "model_alerts": model_alerts,
     })))
 }
 

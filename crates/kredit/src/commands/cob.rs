@@ -58,6 +58,13 @@ pub fn run(args: CobArgs) -> anyhow::Result<()> {
             .await
             .context("close of business failed")?;
         print_report(&report);
+        // The day's population stability of the models in service.
+        let alerts = kredit_server::scoring::monitor_in_service(&*repository)
+            .await
+            .map_err(|error| anyhow::anyhow!("model monitoring: {}", error.problem().detail))?;
+        for alert in alerts {
+            println!("stability alert     {alert}");
+        }
         Ok(())
     })
 }

@@ -1,0 +1,285 @@
+//! Borrower feedback (意见反馈) and the staff's replies.
+//!
+//! A borrower sends a question, complaint or suggestion, optionally about
+//! one of their loans, and reads the replies; staff list what is open and
+//! answer it once (audited). Message and reply are encrypted at rest: they
+//! are free text and may carry personal data.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use kredit_core::identity::mask_phone;
+use kredit_store::feedback::{FeedbackId, FeedbackRecord, NewFeedback, ReplyOutcome};
+use kredit_store::{Role, UserId};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{OpenApi, ToSchema};
+
+use crate::audit::Audit;
+use crate::auth::{Authorized, BorrowerOnly, Policy, StaffOnly};
+use crate::error::{ApiError, Problem};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::idempotency::{self, IdempotencyKey};
+use crate::routes::applications::Items;
+use crate::state::{AppState, SharedState};
+
+/// Staff who answer customers.
+pub struct FeedbackResponders;
+impl Policy for FeedbackResponders {
+    const ROLES: &'static [Role] = &[Role::Underwriter, Role::RiskOfficer, Role::Admin];
+}
+
+const CATEGORIES: [&str; 3] = ["question", "complaint", "suggestion"];
+const MAX_CHARS: usize = 2000;
+const LIST_LIMIT: i64 = 200;
+
+/// The routes of this module, under `/api/v1`.
+pub fn router() -> Router<SharedState> {
+    Router::new()
+        .route("/me/feedback", post(submit).get(mine))
+        .route("/admin/feedback", get(list))
+        .route("/admin/feedback/{id}/reply", post(reply))
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(submit, mine, list, reply))]
+pub struct FeedbackApi;
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackRequest {
+    /// `question`, `complaint` or `suggestion`.
+    pub category: String,
+    /// 1-2000 characters.
+    pub message: String,
+    /// One of the borrower's own loans, if it is about one.
+    pub loan_id: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyRequest {
+    /// 1-2000 characters.
+    pub reply: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    /// `open` or `answered`.
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FeedbackView {
+    pub id: FeedbackId,
+    pub category: String,
+    pub message: String,
+    pub loan_id: Option<i64>,
+    /// `open` or `answered`.
+    pub status: String,
+    pub reply: Option<String>,
+    pub replied_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    /// Staff views only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub borrower_id: Option<UserId>,
+    /// Staff views only, masked (`138****0001`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub borrower_phone: Option<String>,
+}
+
+fn text(field: &str, value: &str) -> Result<String, ApiError> {
+    let value = value.trim();
+    let chars = value.chars().count();
+    if chars == 0 || chars > MAX_CHARS {
+        return Err(ApiError::field(
+            field,
+            "invalid_length",
+            format!("write 1 to {MAX_CHARS} characters"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+fn view(state: &AppState, record: FeedbackRecord) -> Result<FeedbackView, ApiError> {
+    let open = |sealed: &[u8]| state.pii.decrypt(sealed).map_err(ApiError::internal);
+    Ok(FeedbackView {
+        id: record.id,
+        category: record.category,
+        message: open(&record.message_encrypted)?,
+        loan_id: record.loan_id,
+        status: record.status,
+        reply: record.reply_encrypted.as_deref().map(open).transpose()?,
+        replied_at: record.replied_at,
+        created_at: record.created_at,
+        borrower_id: None,
+        borrower_phone: None,
+    })
+}
+
+/// The staff's view: with the borrower, phone masked.
+async fn staff_view(state: &AppState, record: FeedbackRecord) -> Result<FeedbackView, ApiError> {
+    let borrower = record.borrower_id;
+    let phone = match state.repository.user_by_id(borrower).await? {
+        Some(user) => Some(mask_phone(
+            &state
+                .pii
+                .decrypt(&user.phone_encrypted)
+                .map_err(ApiError::internal)?,
+        )),
+        None => None,
+    };
+    Ok(FeedbackView {
+        borrower_id: Some(borrower),
+        borrower_phone: phone,
+        ..view(state, record)?
+    })
+}
+
+/// Send feedback (borrower). Requires an `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/me/feedback", tag = "feedback", security(("bearer" = [])),
+    params(("Idempotency-Key" = String, Header, description = "Required")),
+    request_body = FeedbackRequest,
+    responses((status = 201, body = FeedbackView),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json")))]
+pub async fn submit(
+    State(state): State<SharedState>,
+    auth: Authorized<BorrowerOnly>,
+    key: IdempotencyKey,
+    ApiJson(request): ApiJson<FeedbackRequest>,
+) -> Result<Response, ApiError> {
+    let key = IdempotencyKey(Some(key.require()?));
+    let borrower = auth.user_id();
+    let operation = async {
+        if !CATEGORIES.contains(&request.category.as_str()) {
+            return Err(ApiError::field(
+                "category",
+                "invalid_category",
+                "one of question, complaint, suggestion",
+            ));
+        }
+        let message = text("message", &request.message)?;
+        if let Some(loan_id) = request.loan_id {
+            let own = state.repository.lending().loan(loan_id).await?;
+            if own.is_none_or(|loan| loan.borrower_id != borrower) {
+                return Err(ApiError::field(
+                    "loan_id",
+                    "unknown_loan",
+                    "not one of your loans",
+                ));
+            }
+        }
+        let record = state
+            .repository
+            .feedback()
+            .insert_feedback(&NewFeedback {
+                borrower_id: borrower,
+                category: request.category.clone(),
+                message_encrypted: state.pii.encrypt(&message),
+                loan_id: request.loan_id,
+                created_at: kredit_store::now(),
+            })
+            .await?;
+        Ok((StatusCode::CREATED, view(&state, record)?))
+    };
+    idempotency::run(
+        &state,
+        borrower,
+        key,
+        "POST /api/v1/me/feedback",
+        &request,
+        operation,
+    )
+    .await
+}
+
+/// The borrower's own feedback with the replies, newest first.
+#[utoipa::path(get, path = "/api/v1/me/feedback", tag = "feedback", security(("bearer" = [])),
+    responses((status = 200, description = "`{items: [FeedbackView]}`, newest first")))]
+pub async fn mine(
+    State(state): State<SharedState>,
+    auth: Authorized<BorrowerOnly>,
+) -> Result<Json<Items<FeedbackView>>, ApiError> {
+    let records = state
+        .repository
+        .feedback()
+        .feedback_list(Some(auth.user_id()), None, LIST_LIMIT)
+        .await?;
+    let items = records
+        .into_iter()
+        .map(|record| view(&state, record))
+        .collect::<Result<_, _>>()?;
+    Ok(Json(Items { items }))
+}
+
+/// Everybody's feedback, newest first, optionally `?status=open|answered`
+/// (staff).
+#[utoipa::path(get, path = "/api/v1/admin/feedback", tag = "feedback", security(("bearer" = [])),
+    params(("status" = Option<String>, Query, description = "`open` or `answered`")),
+    responses((status = 200, description = "`{items: [FeedbackView]}` with the borrower, phone masked")))]
+pub async fn list(
+    State(state): State<SharedState>,
+    _auth: Authorized<StaffOnly>,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Json<Items<FeedbackView>>, ApiError> {
+    let status = query.status.as_deref();
+    if status.is_some_and(|s| s != "open" && s != "answered") {
+        return Err(ApiError::field(
+            "status",
+            "invalid_status",
+            "open or answered",
+        ));
+    }
+    let records = state
+        .repository
+        .feedback()
+        .feedback_list(None, status, LIST_LIMIT)
+        .await?;
+    let mut items = Vec::with_capacity(records.len());
+    for record in records {
+        items.push(staff_view(&state, record).await?);
+    }
+    Ok(Json(Items { items }))
+}
+
+/// Answer open feedback, once (underwriter, risk officer, admin; audited).
+#[utoipa::path(post, path = "/api/v1/admin/feedback/{id}/reply", tag = "feedback", security(("bearer" = [])),
+    request_body = ReplyRequest,
+    responses((status = 200, body = FeedbackView),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`feedback_answered`", body = Problem, content_type = "application/problem+json")))]
+pub async fn reply(
+    State(state): State<SharedState>,
+    auth: Authorized<FeedbackResponders>,
+    Path(id): Path<FeedbackId>,
+    ApiJson(request): ApiJson<ReplyRequest>,
+) -> Result<Json<FeedbackView>, ApiError> {
+    let reply = text("reply", &request.reply)?;
+    let audit = Audit {
+        actor: Some(auth.user_id()),
+        action: "feedback.reply",
+        entity_type: "feedback",
+        entity_id: None,
+    }
+    // The audit log keeps the fact and its size, not the text.
+    .entry(
+        Some(json!({"status": "open"})),
+        Some(json!({"status": "answered", "reply_chars": reply.chars().count()})),
+    );
+    let outcome = state
+        .repository
+        .feedback()
+        .reply_to_feedback(id, &state.pii.encrypt(&reply), auth.user_id(), audit)
+        .await?;
+    match outcome {
+        ReplyOutcome::Replied(record) => Ok(Json(staff_view(&state, record).await?)),
+        ReplyOutcome::AlreadyAnswered => Err(ApiError::Conflict {
+            code: "feedback_answered",
+            detail: "this feedback has been answered already".to_owned(),
+        }),
+        ReplyOutcome::NotFound => Err(ApiError::NotFound),
+    }
+}
