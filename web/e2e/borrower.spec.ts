@@ -1,11 +1,12 @@
 // (a) The borrower journey through the UI: register → verify identity →
-// apply → accept the contract → repay, on a phone-sized screen in zh-CN.
+// apply → accept the contract → repay → history and statement, on a
+// phone-sized screen in zh-CN.
 import { expect, test } from '@playwright/test';
-import { BASE, missingEndpoints, MOBILE, newPhone, shoot, uiLogin } from './support';
+import { BASE, MOBILE, newPhone, shoot, uiLogin } from './support';
 
 test.use({ viewport: MOBILE });
 
-test('borrower: register, verify identity, apply, accept, repay', async ({ page }) => {
+test('borrower: register, verify identity, apply, accept, repay, read the history and statement', async ({ page }) => {
   const phone = newPhone();
   const password = 'e2e-pass-2026';
 
@@ -42,20 +43,6 @@ test('borrower: register, verify identity, apply, accept, repay', async ({ page 
     await page.getByRole('button', { name: /提\s*交/ }).click();
     await expect(page.getByTestId('identity-result').getByText('已认证')).toBeVisible();
   });
-
-  // The lending endpoints come from another branch; stop here, saying which
-  // are missing, rather than fail on a server that does not have them yet.
-  const missing = await missingEndpoints([
-    ['POST', '/calculator'],
-    ['POST', '/products/match'],
-    ['POST', '/applications'],
-    ['POST', '/applications/1/accept'],
-    ['GET', '/loans/1'],
-    ['GET', '/loans/1/payoff-quote'],
-    ['POST', '/loans/1/repayments'],
-    ['GET', '/payments/1'],
-  ]);
-  test.skip(missing.length > 0, `lending endpoints missing on this server: ${missing.join(', ')}`);
 
   await test.step('calculator', async () => {
     await page.getByRole('link', { name: '计算器', exact: true }).click();
@@ -101,8 +88,38 @@ test('borrower: register, verify identity, apply, accept, repay', async ({ page 
     await page.getByLabel('还款金额（元）').fill('500');
     await page.getByRole('button', { name: /^还\s*款$/ }).click();
     await expect(page.getByTestId('payment-status')).toContainText('还款成功', { timeout: 45_000 });
-    await page.getByRole('tab', { name: '还款记录' }).click();
-    await expect(page.getByRole('tabpanel').getByText('成功').first()).toBeVisible();
     await shoot(page, '08-repaid');
+  });
+
+  await test.step('history: the disbursement and the prepayment', async () => {
+    await page.getByRole('tab', { name: '历史记录' }).click();
+    const history = page.getByTestId('loan-history');
+    const prepayment = history.getByRole('listitem').filter({ hasText: '提前还款' });
+    await expect(prepayment.getByTestId('history-status')).toHaveText('成功');
+    await expect(prepayment).toContainText('¥500.00');
+    await expect(prepayment).toContainText('本金');
+    await expect(history.getByRole('listitem').filter({ hasText: '放款' }).getByTestId('history-status')).toHaveText('成功');
+    await shoot(page, '09-history');
+  });
+
+  await test.step('statement: what was paid by component, printable', async () => {
+    await page.getByRole('tab', { name: '对账单' }).click();
+    const statement = page.getByTestId('statement');
+    await expect(statement.getByTestId('statement-total')).toHaveText('¥500.00');
+    await expect(statement.getByRole('row', { name: /本金/ })).toContainText('¥');
+    await shoot(page, '09-statement');
+    // The Print button opens the browser's print dialog; the print stylesheet
+    // leaves out the bars, the tabs and the repayment form.
+    await page.evaluate(() => {
+      (window as Window & { printed?: boolean }).printed = false;
+      window.print = () => ((window as Window & { printed?: boolean }).printed = true);
+    });
+    await statement.getByRole('button', { name: '打印对账单' }).click();
+    expect(await page.evaluate(() => (window as Window & { printed?: boolean }).printed)).toBe(true);
+    await page.emulateMedia({ media: 'print' });
+    await expect(page.getByTestId('repay')).toBeHidden();
+    await expect(page.getByRole('navigation')).toBeHidden();
+    await expect(statement.getByTestId('statement-total')).toBeVisible();
+    await page.emulateMedia({ media: 'screen' });
   });
 });

@@ -148,3 +148,28 @@ test('portfolio dashboard draws its charts from the contract summary', async ({ 
   await expect(page.locator('canvas')).toHaveCount(4);
   await shoot(page, 'fixture-04-portfolio');
 });
+
+test('the feedback form shows the server’s field errors where they belong', async ({ page }) => {
+  await page.setViewportSize(MOBILE);
+  await page.route(/\/api\/v1\/me\/feedback$/, async (route) => {
+    if (route.request().method() === 'GET') return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ items: [] }) });
+    expect(route.request().headers()['idempotency-key']).toBeTruthy();
+    expect(route.request().postDataJSON()).toEqual({ category: 'suggestion', message: 'x' });
+    return route.fulfill({
+      status: 422,
+      contentType: 'application/problem+json',
+      body: JSON.stringify({
+        type: '/problems/validation_failed', title: 'The request is not valid', status: 422, code: 'validation_failed',
+        detail: 'write 1 to 2000 characters', errors: [{ field: 'message', code: 'invalid_length', message: 'write 1 to 2000 characters' }],
+      }),
+    });
+  });
+  await uiLogin(page, '13800000001');
+  await expect(page).toHaveURL(/\/app$/);
+  await page.getByRole('link', { name: '意见反馈', exact: true }).click();
+  await page.getByText('建议', { exact: true }).click();
+  await page.getByLabel('内容', { exact: true }).fill('x');
+  await page.getByRole('button', { name: /提\s*交/ }).click();
+  await expect(page.getByTestId('problem')).toContainText('write 1 to 2000 characters');
+  await expect(page.locator('.ant-form-item-explain-error')).toHaveText('write 1 to 2000 characters');
+});

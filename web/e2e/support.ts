@@ -45,6 +45,25 @@ export async function apiLogin(phone: string, password = PASSWORD): Promise<stri
   return tokens.access_token;
 }
 
+/** A newly registered borrower (prefix keeps the test files' numbers apart), identity verified when asked. */
+export async function newBorrower(prefix: '135' | '136', options: { verified: boolean; birth?: string }): Promise<{ phone: string; token: string }> {
+  const phone = `${prefix}${String(Date.now() % 100_000_000).padStart(8, '0')}`;
+  await apiCall('POST', '/auth/register', { phone, password: PASSWORD });
+  const token = await apiLogin(phone);
+  if (options.verified) {
+    await apiCall(
+      'POST',
+      '/me/identity',
+      { real_name: '赵六', id_number: idNumber(options.birth ?? '19900101', Date.now()), bank_card: '6222021234567840123', bank_phone: phone },
+      token,
+    );
+  }
+  return { phone, token };
+}
+
+/** The demo model artefact (`serve --demo` registers it as german-credit-scorecard v1). */
+export const DEMO_ARTEFACT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'crates', 'kredit-scoring', 'fixtures', 'german_scorecard.json');
+
 /** The UI language, switched with the header button (no reload, forms keep their values). */
 export async function setLang(page: Page, lang: 'zh-CN' | 'en') {
   const current = await page.evaluate(() => document.documentElement.lang);
@@ -76,26 +95,4 @@ export async function uiLogin(page: Page, phone: string, password = PASSWORD) {
   await page.getByLabel(/手机号|Mobile number/).fill(phone);
   await page.getByLabel(/^(密码|Password)$/).fill(password);
   await page.getByRole('button', { name: /登\s*录|Log in/ }).click();
-}
-
-/**
- * Whether the server has a route at all: an unknown route answers 404
- * `not_found` before any authentication, an existing one 401/422/… without
- * credentials. Used to stop a journey, with the reason, at the first lending
- * endpoint the server does not offer yet.
- */
-export async function missingEndpoints(routes: [string, string][]): Promise<string[]> {
-  const missing: string[] = [];
-  for (const [method, path] of routes) {
-    const response = await fetch(`${BASE()}/api/v1${path}`, {
-      method,
-      headers: method === 'GET' ? {} : { 'Content-Type': 'application/json' },
-      body: method === 'GET' ? undefined : '{}',
-    });
-    if (response.status === 404 || response.status === 405) {
-      const body = (await response.json().catch(() => ({}))) as { code?: string };
-      if (body.code === 'not_found' || body.code === 'method_not_allowed') missing.push(`${method} /api/v1${path}`);
-    }
-  }
-  return missing;
 }

@@ -3,6 +3,8 @@
 import { expect, test } from '@playwright/test';
 import { fractionPercent, idNumberValid, money, percentToFraction, sumMoney, twoPlaces } from '../src/format';
 import * as normalize from '../src/normalize';
+import { paidTotals } from '../src/statement';
+import type { LoanEvent, Payment } from '../src/types';
 
 test('money and rates are formatted without floating point', () => {
   expect(money('8530.99')).toBe('¥8,530.99');
@@ -75,4 +77,24 @@ test('an application decision with a rate object is flattened', () => {
     decision: { outcome: 'approved', score: 700, grade: 'A', probability_of_default: '0.05', model: 'm', reasons: [], approved_amount: '1000.00', annual_rate: { rate: '0.12', percent: '12.00%' }, offer: null },
   });
   expect(application.decision).toMatchObject({ annual_rate: '0.12', annual_rate_percent: '12.00%', offer: null });
+});
+
+test('the statement sums the confirmed, unreversed collections by component in fen', () => {
+  const payment = (id: number, status: Payment['status'], applied: Payment['applied'], direction = 'collection'): Payment => ({
+    id, loan_id: 1, direction, purpose: 'repayment', amount: '0.00', status, failure_code: null, created_at: '2026-12-01T10:00:00Z', applied,
+  });
+  const payments = [
+    payment(1, 'succeeded', {}, 'disbursement'),
+    payment(2, 'succeeded', { penalty: '0.00', fee: '0.10', interest: '56.25', principal: '811.04', credit: '0.00' }),
+    payment(3, 'succeeded', { penalty: '0.20', fee: '0.20', interest: '0.01', principal: '0.07', credit: '12.34' }),
+    payment(4, 'failed', null),
+    payment(5, 'pending', null),
+    payment(6, 'succeeded', { principal: '100.00' }),
+    payment(7, 'succeeded', { suspense: '5.00' }),
+  ];
+  const events: LoanEvent[] = [{ id: 9, date: '2026-12-01', type: 'repayment', amount: '100.00', allocation: { principal: '100.00' }, payment_id: 6, reversed: true }];
+  const totals = paidTotals(payments, events);
+  expect(totals.byComponent).toEqual({ principal: '811.11', interest: '56.26', fee: '0.30', penalty: '0.20', credit: '12.34', suspense: '5.00' });
+  expect(totals.total).toBe('885.21');
+  expect(totals.payments).toBe(3);
 });

@@ -22,6 +22,7 @@ const ApplicationView = lazy(() => import('./pages/borrower/ApplicationView'));
 const ContractView = lazy(() => import('./pages/borrower/ContractView'));
 const LoanView = lazy(() => import('./pages/borrower/LoanView'));
 const Profile = lazy(() => import('./pages/borrower/Profile'));
+const Feedback = lazy(() => import('./pages/borrower/Feedback'));
 const PublicCalculator = lazy(() => import('./pages/borrower/PublicCalculator'));
 const StaffLayout = lazy(() => import('./pages/staff/StaffLayout'));
 const Underwriting = lazy(() => import('./pages/staff/Underwriting'));
@@ -33,6 +34,7 @@ const Products = lazy(() => import('./pages/staff/Products'));
 const Models = lazy(() => import('./pages/staff/Models'));
 const Portfolio = lazy(() => import('./pages/staff/Portfolio'));
 const Audit = lazy(() => import('./pages/staff/Audit'));
+const CustomerFeedback = lazy(() => import('./pages/staff/CustomerFeedback'));
 
 function RequireRole({ roles, children }: { roles: Role[]; children: ReactNode }) {
   const { me, checking } = useAuth();
@@ -114,6 +116,7 @@ export function App() {
                   <Route path="contracts/:id" element={<Page><ContractView /></Page>} />
                   <Route path="loans/:id" element={<Page><LoanView /></Page>} />
                   <Route path="profile" element={<Page><Profile /></Page>} />
+                  <Route path="feedback" element={<Page><Feedback /></Page>} />
                 </Route>
                 <Route
                   path="/staff"
@@ -133,6 +136,7 @@ export function App() {
                   <Route path="models" element={<Page><Models /></Page>} />
                   <Route path="portfolio" element={<Page><Portfolio /></Page>} />
                   <Route path="audit" element={<Page><Audit /></Page>} />
+                  <Route path="feedback" element={<Page><CustomerFeedback /></Page>} />
                   <Route path="profile" element={<Page><Profile /></Page>} />
                 </Route>
                 <Route path="*" element={<NotFound />} />

@@ -14,6 +14,10 @@ interface Auth {
 const Context = createContext<Auth | null>(null);
 
 export const STAFF_ROLES: Role[] = ['underwriter', 'risk_officer', 'admin', 'auditor'];
+/** Who may upload, promote and retire models (auditors only read the registry). */
+export const MODEL_MANAGERS: Role[] = ['risk_officer', 'admin'];
+/** Who may answer customer feedback (auditors only read it). */
+export const FEEDBACK_RESPONDERS: Role[] = ['underwriter', 'risk_officer', 'admin'];
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [me, setMe] = useState<Me | null>(null);
@@ -54,6 +58,12 @@ export function useAuth(): Auth {
   const value = useContext(Context);
   if (!value) throw new Error('useAuth outside AuthProvider');
   return value;
+}
+
+/** Whether the signed-in user has one of the roles. */
+export function useHasRole(roles: Role[]): boolean {
+  const { me } = useAuth();
+  return me !== null && roles.includes(me.role);
 }
 
 export function homeFor(role: Role): string {

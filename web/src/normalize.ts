@@ -130,6 +130,7 @@ export function event(raw: unknown): LoanEvent {
     type: str(o.type) ?? str(inner.type) ?? '',
     amount: str(o.amount) ?? str(inner.amount) ?? '',
     allocation: (o.allocation && typeof o.allocation === 'object' ? o.allocation : null) as LoanEvent['allocation'],
+    payment_id: typeof o.payment_id === 'number' ? o.payment_id : null,
   };
 }
 

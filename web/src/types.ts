@@ -199,6 +199,8 @@ export interface LoanInstallment {
 export interface Loan extends LoanSummary {
   installments: LoanInstallment[];
   contract_id: number | null;
+  /** The business date the loan is shown as of. */
+  as_of?: string | null;
 }
 
 export interface PayoffQuote {
@@ -212,15 +214,21 @@ export interface PayoffQuote {
   total: string;
 }
 
+/** How a collection was split (two-place decimal strings); `suspense` when the loan could take none of it. */
+export type Allocation = Partial<Record<'penalty' | 'fee' | 'interest' | 'principal' | 'credit' | 'suspense', string>>;
+
 export interface Payment {
   id: number;
   loan_id: number;
+  /** `disbursement` or `collection`. */
   direction: string;
+  /** `disbursement`, `repayment`, `prepayment`, `payoff`, `auto_debit`. */
+  purpose: string;
   amount: string;
   status: 'pending' | 'succeeded' | 'failed';
   failure_code: string | null;
   created_at: string;
-  applied: Record<string, string> | null;
+  applied: Allocation | null;
 }
 
 export interface LoanEvent {
@@ -228,7 +236,8 @@ export interface LoanEvent {
   date: string;
   type: string;
   amount: string;
-  allocation: Record<string, string> | null;
+  allocation: Allocation | null;
+  payment_id: number | null;
   reversed: boolean;
 }
 
@@ -281,12 +290,87 @@ export interface AuditEntry {
   at: string;
 }
 
-export interface Model {
-  id: number | string;
-  name?: string;
-  version?: string;
-  status?: string;
-  [key: string]: unknown;
+export type ModelStatus = 'draft' | 'champion' | 'challenger' | 'retired';
+
+/** Validation metrics at training (the artefact's hold-out sample). */
+export interface ModelMetrics {
+  auc?: number;
+  gini?: number;
+  ks?: number;
+  brier?: number;
+  log_loss?: number;
+}
+
+export interface ModelVersion {
+  id: number;
+  name: string;
+  version: number;
+  /** `scorecard` or `gbm`. */
+  kind: string;
+  status: ModelStatus;
+  metrics: ModelMetrics | null;
+  uploaded_by: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ModelStatusChange {
+  model: ModelVersion;
+  previous_status: ModelStatus;
+  retired_previous: number | null;
+}
+
+/** Population stability of the score or of one feature. */
+export interface Stability {
+  name: string;
+  psi: number;
+  alert: boolean;
+  training_shares: number[];
+  live_shares: number[];
+}
+
+export interface ModelAlert {
+  metric: string;
+  psi: number;
+  threshold: number;
+  applications: number;
+  first_raised_at: string;
+  last_raised_at: string;
+}
+
+export interface ModelMonitoring {
+  model_version_id: number;
+  stability: {
+    applications: number;
+    threshold: number;
+    /** Null without live applications. */
+    score: Stability | null;
+    features: Stability[];
+    alerts: string[];
+  };
+  alerts: ModelAlert[];
+}
+
+export type FeedbackCategory = 'question' | 'complaint' | 'suggestion';
+export const FEEDBACK_CATEGORIES: FeedbackCategory[] = ['question', 'complaint', 'suggestion'];
+export type FeedbackStatus = 'open' | 'answered';
+
+export interface Feedback {
+  id: number;
+  category: FeedbackCategory;
+  message: string;
+  loan_id: number | null;
+  status: FeedbackStatus;
+  reply: string | null;
+  replied_at: string | null;
+  created_at: string;
+}
+
+/** Feedback as the staff see it: with the borrower (phone masked). */
+export interface StaffFeedback extends Feedback {
+  borrower_id: number;
+  /** Absent if the account is gone. */
+  borrower_phone?: string;
 }
 
 export interface Items<T> {

@@ -198,3 +198,17 @@ async fn two_concurrent_runners_on_postgres_equal_one() {
     );
     assert_matches_core(&*repository, end).await;
 }
+
+/// An in-memory SQLite database has no file for the direct chunk reader:
+/// its chunks are read through sqlx, with the same result.
+#[tokio::test]
+async fn in_memory_sqlite_equals_the_core() {
+    let repository = kredit_store::connect("sqlite::memory:").await.unwrap();
+    repository.migrate().await.unwrap();
+    load(&*repository).await;
+    let end = start() + Days::new(10);
+    close_of_business(&*repository, end, &options())
+        .await
+        .unwrap();
+    assert_matches_core(&*repository, end).await;
+}

@@ -32,6 +32,9 @@ pub enum StoreError {
     Invariant(String),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A read through SQLite's own driver (close of business) failed.
+    #[error("SQLite read failed: {0}")]
+    SqliteRead(String),
 }
 
 impl StoreError {

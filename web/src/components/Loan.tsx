@@ -3,8 +3,9 @@ import type { ReactNode } from 'react';
 import { api } from '../api';
 import { dateTime, money } from '../format';
 import { useApi } from '../hooks';
-import { useI18n, useLabel } from '../i18n';
-import type { Items, Loan, LoanEvent, Payment } from '../types';
+import { useI18n, useLabel, type T } from '../i18n';
+import type { Key } from '../messages';
+import type { Allocation, Items, Loan, LoanEvent, Payment } from '../types';
 import { Async } from './Async';
 import { LoanScheduleTable, StatusTag } from './Finance';
 import * as normalize from '../normalize';
@@ -50,18 +51,21 @@ export function LoanFacts({ loan, extra }: { loan: Loan; extra?: ReactNode }) {
   );
 }
 
-function allocation(value: Record<string, string> | null | undefined, t: ReturnType<typeof useI18n>['t']): string {
+const COMPONENT_LABELS: Record<keyof Allocation, Key> = {
+  principal: 'sched.principal',
+  interest: 'sched.interest',
+  fee: 'sched.fee',
+  penalty: 'sched.penalty',
+  credit: 'loan.credit',
+  suspense: 'loan.suspense',
+};
+
+/** How a payment was split, as text: "本金 ¥500.00 · 利息 ¥12.30"; zero parts left out. */
+export function allocationText(value: Allocation | null | undefined, t: T): string {
   if (!value) return '';
-  const names: Record<string, Parameters<typeof t>[0]> = {
-    principal: 'sched.principal',
-    interest: 'sched.interest',
-    fee: 'sched.fee',
-    penalty: 'sched.penalty',
-    credit: 'loan.credit',
-  };
   return Object.entries(value)
     .filter(([, amount]) => amount && amount !== '0.00')
-    .map(([key, amount]) => `${names[key] ? t(names[key]) : key} ${money(amount)}`)
+    .map(([key, amount]) => `${key in COMPONENT_LABELS ? t(COMPONENT_LABELS[key as keyof Allocation]) : key} ${money(amount)}`)
     .join(' · ');
 }
 
@@ -83,7 +87,7 @@ export function PaymentsTable({ loanId, tick }: { loanId: number | string; tick:
             { title: t('common.date'), dataIndex: 'created_at', render: dateTime },
             { title: t('common.amount'), dataIndex: 'amount', align: 'right', render: money },
             { title: t('common.status'), dataIndex: 'status', render: (s: string) => <StatusTag prefix="loan.payStatus" status={s} /> },
-            { title: t('sched.title'), dataIndex: 'applied', render: (a: Payment['applied']) => allocation(a, t), responsive: ['sm'] },
+            { title: t('sched.title'), dataIndex: 'applied', render: (a: Payment['applied']) => allocationText(a, t), responsive: ['sm'] },
           ]}
         />
       )}
@@ -109,7 +113,7 @@ export function EventsTable({ loanId, tick, action }: { loanId: number | string;
             { title: t('common.date'), dataIndex: 'date' },
             { title: t('loan.kind'), dataIndex: 'type', render: (type: string, e) => <>{type} {e.reversed && <Tag color="red">{t('loan.reversed')}</Tag>}</> },
             { title: t('common.amount'), dataIndex: 'amount', align: 'right', render: money },
-            { title: t('sched.title'), dataIndex: 'allocation', render: (a: LoanEvent['allocation']) => allocation(a, t), responsive: ['md'] },
+            { title: t('sched.title'), dataIndex: 'allocation', render: (a: LoanEvent['allocation']) => allocationText(a, t), responsive: ['md'] },
             ...(action ? [{ title: t('common.actions'), key: 'action', render: (_: unknown, e: LoanEvent) => action(e) }] : []),
           ]}
         />

@@ -13,6 +13,7 @@ export default function BorrowerLayout() {
     { to: '/app', label: t('nav.home'), end: true, icon: '⌂' },
     { to: '/app/apply', label: t('nav.apply'), icon: '¥' },
     { to: '/app/calculator', label: t('nav.calculator'), icon: '∑' },
+    { to: '/app/feedback', label: t('nav.feedback'), icon: '✉' },
     { to: '/app/profile', label: t('nav.me'), icon: '☺' },
   ];
   return (

@@ -1,14 +1,18 @@
-import { Alert, App, Button, Card, Descriptions, Form, Input, Radio, Space, Typography } from 'antd';
-import { useEffect, useRef, useState } from 'react';
+import { Alert, App, Button, Card, Descriptions, Form, Input, Radio, Space, Tabs, Typography } from 'antd';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, newIdempotencyKey } from '../../api';
 import { Async } from '../../components/Async';
-import { LoanFacts, LoanTabs } from '../../components/Loan';
+import { LoanScheduleTable } from '../../components/Finance';
+import { LoanFacts } from '../../components/Loan';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { AMOUNT_RE, money, toFen, twoPlaces } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import type { Loan, Payment, PayoffQuote } from '../../types';
+import { LoanHistory } from './LoanHistory';
+import { LoanStatement } from './LoanStatement';
+import { useLoanRecords, type LoanRecords } from './useLoanRecords';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -38,11 +42,29 @@ export default function LoanView() {
             />
             {loan.status === 'pending_disbursement' && <Alert type="info" showIcon title={t('loan.disbursingNote')} style={{ marginBottom: 12 }} />}
             {loan.status === 'active' && <Repay loan={loan} onDone={() => setTick((n) => n + 1)} />}
-            <LoanTabs loan={loan} tick={tick} />
+            <LoanRecordTabs loan={loan} tick={tick} />
           </>
         )}
       </Async>
     </>
+  );
+}
+
+/** The schedule, the history of payments and events, and the statement of what was paid. */
+function LoanRecordTabs({ loan, tick }: { loan: Loan; tick: number }) {
+  const { t } = useI18n();
+  const records = useLoanRecords(loan.id, tick);
+  const withRecords = (render: (data: LoanRecords) => ReactNode) => <Async state={records}>{render}</Async>;
+  return (
+    <Card size="small">
+      <Tabs
+        items={[
+          { key: 'schedule', label: t('sched.title'), children: <LoanScheduleTable rows={loan.installments} /> },
+          { key: 'history', label: t('loan.history'), children: withRecords((data) => <LoanHistory records={data} />) },
+          { key: 'statement', label: t('statement.tab'), children: withRecords((data) => <LoanStatement loan={loan} records={data} />) },
+        ]}
+      />
+    </Card>
   );
 }
 
@@ -100,7 +122,7 @@ function Repay({ loan, onDone }: { loan: Loan; onDone: () => void }) {
   };
 
   return (
-    <Card size="small" title={t('loan.repay')} data-testid="repay">
+    <Card size="small" title={t('loan.repay')} data-testid="repay" className="no-print">
       {toFen(loan.amount_due) === 0n && <Typography.Paragraph type="secondary">{t('loan.nothingDue')}</Typography.Paragraph>}
       <Form form={form} layout="vertical" requiredMark={false} onFinish={submit} initialValues={{ kind: 'repayment', mode: 'reduce_installment', amount: toFen(loan.amount_due) > 0n ? loan.amount_due : '' }}>
         <Form.Item label={t('loan.kind')} name="kind">

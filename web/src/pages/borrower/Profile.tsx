@@ -1,7 +1,8 @@
-import { Alert, App, Button, Card, Descriptions, Form, Input, Typography } from 'antd';
+import { App, Button, Card, Descriptions, Form, Input, Typography } from 'antd';
 import { Link } from 'react-router';
 import { api } from '../../api';
 import { useAuth } from '../../auth';
+import { LinkButton } from '../../components/LinkButton';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { dateTime, PASSWORD_RE } from '../../format';
 import { useState } from 'react';
@@ -65,7 +66,12 @@ export default function Profile() {
           </Button>
         </Form>
       </Card>
-      {isBorrower && <Alert type="info" showIcon title={t('profile.feedbackNote')} style={{ marginBottom: 12 }} />}
+      {isBorrower && (
+        <Card size="small" title={t('nav.feedback')}>
+          <Typography.Paragraph type="secondary">{t('profile.feedbackIntro')}</Typography.Paragraph>
+          <LinkButton to="/app/feedback">{t('profile.toFeedback')}</LinkButton>
+        </Card>
+      )}
       <Button danger block onClick={() => void logout()}>
         {t('common.logout')}
       </Button>

@@ -9,9 +9,10 @@ import type { Role } from '../../types';
 const STAFF_MENU: { path: string; label: Key; roles: Role[] }[] = [
   { path: '/staff/underwriting', label: 'nav.underwriting', roles: ['underwriter', 'admin', 'risk_officer', 'auditor'] },
   { path: '/staff/servicing', label: 'nav.servicing', roles: ['underwriter', 'admin', 'risk_officer', 'auditor'] },
+  { path: '/staff/feedback', label: 'nav.customerFeedback', roles: ['underwriter', 'admin', 'risk_officer', 'auditor'] },
   { path: '/staff/reversals', label: 'nav.reversals', roles: ['underwriter', 'admin'] },
   { path: '/staff/products', label: 'nav.products', roles: ['admin', 'risk_officer'] },
-  { path: '/staff/models', label: 'nav.models', roles: ['admin', 'risk_officer'] },
+  { path: '/staff/models', label: 'nav.models', roles: ['admin', 'risk_officer', 'auditor'] },
   { path: '/staff/portfolio', label: 'nav.portfolio', roles: ['admin', 'risk_officer', 'auditor'] },
   { path: '/staff/audit', label: 'nav.audit', roles: ['admin', 'auditor'] },
   { path: '/staff/profile', label: 'nav.me', roles: ['underwriter', 'admin', 'risk_officer', 'auditor'] },
