@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use kredit_core::decision::GradeTable;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +54,11 @@ pub struct Config {
     /// Collect what falls due from the borrower's card (代扣) after close of
     /// business; off for a lender whose borrowers pay only on their own.
     pub auto_debit: bool,
+    /// Score band → grade → rate position and limit, on the rules
+    /// scorecard's scale; the built-in table when absent.
+    pub grade_table: Option<GradeTable>,
+    /// The same on a trained model's points scale (600 at odds 50:1, PDO 20).
+    pub model_grade_table: Option<GradeTable>,
 }
 
 impl Default for Config {
@@ -76,6 +82,8 @@ impl Default for Config {
             public_url: None,
             web_dir: PathBuf::from("web/dist"),
             auto_debit: true,
+            grade_table: None,
+            model_grade_table: None,
         }
     }
 }
@@ -99,6 +107,21 @@ impl Config {
         }
         // KREDIT_TEST_DATABASE_URL belongs to the test suites, not the server.
         figment.merge(Env::prefixed("KREDIT_").ignore(&["TEST_DATABASE_URL"]))
+    }
+
+    /// Rules the configuration must keep beyond its types.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        for (name, table) in [
+            ("grade_table", &self.grade_table),
+            ("model_grade_table", &self.model_grade_table),
+        ] {
+            if let Some(table) = table {
+                table
+                    .validate()
+                    .map_err(|problem| anyhow::anyhow!("{name}: {problem}"))?;
+            }
+        }
+        Ok(())
     }
 
     pub fn log_format(&self) -> LogFormat {
@@ -131,6 +154,44 @@ mod tests {
             assert_eq!(config.lockout_max_failures, 7);
             assert_eq!(config.database_url, "postgres://db/kredit");
             assert_eq!(config.log_format(), LogFormat::Json);
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn grade_tables_come_from_the_file_and_are_checked() {
+        figment::Jail::expect_with(|jail| {
+            let band = |grade: &str, min: i32, position: &str, max: &str, action: &str| {
+                format!(
+                    "[[model_grade_table.bands]]\ngrade = \"{grade}\"\nmin_score = {min}\n\
+                     rate_position = \"{position}\"\nmax_amount = \"{max}\"\naction = \"{action}\"\n"
+                )
+            };
+            let table = [
+                band("A", 580, "0", "100000.00", "approve"),
+                band("C", 540, "0.5", "30000.00", "refer"),
+                band("E", -100000, "1", "0.00", "decline"),
+            ]
+            .concat();
+            jail.create_file("kredit.toml", &table)?;
+            let config: Config = Config::figment(Some(Path::new("kredit.toml"))).extract()?;
+            config.validate().expect("a valid table");
+            let lending = crate::lending::LendingPolicy::from_config(&config);
+            let c = lending.model_grades.band(550);
+            assert_eq!(c.max_amount, kredit_core::Money::yuan(30_000));
+            assert_eq!(c.action, kredit_core::decision::BandAction::Refer);
+            assert_eq!(lending.policy.grades, GradeTable::default());
+
+            let unordered = [
+                band("A", 500, "0", "100000.00", "approve"),
+                band("B", 540, "0.5", "30000.00", "refer"),
+            ]
+            .concat();
+            jail.create_file("kredit.toml", &unordered)?;
+            let config: Config = Config::figment(Some(Path::new("kredit.toml"))).extract()?;
+            let error = config.validate().unwrap_err().to_string();
+            assert!(error.starts_with("model_grade_table: "), "{error}");
             Ok(())
         });
     }

@@ -65,6 +65,7 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     if seed_demo && config.env == Environment::Production {
         bail!("--demo seeds well-known passwords and is refused when KREDIT_ENV=production");
     }
+    config.validate().context("invalid configuration")?;
     let keys = Keys::resolve(&config).context("cannot load the server's keys")?;
     let repository = open_database(&config).await?;
     tracing::warn!("identity checks and payments use sandbox providers (see docs/api.md)");

@@ -111,7 +111,7 @@ impl AppState {
             ),
             identity_provider,
             policy: Policies::from_config(config),
-            lending: LendingPolicy::default(),
+            lending: LendingPolicy::from_config(config),
             payments,
             environment: config.env,
             scorer: crate::scoring::ModelScorer::default(),

@@ -40,6 +40,21 @@ impl Default for LendingPolicy {
     }
 }
 
+impl LendingPolicy {
+    /// The defaults with the configured grade tables (already checked by
+    /// `Config::validate`).
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        let mut lending = LendingPolicy::default();
+        if let Some(table) = &config.grade_table {
+            lending.policy.grades = table.clone();
+        }
+        if let Some(table) = &config.model_grade_table {
+            lending.model_grades = table.clone();
+        }
+        lending
+    }
+}
+
 /// Bands chosen on the demo model's calibration (German Credit): C's floor
 /// sits at the expected-cost cutoff (PD about 1/6 with the default 5:1 cost
 /// of accepting a bad), so every automatic approval is worth making; D,
