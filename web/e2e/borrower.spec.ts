@@ -99,15 +99,15 @@ test('borrower: register, verify identity, apply, accept, repay, read the histor
     await expect(prepayment).toContainText('¥500.00');
     await expect(prepayment).toContainText('本金');
     await expect(history.getByRole('listitem').filter({ hasText: '放款' }).getByTestId('history-status')).toHaveText('成功');
-    await shoot(page, '09-history');
+    await shoot(page, '09-history', { scrollTo: page.getByTestId('loan-records') });
   });
 
   await test.step('statement: what was paid by component, printable', async () => {
     await page.getByRole('tab', { name: '对账单' }).click();
     const statement = page.getByTestId('statement');
     await expect(statement.getByTestId('statement-total')).toHaveText('¥500.00');
-    await expect(statement.getByRole('row', { name: /本金/ })).toContainText('¥');
-    await shoot(page, '09-statement');
+    await expect(statement.getByRole('row', { name: /^本金 / })).toContainText('¥');
+    await shoot(page, '09-statement', { scrollTo: page.getByTestId('loan-records') });
     // The Print button opens the browser's print dialog; the print stylesheet
     // leaves out the bars, the tabs and the repayment form.
     await page.evaluate(() => {

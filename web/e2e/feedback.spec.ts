@@ -81,7 +81,7 @@ test('feedback: a borrower asks, an underwriter replies in the console, the borr
     const mine = borrower.getByTestId('feedback-item').filter({ hasText: question });
     await expect(mine.getByTestId('feedback-status')).toHaveText('已回复');
     await expect(mine.getByTestId('feedback-reply')).toContainText(answer);
-    await shoot(borrower, '33-feedback-answered');
+    await shoot(borrower, '33-feedback-answered', { scrollTo: borrower.getByTestId('my-feedback') });
   });
 
   // Staff see everybody's feedback; a borrower's list is their own.

@@ -1,5 +1,5 @@
 // Helpers shared by the end-to-end tests.
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,17 +64,25 @@ export async function newBorrower(prefix: '135' | '136', options: { verified: bo
 /** The demo model artefact (`serve --demo` registers it as german-credit-scorecard v1). */
 export const DEMO_ARTEFACT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'crates', 'kredit-scoring', 'fixtures', 'german_scorecard.json');
 
-/** The UI language, switched with the header button (no reload, forms keep their values). */
+/**
+ * The UI language, switched with the header button (no reload, forms keep
+ * their values). The click is dispatched to the button, so that an open
+ * dialog or drawer, whose mask covers the header, can be shot in both languages.
+ */
 export async function setLang(page: Page, lang: 'zh-CN' | 'en') {
   const current = await page.evaluate(() => document.documentElement.lang);
   if (current !== lang) {
-    await page.getByTestId('lang-switch').first().click();
+    await page.getByTestId('lang-switch').first().dispatchEvent('click');
     await expect(page.locator('html')).toHaveAttribute('lang', lang);
   }
 }
 
-/** Screenshots of the current page at 390×844 and 1280×800, in zh-CN and en; leaves the page as it found it. */
-export async function shoot(page: Page, name: string) {
+/**
+ * Screenshots of the current page at 390×844 and 1280×800, in zh-CN and en;
+ * leaves the page as it found it. `scrollTo`: a part below the fold to bring
+ * to the top of each shot.
+ */
+export async function shoot(page: Page, name: string, options: { scrollTo?: Locator } = {}) {
   mkdirSync(SHOTS, { recursive: true });
   const original = page.viewportSize();
   const lang = await page.evaluate(() => document.documentElement.lang);
@@ -83,6 +91,7 @@ export async function shoot(page: Page, name: string) {
     for (const [label, size] of [['mobile', MOBILE], ['desktop', DESKTOP]] as const) {
       await page.setViewportSize(size);
       await page.waitForTimeout(500);
+      await options.scrollTo?.evaluate((element) => element.scrollIntoView({ block: 'start' }));
       await page.screenshot({ path: join(SHOTS, `${name}.${target}.${label}.png`), fullPage: false });
     }
   }

@@ -101,26 +101,37 @@ pub struct GradeTable {
 
 impl Default for GradeTable {
     fn default() -> Self {
-        let band = |grade, min_score, position_bps, max_yuan, action| GradeBand {
-            grade,
-            min_score,
-            rate_position: Rate::from_bps(position_bps),
-            max_amount: Money::yuan(max_yuan),
-            action,
-        };
-        GradeTable {
-            bands: vec![
-                band(Grade::A, 680, 0, 200_000, BandAction::Approve),
-                band(Grade::B, 640, 2_500, 100_000, BandAction::Approve),
-                band(Grade::C, 600, 5_000, 50_000, BandAction::Approve),
-                band(Grade::D, 570, 8_000, 20_000, BandAction::Refer),
-                band(Grade::E, i32::MIN, 10_000, 0, BandAction::Decline),
-            ],
-        }
+        GradeTable::from_rows(&[
+            (Grade::A, 680, 0, 200_000, BandAction::Approve),
+            (Grade::B, 640, 2_500, 100_000, BandAction::Approve),
+            (Grade::C, 600, 5_000, 50_000, BandAction::Approve),
+            (Grade::D, 570, 8_000, 20_000, BandAction::Refer),
+            (Grade::E, i32::MIN, 10_000, 0, BandAction::Decline),
+        ])
     }
 }
 
 impl GradeTable {
+    /// A table from rows of (grade, minimum score, rate position in basis
+    /// points of the product's range, maximum amount in yuan, action).
+    #[must_use]
+    pub fn from_rows(rows: &[(Grade, i32, i64, i64, BandAction)]) -> Self {
+        GradeTable {
+            bands: rows
+                .iter()
+                .map(
+                    |&(grade, min_score, position_bps, max_yuan, action)| GradeBand {
+                        grade,
+                        min_score,
+                        rate_position: Rate::from_bps(position_bps),
+                        max_amount: Money::yuan(max_yuan),
+                        action,
+                    },
+                )
+                .collect(),
+        }
+    }
+
     /// Bands must fall strictly in score, and positions stay within 0..=1.
     pub fn validate(&self) -> Result<(), String> {
         if self.bands.is_empty() {

@@ -135,8 +135,12 @@ async fn main() {
                     )
                     .await;
                     latencies.push(began.elapsed());
-                    if status != 201 || reply["status"] != "approved" {
+                    // Any outcome is a decision; a failure is no decision.
+                    if status != 201 || !reply["decision"]["outcome"].is_string() {
                         failures += 1;
+                    }
+                    if n == 0 && worker == 0 {
+                        eprintln!("first decision: {}", reply["decision"]);
                     }
                 }
                 (latencies, failures)

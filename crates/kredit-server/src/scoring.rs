@@ -12,7 +12,6 @@
 
 use std::sync::{Arc, RwLock};
 
-use async_trait::async_trait;
 use kredit_core::decision::{Reason, RiskAssessment};
 use kredit_core::rate::{RATE_SCALE, Rate};
 use kredit_scoring::model::ModelBody;
@@ -193,56 +192,41 @@ impl ModelScorer {
     }
 }
 
-/// Recording what the models said about an application.
-#[async_trait]
-pub trait RecordScores {
-    /// Stores the champion's and the challenger's scores of an application
-    /// with its model inputs (for monitoring and audit), together.
-    async fn record_scores(
-        &self,
-        application_id: i64,
-        scored: &ScoredApplication,
-        features: &Applicant,
-    ) -> Result<(), ApiError>;
-}
-
-#[async_trait]
-impl<R: ModelRegistry + ?Sized> RecordScores for R {
-    async fn record_scores(
-        &self,
-        application_id: i64,
-        scored: &ScoredApplication,
-        features: &Applicant,
-    ) -> Result<(), ApiError> {
-        let features = serde_json::to_string(features).map_err(ApiError::internal)?;
-        let at = kredit_store::now();
-        let record = |model_version_id, role, assessment: &RiskAssessment| {
-            Ok::<_, ApiError>(NewModelScore {
-                application_id,
-                model_version_id,
-                role,
-                score: assessment.score,
-                pd_units: assessment.probability_of_default.map_or(0, |pd| pd.units()),
-                reasons: serde_json::to_string(&assessment.reasons).map_err(ApiError::internal)?,
-                features: features.clone(),
-                scored_at: at,
-            })
-        };
-        let mut records = vec![record(
-            scored.champion_version_id,
-            ScoreRole::Champion,
-            &scored.assessment,
-        )?];
-        if let Some(shadow) = &scored.challenger {
-            records.push(record(
-                shadow.model_version_id,
-                ScoreRole::Challenger,
-                &shadow.assessment,
-            )?);
-        }
-        self.record_model_scores(&records).await?;
-        Ok(())
+/// What the models said about one application, as rows of `model_scores`:
+/// the champion's score and the challenger's, each with the model inputs
+/// (for monitoring and audit).
+pub fn score_records(
+    application_id: i64,
+    scored: &ScoredApplication,
+    features: &Applicant,
+) -> Result<Vec<NewModelScore>, ApiError> {
+    let features = serde_json::to_string(features).map_err(ApiError::internal)?;
+    let at = kredit_store::now();
+    let record = |model_version_id, role, assessment: &RiskAssessment| {
+        Ok::<_, ApiError>(NewModelScore {
+            application_id,
+            model_version_id,
+            role,
+            score: assessment.score,
+            pd_units: assessment.probability_of_default.map_or(0, |pd| pd.units()),
+            reasons: serde_json::to_string(&assessment.reasons).map_err(ApiError::internal)?,
+            features: features.clone(),
+            scored_at: at,
+        })
+    };
+    let mut records = vec![record(
+        scored.champion_version_id,
+        ScoreRole::Champion,
+        &scored.assessment,
+    )?];
+    if let Some(shadow) = &scored.challenger {
+        records.push(record(
+            shadow.model_version_id,
+            ScoreRole::Challenger,
+            &shadow.assessment,
+        )?);
     }
+    Ok(records)
 }
 
 /// Registers a validated model as a draft, audited as `model.upload`.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use axum::http::{Method, StatusCode};
 use kredit_scoring::{Applicant, DEMO_MODEL_JSON};
-use kredit_server::scoring::RecordScores;
+use kredit_server::scoring::score_records;
 use kredit_store::{Repository, Role};
 use serde_json::{Value, json};
 use support::TestApp;
@@ -393,7 +393,7 @@ async fn monitoring_reports_psi_and_raises_alerts(repository: Arc<dyn Repository
         let scored = app.state.scorer.assess(&features).unwrap();
         app.state
             .repository
-            .record_scores(application_id, &scored, &features)
+            .record_model_scores(&score_records(application_id, &scored, &features).unwrap())
             .await
             .unwrap();
     }

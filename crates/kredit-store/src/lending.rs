@@ -44,6 +44,9 @@ pub struct NewApplication {
     pub status: String,
     pub decision: String,
     pub created_at: DateTime<Utc>,
+    /// What the credit models said, written with the application (their
+    /// `application_id` is set to the new application's).
+    pub model_scores: Vec<crate::models::NewModelScore>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -625,7 +628,8 @@ macro_rules! lending_store {
                 &self,
                 application: &NewApplication,
             ) -> StoreResult<ApplicationId> {
-                Ok(sqlx::query_scalar(
+                let mut tx = self.pool.begin().await?;
+                let id: ApplicationId = sqlx::query_scalar(
                     "INSERT INTO applications (borrower_id, product_code, amount_fen, term_months, method,
                          purpose, profile, status, decision, created_at, updated_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
@@ -640,8 +644,11 @@ macro_rules! lending_store {
                 .bind(&application.status)
                 .bind(&application.decision)
                 .bind(application.created_at)
-                .fetch_one(&self.pool)
-                .await?)
+                .fetch_one(&mut *tx)
+                .await?;
+                Self::insert_model_scores(&mut tx, Some(id), &application.model_scores).await?;
+                tx.commit().await?;
+                Ok(id)
             }
 
             async fn application(&self, id: ApplicationId) -> StoreResult<Option<ApplicationRecord>> {

@@ -239,6 +239,36 @@ const VERSION_COLUMNS: &str =
 
 macro_rules! sql_model_registry {
     ($db:ty) => {
+        impl SqlRepository<$db> {
+            /// Inserts scores in `tx`, for `application_id` when given (a new
+            /// application's id, not known when the scores were made).
+            pub(crate) async fn insert_model_scores(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                application_id: Option<i64>,
+                scores: &[NewModelScore],
+            ) -> StoreResult<()> {
+                for score in scores {
+                    sqlx::query(
+                        "INSERT INTO model_scores (application_id, model_version_id, role, score, pd,
+                             reasons, features, scored_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(application_id.unwrap_or(score.application_id))
+                    .bind(score.model_version_id)
+                    .bind(score.role.as_str())
+                    .bind(score.score)
+                    .bind(score.pd_units)
+                    .bind(&score.reasons)
+                    .bind(&score.features)
+                    .bind(score.scored_at)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(StoreError::from_write)?;
+                }
+                Ok(())
+            }
+        }
+
         #[async_trait]
         impl ModelRegistry for SqlRepository<$db> {
             async fn insert_model_version(
@@ -378,24 +408,7 @@ macro_rules! sql_model_registry {
 
             async fn record_model_scores(&self, scores: &[NewModelScore]) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
-                for score in scores {
-                    sqlx::query(
-                        "INSERT INTO model_scores (application_id, model_version_id, role, score, pd,
-                             reasons, features, scored_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(score.application_id)
-                    .bind(score.model_version_id)
-                    .bind(score.role.as_str())
-                    .bind(score.score)
-                    .bind(score.pd_units)
-                    .bind(&score.reasons)
-                    .bind(&score.features)
-                    .bind(score.scored_at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::from_write)?;
-                }
+                Self::insert_model_scores(&mut tx, None, scores).await?;
                 tx.commit().await?;
                 Ok(())
             }

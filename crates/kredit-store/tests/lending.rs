@@ -11,7 +11,9 @@ use kredit_store::lending::{
     Acceptance, ChangeLine, ChangeOutcome, EvidenceDraft, JournalLine, LoanChange, NewApplication,
     NewLoanEvent, NewPayment, PaymentSettlement,
 };
-use kredit_store::{NewUser, Repository, Role};
+use kredit_store::{
+    AuditEntry, NewModelScore, NewModelVersion, NewUser, Repository, Role, ScoreRole,
+};
 
 fn date(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
@@ -52,6 +54,7 @@ async fn approved(repo: &Arc<dyn Repository>, phone_hash: &str) -> (i64, Accepta
             status: "approved".into(),
             decision: "{}".into(),
             created_at: kredit_store::now(),
+            model_scores: Vec::new(),
         })
         .await
         .unwrap();
@@ -306,7 +309,81 @@ async fn business_date_and_failed_settlements(repo: Arc<dyn Repository>) {
     );
 }
 
+/// An application and the models' scores of it are stored together: a
+/// score that cannot be stored leaves no application behind either.
+async fn applications_are_stored_with_their_model_scores(repo: Arc<dyn Repository>) {
+    let lending = repo.lending();
+    lending
+        .save_product("CONSUMER", r#"{"code":"CONSUMER"}"#, None)
+        .await
+        .unwrap();
+    let borrower_id = borrower(&repo, "scored").await;
+    let model = repo
+        .insert_model_version(
+            &NewModelVersion {
+                name: "m".into(),
+                kind: "scorecard".into(),
+                artefact: "{}".into(),
+                metrics: "{}".into(),
+                uploaded_by: None,
+                created_at: kredit_store::now(),
+            },
+            AuditEntry {
+                actor_id: None,
+                action: "model.upload".into(),
+                entity_type: "model".into(),
+                entity_id: None,
+                before: None,
+                after: None,
+                at: kredit_store::now(),
+            },
+        )
+        .await
+        .unwrap();
+    let score = |model_version_id| NewModelScore {
+        application_id: 0,
+        model_version_id,
+        role: ScoreRole::Champion,
+        score: 612,
+        pd_units: 1_000_000_000,
+        reasons: "[]".into(),
+        features: "{}".into(),
+        scored_at: kredit_store::now(),
+    };
+    let application = |model_scores| NewApplication {
+        borrower_id,
+        product_code: "CONSUMER".into(),
+        amount_fen: 100_000,
+        term_months: 12,
+        method: "equal-installment".into(),
+        purpose: "consumer".into(),
+        profile: "{}".into(),
+        status: "approved".into(),
+        decision: "{}".into(),
+        created_at: kredit_store::now(),
+        model_scores,
+    };
+    let id = lending
+        .create_application(&application(vec![score(model.id)]))
+        .await
+        .unwrap();
+    let scores = repo.model_scores(model.id, 10).await.unwrap();
+    assert_eq!(scores.len(), 1);
+    assert_eq!((scores[0].application_id, scores[0].score), (id, 612));
+
+    let refused = lending
+        .create_application(&application(vec![score(model.id + 1000)]))
+        .await;
+    assert!(refused.is_err(), "the score names no registered model");
+    let stored = lending
+        .applications(Some(borrower_id), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1, "the refused application was rolled back");
+}
+
 kredit_store::test_on_both_backends!(
+    applications_are_stored_with_their_model_scores,
     acceptance_creates_contract_loan_and_payment_once,
     loan_changes_are_atomic_versioned_and_apply_a_notice_once,
     concurrent_changes_to_one_loan_commit_exactly_once,

@@ -9,9 +9,8 @@ pub mod servicing;
 pub mod views;
 
 use chrono::{FixedOffset, NaiveDate, Utc};
-use kredit_core::decision::{BandAction, DecisionPolicy, Grade, GradeBand, GradeTable};
+use kredit_core::decision::{BandAction, DecisionPolicy, Grade, GradeTable};
 use kredit_core::delinquency::ClassificationThresholds;
-use kredit_core::{Money, Rate};
 
 /// The date in China (UTC+8, no daylight saving).
 pub fn today_in_china() -> NaiveDate {
@@ -60,20 +59,11 @@ impl LendingPolicy {
 /// of accepting a bad), so every automatic approval is worth making; D,
 /// up to a PD of about 40%, goes to an underwriter; below, decline.
 fn model_grades() -> GradeTable {
-    let band = |grade, min_score, position_bps, max_yuan, action| GradeBand {
-        grade,
-        min_score,
-        rate_position: Rate::from_bps(position_bps),
-        max_amount: Money::yuan(max_yuan),
-        action,
-    };
-    GradeTable {
-        bands: vec![
-            band(Grade::A, 560, 0, 200_000, BandAction::Approve),
-            band(Grade::B, 540, 3_000, 100_000, BandAction::Approve),
-            band(Grade::C, 535, 6_000, 50_000, BandAction::Approve),
-            band(Grade::D, 490, 9_000, 20_000, BandAction::Refer),
-            band(Grade::E, i32::MIN, 10_000, 0, BandAction::Decline),
-        ],
-    }
+    GradeTable::from_rows(&[
+        (Grade::A, 560, 0, 200_000, BandAction::Approve),
+        (Grade::B, 540, 3_000, 100_000, BandAction::Approve),
+        (Grade::C, 535, 6_000, 50_000, BandAction::Approve),
+        (Grade::D, 490, 9_000, 20_000, BandAction::Refer),
+        (Grade::E, i32::MIN, 10_000, 0, BandAction::Decline),
+    ])
 }

@@ -31,6 +31,7 @@ use crate::lending::payments;
 use crate::reasons;
 use crate::routes::loans::{LoanView, loan_view};
 use crate::routes::products::product;
+use crate::scoring;
 use crate::state::{AppState, SharedState};
 
 /// The version of the standard loan terms a borrower accepts.
@@ -225,17 +226,14 @@ pub async fn create(
             status: status_of(decision.outcome).to_owned(),
             decision: serde_json::to_string(&decision).map_err(ApiError::internal)?,
             created_at: kredit_store::now(),
+            // Stored with the application, in the same transaction.
+            model_scores: match &scores {
+                Some(scores) => scoring::score_records(0, &scores.scored, &scores.inputs)?,
+                None => Vec::new(),
+            },
         };
         let store = state.repository.lending();
         let id = store.create_application(&record).await?;
-        if let Some(scores) = &scores {
-            use crate::scoring::RecordScores;
-            state
-                .repository
-                .as_ref()
-                .record_scores(id, &scores.scored, &scores.inputs)
-                .await?;
-        }
         tracing::info!(application = id, outcome = record.status, score = ?decision.score, "application decided");
         metrics::counter!("kredit_decisions_total", "outcome" => status_of(decision.outcome))
             .increment(1);

@@ -17,7 +17,7 @@ interface HistoryEntry {
   event?: LoanEvent;
 }
 
-export function historyEntries({ payments, events }: LoanRecords): HistoryEntry[] {
+function historyEntries({ payments, events }: LoanRecords): HistoryEntry[] {
   const fromPayments = payments.map((payment): HistoryEntry => ({
     key: `p${payment.id}`,
     sortKey: payment.created_at,
@@ -61,7 +61,7 @@ export function LoanHistory({ records }: { records: LoanRecords }) {
       dataSource={historyEntries(records)}
       locale={{ emptyText: t('history.empty') }}
       renderItem={(entry) => (
-        <List.Item key={entry.key} actions={[<strong key="amount">{money(entry.amount)}</strong>]}>
+        <List.Item key={entry.key} actions={[<Typography.Text key="amount" strong>{money(entry.amount)}</Typography.Text>]}>
           <List.Item.Meta title={label('history.kind', entry.kind)} description={<EntryDetails entry={entry} />} />
         </List.Item>
       )}

@@ -56,7 +56,7 @@ function LoanRecordTabs({ loan, tick }: { loan: Loan; tick: number }) {
   const records = useLoanRecords(loan.id, tick);
   const withRecords = (render: (data: LoanRecords) => ReactNode) => <Async state={records}>{render}</Async>;
   return (
-    <Card size="small">
+    <Card size="small" data-testid="loan-records">
       <Tabs
         items={[
           { key: 'schedule', label: t('sched.title'), children: <LoanScheduleTable rows={loan.installments} /> },

@@ -9,7 +9,7 @@ import { ModelStatusTag } from './ModelStatusTag';
 import type { RunningChange } from './useModelStatusChange';
 
 /** A validation metric (a ratio, not money) with four places; '—' when the artefact has none. */
-export function metric(metrics: ModelMetrics | null, name: keyof ModelMetrics): string {
+function metric(metrics: ModelMetrics | null, name: keyof ModelMetrics): string {
   const value = metrics?.[name];
   return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(4) : '—';
 }
@@ -25,10 +25,10 @@ export function ModelVersionsTable({ models, canManage, running, onChange, onMon
   const { t } = useI18n();
   const label = useLabel();
   const columns: ColumnsType<ModelVersion> = [
-    { title: t('common.id'), dataIndex: 'id', width: 56 },
+    { title: t('common.id'), dataIndex: 'id', width: 56, responsive: ['md'] },
     { title: t('model.name'), dataIndex: 'name' },
     { title: t('model.version'), dataIndex: 'version', render: (version: number) => `v${version}` },
-    { title: t('model.kind'), dataIndex: 'kind', render: (kind: string) => label('model.kind', kind) },
+    { title: t('model.kind'), dataIndex: 'kind', render: (kind: string) => label('model.kind', kind), responsive: ['sm'] },
     { title: t('common.status'), dataIndex: 'status', render: (_, model) => <ModelStatusTag status={model.status} /> },
     { title: 'AUC', key: 'auc', align: 'right', render: (_, model) => metric(model.metrics, 'auc') },
     { title: 'KS', key: 'ks', align: 'right', render: (_, model) => metric(model.metrics, 'ks'), responsive: ['md'] },

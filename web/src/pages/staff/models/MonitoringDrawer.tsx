@@ -47,11 +47,11 @@ function FeatureStabilityTable({ features }: { features: Stability[] }) {
       size="small"
       rowKey="name"
       pagination={false}
-      scroll={{ x: true }}
       dataSource={features}
       locale={{ emptyText: t('model.noFeatures') }}
       columns={[
-        { title: t('model.feature'), dataIndex: 'name' },
+        // Long feature names wrap, so that PSI and status stay on a phone's screen.
+        { title: t('model.feature'), dataIndex: 'name', render: (name: string) => <span style={{ overflowWrap: 'anywhere' }}>{name}</span> },
         { title: 'PSI', dataIndex: 'psi', align: 'right', render: psi },
         { title: t('common.status'), key: 'status', render: (_, stability) => <PsiTag stability={stability} /> },
       ]}
@@ -73,8 +73,8 @@ function StoredAlertsTable({ alerts }: { alerts: ModelAlert[] }) {
         { title: t('model.metric'), dataIndex: 'metric' },
         { title: 'PSI', dataIndex: 'psi', align: 'right', render: psi },
         { title: t('model.threshold'), dataIndex: 'threshold', align: 'right' },
-        { title: t('model.applications'), dataIndex: 'applications', align: 'right' },
-        { title: t('model.firstRaised'), dataIndex: 'first_raised_at', render: dateTime },
+        { title: t('model.applications'), dataIndex: 'applications', align: 'right', responsive: ['sm'] },
+        { title: t('model.firstRaised'), dataIndex: 'first_raised_at', render: dateTime, responsive: ['md'] },
         { title: t('model.lastRaised'), dataIndex: 'last_raised_at', render: dateTime },
       ]}
     />

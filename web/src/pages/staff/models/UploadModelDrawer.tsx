@@ -94,6 +94,12 @@ export function UploadModelDrawer({ onClose, onUploaded }: { onClose: () => void
     }
   };
 
+  // A refusal of the other source is no longer about what is on screen.
+  useEffect(() => {
+    upload.clearError();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [source]);
+
   // A refused upload (422 `name` / `artefact`) is also shown on its field.
   useEffect(() => {
     showFieldErrors(form, upload.error, { name: 'name', artefact: source === 'file' ? 'file' : 'text' });
