@@ -139,9 +139,6 @@ async fn main() {
                     if status != 201 || !reply["decision"]["outcome"].is_string() {
                         failures += 1;
                     }
-                    if n == 0 && worker == 0 {
-                        eprintln!("first decision: {}", reply["decision"]);
-                    }
                 }
                 (latencies, failures)
             })
