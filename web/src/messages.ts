@@ -447,6 +447,7 @@ export const dict = {
   'model.psi.alert': ['预警', 'Alert'],
   'model.psi.watch': ['关注', 'Watch'],
   'model.psi.stable': ['稳定', 'Stable'],
+  'model.tooFewApplications': ['样本不足 {n} 笔申请：仅展示 PSI，不触发预警。', 'Fewer than {n} applications: the PSI is shown but raises no alert.'],
   'model.noApplications': ['此版本尚未对任何申请评分，暂无稳定性数据。', 'This version has not scored any application yet: no stability figures.'],
   'model.noFeatures': ['暂无特征稳定性数据', 'No feature stability figures'],
   'model.storedAlerts': ['已记录的预警', 'Alerts raised'],

@@ -343,6 +343,8 @@ export interface ModelMonitoring {
   stability: {
     applications: number;
     threshold: number;
+    /** Fewer live applications raise no alert (their PSI is still shown). */
+    min_applications: number;
     /** Null without live applications. */
     score: Stability | null;
     features: Stability[];

@@ -42,7 +42,7 @@ pub use error::{Result, ScoringError};
 pub use evaluate::{Evaluation, evaluate};
 pub use metrics::CostMatrix;
 pub use model::{Model, ModelKind, Reason, Scored};
-pub use monitor::{PSI_ALERT, StabilityReport, stability};
+pub use monitor::{MIN_APPLICATIONS, PSI_ALERT, StabilityReport, stability};
 pub use scaling::PointsScaling;
 pub use train::{TrainConfig, Trained, train};
 

@@ -5,7 +5,8 @@
 //! ([`crate::model::ScoreDistribution`]) and of every input feature
 //! ([`FeatureDistribution`]); [`stability`] compares live scores and
 //! applications with them by the population stability index (PSI) and
-//! raises an alert above [`PSI_ALERT`].
+//! raises an alert above [`PSI_ALERT`] once at least [`MIN_APPLICATIONS`]
+//! live applications are there to compare.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +16,12 @@ use crate::model::{Model, ScoreDistribution};
 
 /// The conventional threshold of a significant population shift.
 pub const PSI_ALERT: f64 = 0.25;
+
+/// Below this many live applications the PSI is still computed and shown,
+/// but raises no alert: a handful of applications always looks "shifted"
+/// against a training population of ten bands (one application puts all
+/// its mass in one band), and an alarm that always rings is ignored.
+pub const MIN_APPLICATIONS: usize = 30;
 
 /// The training distribution of one input feature.
 ///
@@ -133,19 +140,19 @@ pub struct Stability {
     /// `score`, or the feature's name.
     pub name: String,
     pub psi: f64,
-    /// `psi` above [`PSI_ALERT`].
+    /// `psi` above [`PSI_ALERT`], over at least [`MIN_APPLICATIONS`].
     pub alert: bool,
     pub training_shares: Vec<f64>,
     pub live_shares: Vec<f64>,
 }
 
 impl Stability {
-    fn new(name: &str, training_shares: &[f64], live_shares: Vec<f64>) -> Self {
+    fn new(name: &str, training_shares: &[f64], live_shares: Vec<f64>, enough: bool) -> Self {
         let value = psi(training_shares, &live_shares);
         Stability {
             name: name.to_owned(),
             psi: value,
-            alert: value > PSI_ALERT,
+            alert: enough && value > PSI_ALERT,
             training_shares: training_shares.to_vec(),
             live_shares,
         }
@@ -157,6 +164,8 @@ impl Stability {
 pub struct StabilityReport {
     pub applications: usize,
     pub threshold: f64,
+    /// [`MIN_APPLICATIONS`]: fewer raise no alert.
+    pub min_applications: usize,
     /// `None` without live applications.
     pub score: Option<Stability>,
     /// One per model feature, in the model's order; empty without live
@@ -170,12 +179,15 @@ pub struct StabilityReport {
 /// applications themselves, with the model's training distributions.
 pub fn stability(model: &Model, scores: &[f64], applications: &[Applicant]) -> StabilityReport {
     let artefact = model.artefact();
+    let live_count = applications.len().max(scores.len());
+    let enough = live_count >= MIN_APPLICATIONS;
     let score = (!scores.is_empty()).then(|| {
         let distribution = &artefact.score_distribution;
         Stability::new(
             "score",
             &distribution.training_shares,
             distribution.shares(scores),
+            enough,
         )
     });
     let features: Vec<Stability> = if applications.is_empty() {
@@ -188,7 +200,12 @@ pub fn stability(model: &Model, scores: &[f64], applications: &[Applicant]) -> S
             .enumerate()
             .map(|(j, distribution)| {
                 let live = distribution.shares(rows.iter().map(|row| row[j]));
-                Stability::new(&distribution.feature, &distribution.training_shares, live)
+                Stability::new(
+                    &distribution.feature,
+                    &distribution.training_shares,
+                    live,
+                    enough,
+                )
             })
             .collect()
     };
@@ -199,8 +216,9 @@ pub fn stability(model: &Model, scores: &[f64], applications: &[Applicant]) -> S
         .map(|s| s.name.clone())
         .collect();
     StabilityReport {
-        applications: applications.len().max(scores.len()),
+        applications: live_count,
         threshold: PSI_ALERT,
+        min_applications: MIN_APPLICATIONS,
         score,
         features,
         alerts,

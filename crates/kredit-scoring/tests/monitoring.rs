@@ -6,7 +6,8 @@ mod common;
 
 use kredit_scoring::data::Column;
 use kredit_scoring::{
-    Applicant, Dataset, Model, ModelKind, PSI_ALERT, TrainConfig, Value, stability, train,
+    Applicant, Dataset, MIN_APPLICATIONS, Model, ModelKind, PSI_ALERT, TrainConfig, Value,
+    stability, train,
 };
 
 fn applicants(data: &Dataset) -> Vec<Applicant> {
@@ -103,6 +104,33 @@ fn a_shifted_population_raises_alerts_on_what_moved() {
         .find(|f| f.name != "duration_in_month" && f.name != "status_of_existing_checking_account")
         .unwrap();
     assert!(!unchanged.alert, "{}: {}", unchanged.name, unchanged.psi);
+}
+
+#[test]
+fn too_few_applications_show_their_psi_but_raise_no_alert() {
+    let model = model(ModelKind::Scorecard);
+    let shifted: Vec<Applicant> = (0..MIN_APPLICATIONS - 1)
+        .map(|_| Applicant::new().with("duration_in_month", 60.0))
+        .collect();
+    let scores: Vec<f64> = shifted.iter().map(|a| model.score(a).score).collect();
+    let few = stability(&model, &scores, &shifted);
+    assert_eq!(few.min_applications, MIN_APPLICATIONS);
+    let duration = few
+        .features
+        .iter()
+        .find(|f| f.name == "duration_in_month")
+        .unwrap();
+    assert!(duration.psi > PSI_ALERT && !duration.alert);
+    assert!(few.alerts.is_empty(), "{:?}", few.alerts);
+
+    let one_more: Vec<Applicant> = shifted
+        .iter()
+        .cloned()
+        .chain([shifted[0].clone()])
+        .collect();
+    let scores: Vec<f64> = one_more.iter().map(|a| model.score(a).score).collect();
+    let enough = stability(&model, &scores, &one_more);
+    assert!(enough.alerts.iter().any(|a| a == "duration_in_month"));
 }
 
 #[test]

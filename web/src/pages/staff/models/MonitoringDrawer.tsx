@@ -99,6 +99,15 @@ export function MonitoringDrawer({ model, onClose }: { model: ModelVersion; onCl
             {monitoring.stability.applications === 0 && (
               <Alert type="info" showIcon title={t('model.noApplications')} style={{ marginBottom: 12 }} />
             )}
+            {monitoring.stability.applications > 0 && monitoring.stability.applications < monitoring.stability.min_applications && (
+              <Alert
+                type="info"
+                showIcon
+                data-testid="monitoring-too-few"
+                title={t('model.tooFewApplications', { n: monitoring.stability.min_applications })}
+                style={{ marginBottom: 12 }}
+              />
+            )}
             <StabilitySummary report={monitoring.stability} />
             <Typography.Title level={2} style={{ fontSize: 16, marginTop: 20 }}>
               {t('model.featurePsi')}
