@@ -135,21 +135,36 @@ impl ModelScorer {
     /// Loads the registry's champion and challenger, reusing the compiled
     /// models of versions already in service.
     pub async fn reload<R: ModelRegistry + ?Sized>(&self, registry: &R) -> Result<(), ApiError> {
+        // The registry without artefacts first: most reloads change nothing,
+        // and an artefact can be megabytes.
+        let versions = registry.model_versions().await?;
+        let holder = |status| versions.iter().find(|v| v.status == status);
+        let wanted = (
+            holder(ModelStatus::Champion).map(|v| v.id),
+            holder(ModelStatus::Challenger).map(|v| v.id),
+        );
+        if wanted == self.versions() {
+            return Ok(());
+        }
         let current = self.current();
         let mut loaded = Vec::with_capacity(2);
-        for status in [ModelStatus::Champion, ModelStatus::Challenger] {
-            let Some(version) = registry.model_with_status(status).await? else {
+        for id in [wanted.0, wanted.1] {
+            let Some(id) = id else {
                 loaded.push(None);
                 continue;
             };
             let in_service = [&current.champion, &current.challenger]
                 .into_iter()
                 .flatten()
-                .find(|active| active.id == version.info.id)
+                .find(|active| active.id == id)
                 .cloned();
             let active = match in_service {
                 Some(active) => active,
                 None => {
+                    let version = registry
+                        .model_version(id)
+                        .await?
+                        .ok_or_else(|| ApiError::internal(format!("model {id} vanished")))?;
                     let model = Model::load(&version.artefact).map_err(ApiError::internal)?;
                     ActiveModel::new(&version.info, model)
                 }

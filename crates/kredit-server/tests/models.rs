@@ -484,7 +484,45 @@ async fn demo_seeding_activates_the_german_scorecard_once(repository: Arc<dyn Re
     assert_eq!(app.state.scorer.versions().0, champion);
 }
 
+/// Two instances on one database: an activation through one reaches the
+/// other at its next reload (the server reloads every 30 seconds).
+async fn another_instance_picks_up_an_activation(repository: Arc<dyn Repository>) {
+    let first = TestApp::new(repository.clone());
+    let second = TestApp::new(repository.clone());
+    let officer = first.staff("13900000003", Role::RiskOfficer).await;
+    let id = upload(&first, &officer, "german").await;
+    post(
+        &first,
+        &officer,
+        &format!("/api/v1/admin/models/{id}/activate"),
+    )
+    .await;
+    assert_eq!(first.state.scorer.versions(), (Some(id), None));
+    assert_eq!(second.state.scorer.versions(), (None, None));
+    second
+        .state
+        .scorer
+        .reload(repository.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(second.state.scorer.versions(), (Some(id), None));
+    post(
+        &first,
+        &officer,
+        &format!("/api/v1/admin/models/{id}/retire"),
+    )
+    .await;
+    second
+        .state
+        .scorer
+        .reload(repository.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(second.state.scorer.versions(), (None, None));
+}
+
 kredit_store::test_on_both_backends!(
+    another_instance_picks_up_an_activation,
     upload_validates_and_registers_drafts,
     roles_are_checked_on_every_model_route,
     activation_puts_models_in_service,
