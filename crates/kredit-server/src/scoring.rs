@@ -191,6 +191,11 @@ impl ModelScorer {
         )
     }
 
+    /// Whether a trained model decides (else the rules scorecard does).
+    pub fn has_champion(&self) -> bool {
+        self.current().champion.is_some()
+    }
+
     /// Scores an application with the champion (and the challenger in its
     /// shadow); `None` without a champion: use the rules scorecard.
     pub fn assess(&self, features: &Applicant) -> Option<ScoredApplication> {
@@ -390,14 +395,16 @@ pub async fn monitor_in_service<R: ModelRegistry + ?Sized>(
     registry: &R,
 ) -> Result<Vec<String>, ApiError> {
     let mut raised = Vec::new();
-    for status in [ModelStatus::Champion, ModelStatus::Challenger] {
-        let Some(version) = registry.model_with_status(status).await? else {
+    let in_service = registry
+        .model_versions()
+        .await?
+        .into_iter()
+        .filter(|v| matches!(v.status, ModelStatus::Champion | ModelStatus::Challenger));
+    for version in in_service {
+        let Some(report) = monitor(registry, version.id).await? else {
             continue;
         };
-        let Some(report) = monitor(registry, version.info.id).await? else {
-            continue;
-        };
-        let label = format!("{} v{}", version.info.name, version.info.version);
+        let label = format!("{} v{}", version.name, version.version);
         for metric in &report.stability.alerts {
             tracing::warn!(model = %label, %metric, "population stability alert");
             raised.push(format!("{label}: {metric}"));
@@ -435,11 +442,8 @@ pub const DEMO_MODEL_NAME: &str = "german-credit-scorecard";
 /// models in service. Idempotent: an existing champion is left alone.
 pub async fn seed_demo_model(state: &crate::state::AppState) -> Result<(), ApiError> {
     let registry = state.repository.as_ref();
-    if registry
-        .model_with_status(ModelStatus::Champion)
-        .await?
-        .is_none()
-    {
+    let versions = registry.model_versions().await?;
+    if !versions.iter().any(|v| v.status == ModelStatus::Champion) {
         let info = register(
             registry,
             DEMO_MODEL_NAME,

@@ -753,19 +753,20 @@ impl SqlRepository<Sqlite> {
     /// database has no file to open and is read through sqlx.
     async fn read_chunk(&self, lease: &ChunkLease) -> StoreResult<Vec<StoredLoan>> {
         let path = self.pool().connect_options().get_filename().to_owned();
-        let (first, last) = (lease.first_id, lease.last_id);
         if !path.is_file() {
             let rows: Vec<ChunkRow> = sqlx::query_as(LOAD_CHUNK)
-                .bind(first)
-                .bind(last)
+                .bind(lease.first_id)
+                .bind(lease.last_id)
                 .fetch_all(self.pool())
                 .await?;
             return rows.into_iter().map(stored_loan).collect();
         }
+        let (first, last) = (lease.first_id, lease.last_id);
+        let failed = |error: &dyn std::fmt::Display| StoreError::SqliteRead(error.to_string());
         let rows = tokio::task::spawn_blocking(move || read_chunk_blocking(&path, first, last))
             .await
-            .map_err(|error| StoreError::SqliteRead(error.to_string()))?
-            .map_err(|error| StoreError::SqliteRead(error.to_string()))?;
+            .map_err(|error| failed(&error))?
+            .map_err(|error| failed(&error))?;
         rows.into_iter().map(stored_loan).collect()
     }
 }

@@ -206,8 +206,6 @@ pub trait ModelRegistry: Send + Sync {
     /// Every version, newest first, without artefacts.
     async fn model_versions(&self) -> StoreResult<Vec<ModelVersionInfo>>;
     async fn model_version(&self, id: ModelVersionId) -> StoreResult<Option<ModelVersion>>;
-    /// The current champion or challenger, with its artefact.
-    async fn model_with_status(&self, status: ModelStatus) -> StoreResult<Option<ModelVersion>>;
     /// Moves a version to `to`. To `champion` or `challenger`: the version
     /// holding that status is retired first. In one transaction with the
     /// audit entry (`entity_id`, `before` and `after` filled in here).
@@ -315,19 +313,6 @@ macro_rules! sql_model_registry {
                     format!("SELECT {VERSION_COLUMNS}, artefact FROM model_versions WHERE id = $1");
                 Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await?)
-            }
-
-            async fn model_with_status(
-                &self,
-                status: ModelStatus,
-            ) -> StoreResult<Option<ModelVersion>> {
-                let sql = format!(
-                    "SELECT {VERSION_COLUMNS}, artefact FROM model_versions WHERE status = $1"
-                );
-                Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(status.as_str())
                     .fetch_optional(&self.pool)
                     .await?)
             }

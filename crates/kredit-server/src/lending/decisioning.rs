@@ -144,6 +144,10 @@ pub fn assess(
     product: &LoanProduct,
     questionnaire: &Questionnaire,
 ) -> (RiskAssessment, Option<ModelScores>) {
+    let rules = || RulesScorecard.assess(profile, request, product);
+    if !state.scorer.has_champion() {
+        return (rules(), None);
+    }
     // The model sees the instalment at the product's middle rate: the rate
     // itself depends on the grade the model is about to give.
     let middle = decision::rate_for(product, Rate::from_bps(5_000));
@@ -159,7 +163,8 @@ pub fn assess(
             scored.assessment.clone(),
             Some(ModelScores { scored, inputs }),
         ),
-        None => (RulesScorecard.assess(profile, request, product), None),
+        // Retired since the check above.
+        None => (rules(), None),
     }
 }
 

@@ -9,10 +9,11 @@
 //!    disbursement, so its per-loan detail is derivable and consistent.
 
 use kredit_core::Money;
-use kredit_core::ledger::Account;
+use kredit_core::ledger::{Account, Discard};
+use kredit_core::loan::LoanTerms;
 use kredit_store::{Repository, loan_state};
 
-use super::servicing::{self, LoadedLoan};
+use super::servicing;
 
 #[derive(Debug, Default)]
 pub struct LedgerReport {
@@ -80,23 +81,13 @@ pub async fn check(repository: &dyn Repository) -> anyhow::Result<LedgerReport> 
         for record in page {
             let id = record.id;
             let events = store.loan_events(id).await?;
-            let Some(stored) = record
-                .state
-                .as_deref()
-                .map(loan_state::decode)
-                .transpose()?
-            else {
+            let Some(bytes) = record.state.as_deref() else {
                 continue;
             };
-            let LoadedLoan {
-                terms,
-                loan: Some(today_loan),
-                ..
-            } = servicing::decode(record, today)
-                .map_err(|e| anyhow::anyhow!("loan {id}: {e:?}"))?
-            else {
-                continue;
-            };
+            let stored = loan_state::decode(bytes)?;
+            let terms: LoanTerms = serde_json::from_str(&record.terms)?;
+            let mut today_loan = stored.clone();
+            today_loan.advance_to(today, &mut Discard);
             for (slot, account) in expected.iter_mut().zip(LOAN_ACCOUNTS) {
                 *slot += from_loans(&today_loan, account);
             }

@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use crate::audit::Audit;
 use crate::auth::{AnyUser, Authorized, BorrowerOnly, Principal, UnderwritersOnly};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, free_text};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::lending::decisioning::{self, DecisionView, Questionnaire, ReasonView};
 use crate::lending::payments;
@@ -324,14 +324,13 @@ pub async fn underwrite(
             ));
         }
     };
-    let comment = request.comment.trim();
-    if comment.is_empty() || comment.chars().count() > 2000 {
-        return Err(ApiError::field(
+    let comment = free_text(&request.comment).ok_or_else(|| {
+        ApiError::field(
             "comment",
             "comment_required",
             "a comment of 1-2000 characters explains the decision",
-        ));
-    }
+        )
+    })?;
     let underwriter = auth.user_id();
     let record = visible(&state, auth.principal, id).await?;
     if record.borrower_id == underwriter {

@@ -21,7 +21,7 @@ use utoipa::{OpenApi, ToSchema};
 use crate::audit::Audit;
 use crate::auth::{Authorized, BorrowerOnly, Policy, StaffOnly};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, MAX_TEXT_CHARS, free_text};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::routes::applications::Items;
 use crate::state::{AppState, SharedState};
@@ -33,7 +33,6 @@ impl Policy for FeedbackResponders {
 }
 
 const CATEGORIES: [&str; 3] = ["question", "complaint", "suggestion"];
-const MAX_CHARS: usize = 2000;
 const LIST_LIMIT: i64 = 200;
 
 /// The routes of this module, under `/api/v1`.
@@ -92,16 +91,13 @@ pub struct FeedbackView {
 }
 
 fn text(field: &str, value: &str) -> Result<String, ApiError> {
-    let value = value.trim();
-    let chars = value.chars().count();
-    if chars == 0 || chars > MAX_CHARS {
-        return Err(ApiError::field(
+    free_text(value).map(str::to_owned).ok_or_else(|| {
+        ApiError::field(
             field,
             "invalid_length",
-            format!("write 1 to {MAX_CHARS} characters"),
-        ));
-    }
-    Ok(value.to_owned())
+            format!("write 1 to {MAX_TEXT_CHARS} characters"),
+        )
+    })
 }
 
 fn view(state: &AppState, record: FeedbackRecord) -> Result<FeedbackView, ApiError> {

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::audit::Audit;
 use crate::auth::{AnyUser, Authorized, BorrowerOnly, Principal, Servicing, StaffOnly};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, free_text};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::lending::payments;
 use crate::lending::servicing::{self, LoadedLoan, NoticeOutcome};
@@ -571,14 +571,9 @@ pub async fn request_reversal(
     Path((id, event_id)): Path<(i64, i64)>,
     ApiJson(request): ApiJson<ReversalRequest>,
 ) -> Result<(StatusCode, Json<ReversalView>), ApiError> {
-    let reason = request.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 2000 {
-        return Err(ApiError::field(
-            "reason",
-            "reason_required",
-            "say why, in 1-2000 characters",
-        ));
-    }
+    let reason = free_text(&request.reason).ok_or_else(|| {
+        ApiError::field("reason", "reason_required", "say why, in 1-2000 characters")
+    })?;
     visible(&state, auth.principal, id).await?;
     let store = state.repository.lending();
     let event = store
