@@ -29,6 +29,9 @@ use crate::state::AppState;
 pub struct Questionnaire {
     /// `none`, `negative`, `low` or `high` balance on the current account.
     pub checking_account: Option<String>,
+    /// Accepted and stored, but not scored: the model takes the credit
+    /// history from the platform's own repayment record, never from what
+    /// the applicant declares (see `features::credit_history`).
     pub credit_history: Option<String>,
     pub employment_years: Option<u32>,
     /// `own`, `rent` or `free`.
