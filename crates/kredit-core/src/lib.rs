@@ -8,6 +8,7 @@
 pub mod apr;
 pub mod calendar;
 pub mod canonical;
+pub mod catalogue;
 pub mod contract;
 pub mod decision;
 pub mod delinquency;

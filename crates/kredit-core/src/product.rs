@@ -127,8 +127,10 @@ impl Default for PrepaymentPolicy {
     }
 }
 
-/// A loan product.
+/// A loan product. Unknown fields are refused: a misspelt field in a
+/// catalogue must not silently take its default.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LoanProduct {
     pub code: String,
     pub name: String,

@@ -15,11 +15,10 @@ use std::future::IntoFuture;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
 use kredit_server::config::Config;
 use kredit_server::identity_provider::SandboxIdentityProvider;
 use kredit_server::keys::Keys;
-use kredit_server::state::{AppState, Payments};
+use kredit_server::state::AppState;
 use serde_json::{Value, json};
 
 fn env_number(name: &str, default: u64) -> u64 {
@@ -71,7 +70,17 @@ async fn main() {
         ),
     };
     let repository = kredit_store::connect(&url).await.expect("database");
-    repository.migrate().await.expect("migrate");
+    // Installed as a lender installs it (schema and business calendar).
+    kredit_app::install::migrate(
+        repository.as_ref(),
+        &kredit_app::LocalTime {
+            clock: Arc::new(kredit_app::SystemClock),
+            zone: kredit_app::DEFAULT_TIME_ZONE,
+        },
+        &Default::default(),
+    )
+    .await
+    .expect("migrate");
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -82,7 +91,7 @@ async fn main() {
         ..Config::default()
     };
     let keys = Keys::generate();
-    let payments = Payments::sandbox(&keys, &config).expect("payments");
+    let payments = kredit_server::state::sandbox_payments(&keys, &config).expect("payments");
     let state = AppState::new(
         repository,
         &keys,
@@ -91,13 +100,6 @@ async fn main() {
         &config,
     );
     kredit_server::demo::seed(&state).await.expect("demo data");
-    let start: NaiveDate = "2026-11-25".parse().expect("date");
-    state
-        .repository
-        .lending()
-        .set_business_date(start)
-        .await
-        .expect("business date");
     tokio::spawn(axum::serve(listener, kredit_server::app::router(state.clone())).into_future());
 
     let base = format!("http://{address}/api/v1");

@@ -41,14 +41,14 @@ fn pii(c: &mut Criterion) {
 fn passwords(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let hash = runtime
-        .block_on(kredit_server::password::hash("s3cret-pass".to_owned()))
+        .block_on(kredit_app::password::hash("s3cret-pass".to_owned()))
         .unwrap();
     let mut group = c.benchmark_group("argon2id");
     group.sample_size(10);
     group.bench_function("verify", |b| {
         b.iter(|| {
             runtime
-                .block_on(kredit_server::password::verify(
+                .block_on(kredit_app::password::verify(
                     "s3cret-pass".to_owned(),
                     Some(hash.clone()),
                 ))

@@ -26,7 +26,7 @@ use crate::state::SharedState;
         loans::list, loans::show, loans::payoff_quote, loans::repay, loans::payment, loans::loan_payments,
         loans::events, loans::ledger, loans::callback, loans::request_reversal, loans::reversal_requests,
         loans::approve_reversal, loans::reject_reversal,
-        portfolio::business_date, portfolio::advance, portfolio::summary, portfolio::borrowers,
+        portfolio::business_date, portfolio::advance, portfolio::cob_status, portfolio::summary, portfolio::borrowers,
         portfolio::trial_balance, portfolio::evidence_log,
     ),
     modifiers(&BearerAuth),
@@ -107,6 +107,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/payments/{id}", get(loans::payment))
         .route("/business-date", get(portfolio::business_date))
         .route("/admin/business-date", post(portfolio::advance))
+        .route("/admin/close-of-business", get(portfolio::cob_status))
         .route("/admin/borrowers", get(portfolio::borrowers))
         .route("/portfolio/summary", get(portfolio::summary))
         .route("/ledger/trial-balance", get(portfolio::trial_balance))

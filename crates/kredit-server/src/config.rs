@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use kredit_app::close_of_business::CobSchedule;
 use kredit_core::decision::GradeTable;
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +60,13 @@ pub struct Config {
     pub grade_table: Option<GradeTable>,
     /// The same on a trained model's points scale (600 at odds 50:1, PDO 20).
     pub model_grade_table: Option<GradeTable>,
+    /// The lender's time zone (IANA name): the business day and the close
+    /// of business time are read in it.
+    pub timezone: String,
+    /// Whether `kredit serve` closes business by itself each night.
+    pub cob_schedule: bool,
+    /// Local time (`HH:MM`) at which the previous business day is closed.
+    pub cob_time: String,
 }
 
 impl Default for Config {
@@ -84,6 +92,9 @@ impl Default for Config {
             auto_debit: true,
             grade_table: None,
             model_grade_table: None,
+            timezone: "Asia/Shanghai".to_owned(),
+            cob_schedule: true,
+            cob_time: "00:30".to_owned(),
         }
     }
 }
@@ -109,8 +120,27 @@ impl Config {
         figment.merge(Env::prefixed("KREDIT_").ignore(&["TEST_DATABASE_URL"]))
     }
 
+    /// The configured time zone.
+    pub fn time_zone(&self) -> anyhow::Result<chrono_tz::Tz> {
+        kredit_app::clock::parse_zone(&self.timezone).map_err(|e| anyhow::anyhow!("timezone: {e}"))
+    }
+
+    /// The scheduled close of business.
+    pub fn cob_schedule(&self) -> anyhow::Result<CobSchedule> {
+        let at = chrono::NaiveTime::parse_from_str(&self.cob_time, "%H:%M").map_err(|_| {
+            anyhow::anyhow!("cob_time: {:?} is not a time of day HH:MM", self.cob_time)
+        })?;
+        Ok(CobSchedule {
+            enabled: self.cob_schedule,
+            at,
+            ..CobSchedule::default()
+        })
+    }
+
     /// Rules the configuration must keep beyond its types.
     pub fn validate(&self) -> anyhow::Result<()> {
+        self.time_zone()?;
+        self.cob_schedule()?;
         for (name, table) in [
             ("grade_table", &self.grade_table),
             ("model_grade_table", &self.model_grade_table),

@@ -7,10 +7,10 @@
 
 use kredit_store::Role;
 
-use crate::accounts;
 use crate::error::ApiError;
 use crate::routes::identity::{self, IdentityRequest};
 use crate::state::AppState;
+use kredit_app::accounts;
 
 /// A login printed for the person trying the demo.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,24 +45,23 @@ pub async fn seed(state: &AppState) -> Result<Vec<DemoLogin>, ApiError> {
     Ok(logins)
 }
 
-/// The four demo products (consumer, education, medical, instalment), each
-/// validated by the core like an admin's would be.
+/// The demo catalogue (`catalogue/demo.toml`), applied as `kredit
+/// products apply` would; products already there are kept as they are.
 async fn seed_products(state: &AppState) -> Result<(), ApiError> {
     let store = state.repository.lending();
+    let mut missing = Vec::new();
     for product in kredit_jobs::demo::products() {
-        if store.product(&product.code).await?.is_some() {
-            continue;
+        if store.product(&product.code).await?.is_none() {
+            missing.push(product);
         }
-        let problems = product.validate(state.lending.policy.rate_cap);
-        if let Some(problem) = problems.first() {
-            return Err(ApiError::internal(format!(
-                "demo product {}: {}: {}",
-                product.code, problem.field, problem.message
-            )));
-        }
-        let definition = serde_json::to_string(&product).map_err(ApiError::internal)?;
-        store.save_product(&product.code, &definition, None).await?;
     }
+    kredit_app::catalogue::apply(
+        state.repository.as_ref(),
+        &missing,
+        state.lending.policy.rate_cap,
+        None,
+    )
+    .await?;
     Ok(())
 }
 
@@ -91,10 +90,19 @@ async fn seed_verified_identity(state: &AppState) -> Result<(), ApiError> {
 async fn seed_users(state: &AppState) -> Result<Vec<DemoLogin>, ApiError> {
     let mut logins = Vec::with_capacity(DEMO_USERS.len());
     for (role, phone) in DEMO_USERS {
-        let created = match accounts::create(state, phone, DEMO_PASSWORD, role, None).await {
+        let created = match accounts::create(
+            state.repository.as_ref(),
+            &state.pii,
+            phone,
+            DEMO_PASSWORD,
+            role,
+            None,
+        )
+        .await
+        {
             Ok(_) => true,
-            Err(ApiError::Conflict { .. }) => false,
-            Err(other) => return Err(other),
+            Err(kredit_app::AppError::Conflict { .. }) => false,
+            Err(other) => return Err(other.into()),
         };
         logins.push(DemoLogin {
             role,

@@ -166,6 +166,29 @@ impl ApiError {
     }
 }
 
+/// Each refusal of a use case has one status and code.
+impl From<kredit_app::AppError> for ApiError {
+    fn from(error: kredit_app::AppError) -> Self {
+        use kredit_app::AppError;
+        match error {
+            AppError::Validation { detail, errors } => ApiError::Validation {
+                detail,
+                errors: errors
+                    .into_iter()
+                    .map(|e| FieldError {
+                        field: e.field,
+                        code: e.code,
+                        message: e.message,
+                    })
+                    .collect(),
+            },
+            AppError::NotFound => ApiError::NotFound,
+            AppError::Conflict { code, detail } => ApiError::Conflict { code, detail },
+            AppError::Internal => ApiError::Internal,
+        }
+    }
+}
+
 impl From<kredit_store::StoreError> for ApiError {
     fn from(error: kredit_store::StoreError) -> Self {
         ApiError::internal(error)

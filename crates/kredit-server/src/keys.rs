@@ -11,6 +11,7 @@ use std::path::Path;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use figment::providers::Format as _;
+use kredit_app::ids::random_bytes;
 use kredit_store::pii::PiiKey;
 use serde::Deserialize;
 
@@ -144,12 +145,6 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)?.write_all(contents.as_bytes())
-}
-
-pub fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).expect("the operating system's random number generator");
-    bytes
 }
 
 #[cfg(test)]

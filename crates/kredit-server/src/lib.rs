@@ -7,9 +7,7 @@
 //! their own module. The API is described in `docs/api.md` and at
 //! `/api/openapi.json`.
 
-pub mod accounts;
 pub mod app;
-pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod demo;
@@ -20,7 +18,6 @@ pub mod identity_provider;
 pub mod keys;
 pub mod lending;
 pub mod metrics;
-pub mod password;
 pub mod reasons;
 pub mod routes;
 pub mod scoring;

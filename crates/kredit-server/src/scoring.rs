@@ -266,7 +266,7 @@ pub async fn register<R: ModelRegistry + ?Sized>(
         uploaded_by: actor,
         created_at: kredit_store::now(),
     };
-    let audit = crate::audit::Audit {
+    let audit = kredit_app::audit::Audit {
         actor,
         action: "model.upload",
         entity_type: "model_version",
@@ -292,7 +292,7 @@ pub fn status_audit(actor: Option<kredit_store::UserId>, to: ModelStatus) -> Aud
         ModelStatus::Retired => "model.retire",
         ModelStatus::Draft => "model.draft",
     };
-    crate::audit::Audit {
+    kredit_app::audit::Audit {
         actor,
         action,
         entity_type: "model_version",
@@ -411,6 +411,22 @@ pub async fn monitor_in_service<R: ModelRegistry + ?Sized>(
         }
     }
     Ok(raised)
+}
+
+/// Model monitoring as a subscriber to each closed business day.
+pub struct ModelMonitoring;
+
+#[async_trait::async_trait]
+impl kredit_app::close_of_business::AfterClose for ModelMonitoring {
+    async fn day_closed(
+        &self,
+        app: &kredit_app::App,
+        _through: chrono::NaiveDate,
+    ) -> kredit_app::AppResult<Vec<String>> {
+        monitor_in_service(app.repository.as_ref())
+            .await
+            .map_err(|error| kredit_app::AppError::internal(error.problem().detail))
+    }
 }
 
 /// For as long as the server runs: reloads the models in service every

@@ -12,7 +12,7 @@ use crate::config::{Config, Environment, LogFormat};
 use crate::demo;
 use crate::identity_provider::SandboxIdentityProvider;
 use crate::keys::Keys;
-use crate::state::{AppState, Payments};
+use crate::state::{AppState, sandbox_payments};
 
 /// Text logs for people, JSON for log pipelines. `RUST_LOG` filters
 /// (default `info`).
@@ -28,7 +28,8 @@ pub fn init_logging(format: LogFormat) {
     drop(result);
 }
 
-/// Opens the configured database and applies pending migrations.
+/// Opens the configured database, applies pending migrations and, on a new
+/// database, opens the business calendar (`kredit_app::install`).
 pub async fn open_database(config: &Config) -> anyhow::Result<Arc<dyn Repository>> {
     let repository = kredit_store::connect(&config.database_url)
         .await
@@ -38,10 +39,17 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Arc<dyn Repository
                 redact_url(&config.database_url)
             )
         })?;
-    repository
-        .migrate()
-        .await
-        .context("cannot migrate the database")?;
+    let time = kredit_app::LocalTime {
+        clock: Arc::new(kredit_app::SystemClock),
+        zone: config.time_zone()?,
+    };
+    let installed =
+        kredit_app::install::migrate(repository.as_ref(), &time, &config.cob_schedule()?)
+            .await
+            .context("cannot migrate the database")?;
+    if installed.calendar_opened {
+        tracing::info!(business_date = %installed.business_date, "business calendar opened");
+    }
     Ok(repository)
 }
 
@@ -69,7 +77,7 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     let keys = Keys::resolve(&config).context("cannot load the server's keys")?;
     let repository = open_database(&config).await?;
     tracing::warn!("identity checks and payments use sandbox providers (see docs/api.md)");
-    let payments = Payments::sandbox(&keys, &config)?;
+    let payments = sandbox_payments(&keys, &config)?;
     let state = AppState::new(
         repository,
         &keys,
@@ -94,16 +102,66 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     tracing::info!(addr = %config.addr, database = %redact_url(&config.database_url), "kredit API listening");
     crate::web::configure(&config);
     let upkeep = tokio::spawn(metrics_upkeep());
-    let reconciliation = tokio::spawn(crate::lending::payments::reconciliation_loop(state.clone()));
+    let reconciliation = tokio::spawn(reconciliation_loop(state.clone()));
     let models = tokio::spawn(crate::scoring::upkeep_loop(state.clone()));
+    let close_of_business = tokio::spawn(close_of_business_loop(state.clone()));
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     upkeep.abort();
     reconciliation.abort();
     models.abort();
+    close_of_business.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Every minute for as long as the server runs: sends the auto-debits a
+/// close of business queued (`kredit cob` run elsewhere included; claiming
+/// one is atomic, so several instances can share the queue) and reconciles
+/// what the provider left silent.
+async fn reconciliation_loop(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        if let Err(error) = kredit_app::payments::submit_auto_debits(&state).await {
+            tracing::warn!(%error, "sending auto-debits failed");
+        }
+        if let Err(error) = kredit_app::payments::reconcile(&state, Duration::from_secs(60)).await {
+            tracing::warn!(%error, "payment reconciliation failed");
+        }
+    }
+}
+
+/// Every 30 seconds: closes the business days due, if this instance holds
+/// (or takes) the close-of-business lease (`kredit_app::close_of_business`).
+async fn close_of_business_loop(state: Arc<AppState>) {
+    let holder = format!(
+        "pid{}-{}",
+        std::process::id(),
+        &kredit_app::ids::random_reference()[..8]
+    );
+    let mut tick = tokio::time::interval(Duration::from_secs(30));
+    loop {
+        tick.tick().await;
+        match kredit_app::close_of_business::run_scheduled(
+            &state,
+            &state.schedule,
+            &holder,
+            &[&crate::scoring::ModelMonitoring],
+        )
+        .await
+        {
+            Ok(Some(closed)) => tracing::info!(
+                through = %closed.report.through,
+                days = closed.report.days_processed,
+                loans = closed.report.loans_processed,
+                "close of business done"
+            ),
+            Ok(None) => {}
+            Err(error) => tracing::error!(%error, "scheduled close of business failed"),
+        }
+    }
 }
 
 fn print_demo_logins(logins: &[demo::DemoLogin]) {

@@ -1,66 +1,64 @@
 //! What every handler shares.
 
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
+use kredit_app::close_of_business::CobSchedule;
+use kredit_app::{App, Clock, LocalTime, Payments, SystemClock};
 use kredit_core::identity::AgePolicy;
 use kredit_store::Repository;
 use kredit_store::pii::PiiCipher;
 
-use chrono::NaiveDate;
-use kredit_payments::PaymentProvider;
-
 use crate::config::Config;
-use crate::error::ApiError;
 use crate::identity_provider::IdentityProvider;
 use crate::keys::Keys;
-use crate::lending::{LendingPolicy, today_in_china};
+use crate::lending::LendingPolicy;
 use crate::token::AccessTokens;
 
 pub type SharedState = Arc<AppState>;
 
+/// The application layer's context (`App`, reached through `Deref`) and
+/// what only the HTTP side needs.
 pub struct AppState {
-    pub repository: Arc<dyn Repository>,
-    pub pii: PiiCipher,
+    pub app: App,
     pub access_tokens: AccessTokens,
     pub identity_provider: Arc<dyn IdentityProvider>,
     pub policy: Policies,
     pub lending: LendingPolicy,
-    pub payments: Payments,
     pub environment: crate::config::Environment,
     /// The champion and challenger models in service.
     pub scorer: crate::scoring::ModelScorer,
+    /// When this server closes business by itself.
+    pub schedule: CobSchedule,
 }
 
-/// The bank/PSP and where it sends its notices.
-pub struct Payments {
-    pub provider: Arc<dyn PaymentProvider>,
-    /// The absolute URL of `POST /api/v1/payments/callback`.
-    pub callback_url: String,
-    /// Whether the auto-debits close of business queues are sent.
-    pub auto_debit: bool,
-}
+impl Deref for AppState {
+    type Target = App;
 
-impl Payments {
-    /// The sandbox bank with its default timings, signing notices with a
-    /// key derived from the token secret (distinct from it by its label).
-    pub fn sandbox(keys: &Keys, config: &Config) -> anyhow::Result<Payments> {
-        use sha2::Digest;
-        let secret = sha2::Sha256::new()
-            .chain_update(b"kredit payment callbacks\n")
-            .chain_update(&keys.token_secret)
-            .finalize();
-        let secret = kredit_payments::CallbackSecret::new(secret.to_vec())
-            .map_err(|error| anyhow::anyhow!("callback secret: {error}"))?;
-        let provider =
-            kredit_payments::SandboxProvider::new(kredit_payments::SandboxConfig::new(secret))?;
-        Ok(Payments {
-            provider: Arc::new(provider),
-            callback_url: config.payment_callback_url(),
-            auto_debit: config.auto_debit,
-        })
+    fn deref(&self) -> &App {
+        &self.app
     }
+}
+
+/// The sandbox bank with its default timings, signing notices with a key
+/// derived from the token secret (distinct from it by its label).
+pub fn sandbox_payments(keys: &Keys, config: &Config) -> anyhow::Result<Payments> {
+    use sha2::Digest;
+    let secret = sha2::Sha256::new()
+        .chain_update(b"kredit payment callbacks\n")
+        .chain_update(&keys.token_secret)
+        .finalize();
+    let secret = kredit_payments::CallbackSecret::new(secret.to_vec())
+        .map_err(|error| anyhow::anyhow!("callback secret: {error}"))?;
+    let provider =
+        kredit_payments::SandboxProvider::new(kredit_payments::SandboxConfig::new(secret))?;
+    Ok(Payments {
+        provider: Arc::new(provider),
+        callback_url: config.payment_callback_url(),
+        auto_debit: config.auto_debit,
+    })
 }
 
 /// Tunable rules, from configuration.
@@ -102,9 +100,36 @@ impl AppState {
         payments: Payments,
         config: &Config,
     ) -> SharedState {
-        Arc::new(Self {
+        Self::with_clock(
             repository,
-            pii: PiiCipher::new(&keys.pii),
+            keys,
+            identity_provider,
+            payments,
+            config,
+            Arc::new(SystemClock),
+        )
+    }
+
+    /// The same on a given clock (tests and drills run on a fake one).
+    /// `config` must have passed `Config::validate`.
+    pub fn with_clock(
+        repository: Arc<dyn Repository>,
+        keys: &Keys,
+        identity_provider: Arc<dyn IdentityProvider>,
+        payments: Payments,
+        config: &Config,
+        clock: Arc<dyn Clock>,
+    ) -> SharedState {
+        Arc::new(Self {
+            app: App {
+                repository,
+                pii: PiiCipher::new(&keys.pii),
+                payments,
+                time: LocalTime {
+                    clock,
+                    zone: config.time_zone().expect("a validated configuration"),
+                },
+            },
             access_tokens: AccessTokens::new(
                 keys.token_secret.clone(),
                 Duration::seconds(config.access_token_ttl_seconds),
@@ -112,19 +137,9 @@ impl AppState {
             identity_provider,
             policy: Policies::from_config(config),
             lending: LendingPolicy::from_config(config),
-            payments,
             environment: config.env,
             scorer: crate::scoring::ModelScorer::default(),
+            schedule: config.cob_schedule().expect("a validated configuration"),
         })
-    }
-
-    /// The business date: set by close of business, else today in China.
-    pub async fn business_date(&self) -> Result<NaiveDate, ApiError> {
-        Ok(self
-            .repository
-            .lending()
-            .business_date()
-            .await?
-            .unwrap_or_else(today_in_china))
     }
 }

@@ -17,7 +17,7 @@ use kredit_store::{Role, UserId};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::keys::random_bytes;
+use kredit_app::ids::random_bytes;
 
 const VERSION: &str = "v1";
 

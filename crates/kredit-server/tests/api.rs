@@ -12,7 +12,7 @@ use serde_json::json;
 use support::{PASSWORD, TestApp, id_number_aged, identity};
 
 async fn registration_login_refresh_logout(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     let user_id = app.register("13812345678").await;
     let again = app
         .call(
@@ -80,7 +80,7 @@ async fn registration_login_refresh_logout(repository: Arc<dyn Repository>) {
 }
 
 async fn password_change_revokes_sessions(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     app.register("13812345678").await;
     let login = app.login("13812345678", PASSWORD).await;
     let access = login.json["access_token"].as_str().unwrap();
@@ -136,7 +136,7 @@ async fn password_change_revokes_sessions(repository: Arc<dyn Repository>) {
 }
 
 async fn repeated_failures_lock_the_account(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     app.register("13812345678").await;
     for _ in 0..4 {
         app.login("13812345678", "wrong-pass1")
@@ -170,7 +170,7 @@ async fn repeated_failures_lock_the_account(repository: Arc<dyn Repository>) {
 }
 
 async fn bad_tokens_are_unauthorized(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     let user = app.register("13812345678").await;
     let expired =
         app.state
@@ -193,7 +193,7 @@ async fn bad_tokens_are_unauthorized(repository: Arc<dyn Repository>) {
 }
 
 async fn roles_are_checked_on_every_route(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     let borrower = app.borrower("13812345678").await;
     let admin = app.staff("13900000001", Role::Admin).await;
     let auditor = app.staff("13900000004", Role::Auditor).await;
@@ -301,7 +301,7 @@ async fn roles_are_checked_on_every_route(repository: Arc<dyn Repository>) {
 }
 
 async fn audit_pages_follow_next_before(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     let admin = app.staff("13900000001", Role::Admin).await;
     for n in 2..=4 {
         let body =
@@ -343,7 +343,7 @@ async fn audit_pages_follow_next_before(repository: Arc<dyn Repository>) {
 }
 
 async fn malformed_requests_are_problems(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     let register = "/api/v1/auth/register";
     let raw = |body: &'static str, content_type: &'static str| {
         axum::http::Request::builder()
@@ -402,7 +402,7 @@ async fn malformed_requests_are_problems(repository: Arc<dyn Repository>) {
 }
 
 async fn identity_is_verified_masked_and_private(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     let alice = app.borrower("13812345678").await;
     let bob = app.borrower("13812345679").await;
     let id_number = id_number_aged(30, 7);
@@ -479,7 +479,7 @@ async fn identity_is_verified_masked_and_private(repository: Arc<dyn Repository>
 }
 
 async fn invalid_identity_fields_store_nothing(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     let token = app.borrower("13812345678").await;
     let valid = id_number_aged(30, 8);
     let last = valid.chars().last().unwrap();
@@ -528,7 +528,7 @@ async fn invalid_identity_fields_store_nothing(repository: Arc<dyn Repository>) 
 }
 
 async fn sandbox_branches_and_warnings(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     let cases = [
         (30, "0001", "rejected", vec!["name_mismatch"]),
         (30, "0003", "rejected", vec!["bank_phone_mismatch"]),
@@ -571,7 +571,7 @@ async fn sandbox_branches_and_warnings(repository: Arc<dyn Repository>) {
 }
 
 async fn idempotency_keys_replay_and_conflict(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     let token = app.borrower("13812345678").await;
     let key = [("Idempotency-Key", "verify-1")];
     let request = identity(&id_number_aged(30, 11), "0123");
@@ -642,7 +642,7 @@ async fn idempotency_keys_replay_and_conflict(repository: Arc<dyn Repository>) {
 }
 
 async fn failed_requests_release_their_idempotency_key(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     let admin = app.staff("13900000001", Role::Admin).await;
     let key = [("Idempotency-Key", "staff-1")];
     let weak = json!({"phone": "13900000002", "password": "weak", "role": "auditor"});
@@ -682,7 +682,7 @@ async fn failed_requests_release_their_idempotency_key(repository: Arc<dyn Repos
 }
 
 async fn operational_endpoints(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     assert_eq!(
         app.call(Method::GET, "/healthz", None, None).await.status,
         StatusCode::OK

@@ -24,7 +24,7 @@ async fn send(app: &TestApp, token: &str, key: &str, body: Value) -> support::Re
 }
 
 async fn feedback_round_trip(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     let borrower = app.borrower("13812345601").await;
     let other = app.borrower("13812345602").await;
     let underwriter = app.staff("13900000002", Role::Underwriter).await;
@@ -141,7 +141,7 @@ async fn feedback_round_trip(repository: Arc<dyn Repository>) {
 }
 
 async fn bad_feedback_is_refused_and_stores_nothing(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     let borrower = app.borrower("13812345603").await;
     let underwriter = app.staff("13900000002", Role::Underwriter).await;
     let cases = [

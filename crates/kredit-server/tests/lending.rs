@@ -28,13 +28,7 @@ async fn lending_app(repository: Arc<dyn Repository>) -> (TestApp, String) {
 }
 
 async fn lending_app_with(repository: Arc<dyn Repository>, auto_debit: bool) -> (TestApp, String) {
-    let app = TestApp::with_auto_debit(repository, auto_debit);
-    app.state
-        .repository
-        .lending()
-        .set_business_date(start())
-        .await
-        .unwrap();
+    let app = TestApp::on_day(repository, start(), auto_debit).await;
     let admin = app.staff("13900000001", Role::Admin).await;
     for product in kredit_jobs::demo::products() {
         let reply = app
@@ -369,7 +363,7 @@ async fn auto_debit_collects_what_fell_due(repository: Arc<dyn Repository>) {
 }
 
 async fn ledger_checks_out(app: &TestApp) {
-    let report = kredit_server::lending::ledger_check::check(app.state.repository.as_ref())
+    let report = kredit_app::ledger_check::check(app.state.repository.as_ref())
         .await
         .unwrap();
     assert!(report.is_consistent(), "{:?}", report.problems);

@@ -44,7 +44,7 @@ fn applicant(duration: f64) -> Applicant {
 }
 
 async fn upload_validates_and_registers_drafts(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     let officer = app.staff("13900000003", Role::RiskOfficer).await;
     let reply = app
         .call(
@@ -173,7 +173,7 @@ async fn upload_validates_and_registers_drafts(repository: Arc<dyn Repository>) 
 }
 
 async fn roles_are_checked_on_every_model_route(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     let officer = app.staff("13900000003", Role::RiskOfficer).await;
     let id = upload(&app, &officer, "german").await;
     let auditor = app.staff("13900000004", Role::Auditor).await;
@@ -236,7 +236,7 @@ async fn roles_are_checked_on_every_model_route(repository: Arc<dyn Repository>)
 }
 
 async fn activation_puts_models_in_service(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     let officer = app.staff("13900000003", Role::RiskOfficer).await;
     let admin = app.staff("13900000001", Role::Admin).await;
     let first = upload(&app, &officer, "german").await;
@@ -363,7 +363,7 @@ async fn activation_puts_models_in_service(repository: Arc<dyn Repository>) {
 }
 
 async fn monitoring_reports_psi_and_raises_alerts(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     let officer = app.staff("13900000003", Role::RiskOfficer).await;
     let champion = upload(&app, &officer, "german").await;
     let challenger = upload(&app, &officer, "german").await;
@@ -442,13 +442,7 @@ async fn monitoring_reports_psi_and_raises_alerts(repository: Arc<dyn Repository
 
     // Close of business checks the champion and the challenger every day.
     let admin = app.staff("13900000001", Role::Admin).await;
-    let today: chrono::NaiveDate = "2026-11-25".parse().unwrap();
-    app.state
-        .repository
-        .lending()
-        .set_business_date(today)
-        .await
-        .unwrap();
+    let today = app.state.business_date().await.unwrap();
     let closed = app
         .call(
             Method::POST,
@@ -472,7 +466,7 @@ async fn monitoring_reports_psi_and_raises_alerts(repository: Arc<dyn Repository
 }
 
 async fn demo_seeding_activates_the_german_scorecard_once(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository);
+    let app = TestApp::new(repository).await;
     kredit_server::demo::seed(&app.state).await.unwrap();
     let (champion, challenger) = app.state.scorer.versions();
     assert!(champion.is_some() && challenger.is_none());
@@ -487,8 +481,8 @@ async fn demo_seeding_activates_the_german_scorecard_once(repository: Arc<dyn Re
 /// Two instances on one database: an activation through one reaches the
 /// other at its next reload (the server reloads every 30 seconds).
 async fn another_instance_picks_up_an_activation(repository: Arc<dyn Repository>) {
-    let first = TestApp::new(repository.clone());
-    let second = TestApp::new(repository.clone());
+    let first = TestApp::new(repository.clone()).await;
+    let second = TestApp::new(repository.clone()).await;
     let officer = first.staff("13900000003", Role::RiskOfficer).await;
     let id = upload(&first, &officer, "german").await;
     post(

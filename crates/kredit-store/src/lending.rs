@@ -313,7 +313,10 @@ pub struct StatusCount {
 #[async_trait]
 pub trait LendingStore: Send + Sync {
     async fn business_date(&self) -> StoreResult<Option<NaiveDate>>;
-    async fn set_business_date(&self, date: NaiveDate) -> StoreResult<()>;
+    /// Sets the business date of a new install; `false` (and nothing
+    /// changed) when the database already has one. Afterwards only close of
+    /// business moves it.
+    async fn init_business_date(&self, date: NaiveDate) -> StoreResult<bool>;
 
     /// Inserts or replaces a product (its version is bumped), with its audit entry.
     async fn save_product(
@@ -575,15 +578,16 @@ macro_rules! lending_store {
                     .await?)
             }
 
-            async fn set_business_date(&self, date: NaiveDate) -> StoreResult<()> {
-                sqlx::query(
+            async fn init_business_date(&self, date: NaiveDate) -> StoreResult<bool> {
+                let inserted = sqlx::query(
                     "INSERT INTO business_calendar (id, business_date) VALUES (1, $1)
-                     ON CONFLICT (id) DO UPDATE SET business_date = excluded.business_date",
+                     ON CONFLICT (id) DO NOTHING",
                 )
                 .bind(date)
                 .execute(&self.pool)
-                .await?;
-                Ok(())
+                .await?
+                .rows_affected();
+                Ok(inserted == 1)
             }
 
             async fn save_product(

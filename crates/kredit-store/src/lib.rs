@@ -6,6 +6,7 @@
 pub mod cob;
 mod connect;
 pub mod feedback;
+pub mod jobs;
 pub mod lending;
 pub mod loan_state;
 pub mod model;
@@ -17,6 +18,7 @@ pub mod testing;
 
 pub use connect::{connect, connect_postgres, connect_sqlite};
 pub use feedback::FeedbackStore;
+pub use jobs::JobStore;
 pub use lending::LendingStore;
 pub use model::*;
 pub use models::*;

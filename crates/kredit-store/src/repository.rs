@@ -67,6 +67,8 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
     fn lending(&self) -> &dyn crate::lending::LendingStore;
     /// Borrower feedback and the staff's replies.
     fn feedback(&self) -> &dyn crate::feedback::FeedbackStore;
+    /// Leases for scheduled work and the close-of-business history.
+    fn jobs(&self) -> &dyn crate::jobs::JobStore;
 
     /// Inserts a user and, in the same transaction, the audit entry (whose
     /// `entity_id` is set to the new user's id). `Conflict` if the phone hash
@@ -229,6 +231,10 @@ macro_rules! sql_repository {
             }
 
             fn feedback(&self) -> &dyn crate::feedback::FeedbackStore {
+                self
+            }
+
+            fn jobs(&self) -> &dyn crate::jobs::JobStore {
                 self
             }
 

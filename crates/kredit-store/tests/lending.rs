@@ -277,9 +277,9 @@ async fn concurrent_changes_to_one_loan_commit_exactly_once(repo: Arc<dyn Reposi
 async fn business_date_and_failed_settlements(repo: Arc<dyn Repository>) {
     let lending = repo.lending();
     assert_eq!(lending.business_date().await.unwrap(), None);
-    lending.set_business_date(date(25)).await.unwrap();
-    lending.set_business_date(date(26)).await.unwrap();
-    assert_eq!(lending.business_date().await.unwrap(), Some(date(26)));
+    assert!(lending.init_business_date(date(25)).await.unwrap());
+    assert!(!lending.init_business_date(date(26)).await.unwrap());
+    assert_eq!(lending.business_date().await.unwrap(), Some(date(25)));
 
     let (_, acceptance) = approved(&repo, "d").await;
     let accepted = lending

@@ -29,8 +29,13 @@ enum Command {
     Model(commands::model::ModelArgs),
     /// Run the HTTP API (JSON under /api/v1).
     Serve(commands::serve::ServeArgs),
-    /// Create or upgrade the database schema and exit.
+    /// Create or upgrade the database schema (opening the business calendar
+    /// on a new database) and exit.
     Migrate(commands::migrate::MigrateArgs),
+    /// Staff accounts: `kredit admin create --phone … --role admin`.
+    Admin(commands::admin::AdminArgs),
+    /// The product catalogue: `kredit products apply catalogue.toml`.
+    Products(commands::products::ProductsArgs),
     /// Verify the general ledger against the loans.
     Ledger(commands::ledger::LedgerArgs),
     /// Close of business through a date: accrual, due dates, penalties,
@@ -48,6 +53,8 @@ fn main() -> ExitCode {
         Command::Model(args) => commands::model::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Migrate(args) => commands::migrate::run(args),
+        Command::Admin(args) => commands::admin::run(args),
+        Command::Products(args) => commands::products::run(args),
         Command::Ledger(args) => commands::ledger::run(args),
         Command::Cob(args) => commands::cob::run(args),
         Command::Demo(args) => commands::demo::run(args),

@@ -1,22 +1,14 @@
-//! The lending side of the API: decisions, servicing and payments, on top
-//! of the core engine and the lending store. Handlers live in `routes`.
+//! Origination glue still on the HTTP side (decisions, model inputs and the
+//! lending API's views): the next to move into `kredit-app`. Servicing,
+//! payments and the ledger check live there already. Handlers live in
+//! `routes`.
 
 pub mod decisioning;
 pub mod features;
-pub mod ledger_check;
-pub mod payments;
-pub mod servicing;
 pub mod views;
 
-use chrono::{FixedOffset, NaiveDate, Utc};
 use kredit_core::decision::{BandAction, DecisionPolicy, Grade, GradeTable};
 use kredit_core::delinquency::ClassificationThresholds;
-
-/// The date in China (UTC+8, no daylight saving).
-pub fn today_in_china() -> NaiveDate {
-    let china = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    Utc::now().with_timezone(&china).date_naive()
-}
 
 /// The lending rules in force.
 #[derive(Debug, Clone)]

@@ -10,13 +10,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::accounts;
 use crate::auth::{AdminOnly, AuditReaders, Authorized};
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::routes::auth::UserCreated;
 use crate::state::SharedState;
+use kredit_app::accounts;
 
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct NewStaffUser {
@@ -54,7 +54,8 @@ pub async fn create_user(
             ));
         }
         let user_id = accounts::create(
-            &state,
+            state.repository.as_ref(),
+            &state.pii,
             &request.phone,
             &request.password,
             request.role,

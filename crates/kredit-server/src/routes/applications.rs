@@ -21,18 +21,18 @@ use kredit_store::{Role, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::audit::Audit;
 use crate::auth::{AnyUser, Authorized, BorrowerOnly, Principal, UnderwritersOnly};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, free_text};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::lending::decisioning::{self, DecisionView, Questionnaire, ReasonView};
-use crate::lending::payments;
 use crate::reasons;
 use crate::routes::loans::{LoanView, loan_view};
 use crate::routes::products::product;
 use crate::scoring;
 use crate::state::{AppState, SharedState};
+use kredit_app::audit::Audit;
+use kredit_app::payments;
 
 /// The version of the standard loan terms a borrower accepts.
 pub const TERMS_VERSION: &str = "2026-11";
@@ -572,7 +572,7 @@ pub async fn accept(
             .ok_or(ApiError::Internal)?;
         payments::submit(&state, &payment, borrower).await?;
         let contract = contract_view(&state, accepted.contract_id).await?;
-        let loan = crate::lending::servicing::load(&state, accepted.loan_id)
+        let loan = kredit_app::servicing::load(&state, accepted.loan_id)
             .await?
             .ok_or(ApiError::Internal)?;
         Ok((

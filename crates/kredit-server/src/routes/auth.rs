@@ -10,13 +10,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::accounts;
-use crate::audit::Audit;
 use crate::error::{ApiError, Problem};
 use crate::extract::ApiJson;
-use crate::password;
 use crate::state::{AppState, SharedState};
 use crate::token::{hash_refresh_token, new_refresh_token};
+use kredit_app::accounts;
+use kredit_app::audit::Audit;
+use kredit_app::password;
 
 #[derive(Deserialize, ToSchema)]
 pub struct Credentials {
@@ -61,7 +61,8 @@ pub async fn register(
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> Result<(StatusCode, Json<UserCreated>), ApiError> {
     let user_id = accounts::create(
-        &state,
+        state.repository.as_ref(),
+        &state.pii,
         &credentials.phone,
         &credentials.password,
         Role::Borrower,

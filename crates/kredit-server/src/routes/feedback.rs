@@ -18,13 +18,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{OpenApi, ToSchema};
 
-use crate::audit::Audit;
 use crate::auth::{Authorized, BorrowerOnly, Policy, StaffOnly};
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, MAX_TEXT_CHARS, free_text};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::routes::applications::Items;
 use crate::state::{AppState, SharedState};
+use kredit_app::audit::Audit;
 
 /// Staff who answer customers.
 pub struct FeedbackResponders;

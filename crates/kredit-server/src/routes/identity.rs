@@ -13,14 +13,13 @@ use kredit_store::{IdentityRecord, IdentityStatus, StoreError, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::audit::Audit;
 use crate::auth::{Authorized, BorrowerOnly};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::ApiJson;
 use crate::idempotency::{self, IdempotencyKey};
 use crate::identity_provider::{FourElements, Verification};
-use crate::lending::today_in_china;
 use crate::state::{AppState, SharedState};
+use kredit_app::audit::Audit;
 
 /// The four elements. Deliberately not `Debug`: it holds personal data in
 /// clear and must never reach a log line.
@@ -156,7 +155,7 @@ pub(crate) async fn verify(
     user: UserId,
     request: &IdentityRequest,
 ) -> Result<(StatusCode, IdentityView), ApiError> {
-    let today = today_in_china();
+    let today = state.time.today();
     let Validated { id, card } = validate(request, today)?;
     let id_number_hash = state.pii.lookup_hash(id.as_str());
     let repository = &state.repository;

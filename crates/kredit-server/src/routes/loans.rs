@@ -15,16 +15,16 @@ use kredit_store::{Role, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::audit::Audit;
 use crate::auth::{AnyUser, Authorized, BorrowerOnly, Principal, Servicing, StaffOnly};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, free_text};
 use crate::idempotency::{self, IdempotencyKey};
-use crate::lending::payments;
-use crate::lending::servicing::{self, LoadedLoan, NoticeOutcome};
 use crate::lending::views::{ServicedInstallment, next_due};
 use crate::routes::applications::Items;
 use crate::state::{AppState, SharedState};
+use kredit_app::audit::Audit;
+use kredit_app::payments;
+use kredit_app::servicing::{self, LoadedLoan, NoticeOutcome};
 
 #[derive(Serialize)]
 pub struct LoanView {
@@ -285,12 +285,6 @@ impl From<PaymentRecord> for PaymentView {
     }
 }
 
-fn random_reference() -> Result<String, ApiError> {
-    let mut bytes = [0_u8; 12];
-    getrandom::fill(&mut bytes).map_err(ApiError::internal)?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
 /// Repay any amount, prepay part of the principal, or pay the loan off.
 /// The bank debits the borrower's card; the loan changes when it confirms.
 /// Requires an `Idempotency-Key`.
@@ -370,7 +364,7 @@ pub async fn repay(
         let store = state.repository.lending();
         let payment_id = store
             .create_payment(&NewPayment {
-                merchant_reference: format!("KR-C-{id}-{}", random_reference()?),
+                merchant_reference: format!("KR-C-{id}-{}", kredit_app::ids::random_reference()),
                 loan_id: id,
                 direction: "collection".to_owned(),
                 purpose,

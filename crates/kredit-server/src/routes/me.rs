@@ -9,12 +9,12 @@ use kredit_store::UserId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::audit::Audit;
 use crate::auth::{AnyUser, Authorized};
 use crate::error::{ApiError, Problem};
 use crate::extract::ApiJson;
-use crate::password;
 use crate::state::SharedState;
+use kredit_app::audit::Audit;
+use kredit_app::password;
 
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct Me {

@@ -14,12 +14,12 @@ use kredit_store::UserId;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::audit::Audit;
+use kredit_app::close_of_business;
+
 use crate::auth::{AdminOnly, AnyUser, AuditReaders, Authorized, RiskReaders, StaffOnly};
 use crate::config::Environment;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::lending::payments;
 use crate::routes::loans::{LoanSearch, search_borrowers};
 use crate::state::SharedState;
 
@@ -61,43 +61,88 @@ pub async fn advance(
                 .to_owned(),
         });
     }
-    let current = state.business_date().await?;
-    if request.date <= current || request.date > current + Days::new(3660) {
-        return Err(ApiError::Conflict {
-            code: "date_not_later",
-            detail: format!("the new date must be after {current} and within ten years"),
-        });
-    }
-    let report = kredit_jobs::close_of_business(
-        state.repository.as_ref(),
+    let closed = close_of_business::advance(
+        &state,
         request.date,
-        &kredit_jobs::CobOptions::default(),
+        auth.user_id(),
+        &[&crate::scoring::ModelMonitoring],
     )
-    .await
-    .map_err(ApiError::internal)?;
-    let processed = report.loans_processed;
-    let debits = payments::submit_auto_debits(&state).await?;
-    // The day's population stability of the models in service.
-    let model_alerts = crate::scoring::monitor_in_service(state.repository.as_ref()).await?;
-    let audit = Audit {
-        actor: Some(auth.user_id()),
-        action: "business_date.advance",
-        entity_type: "business_date",
-        entity_id: None,
-    }
-    .entry(
-        Some(json!({"business_date": current})),
-        Some(json!({"business_date": request.date, "loans_processed": processed})),
-    );
-    state.repository.append_audit(&audit).await?;
+    .await?;
+    let report = &closed.report;
     Ok(Json(json!({
         "business_date": request.date,
-        "loans_processed": processed,
+        "loans_processed": report.loans_processed,
         "loans_changed": report.loans_changed,
         "gl_lines": report.gl_lines,
-        "auto_debits_submitted": debits,
-        "model_alerts": model_alerts,
+        "auto_debits_submitted": closed.auto_debits_submitted,
+        "model_alerts": closed.notes,
     })))
+}
+
+/// One close-of-business run.
+#[derive(Serialize)]
+pub struct CobRunView {
+    pub id: i64,
+    pub from_date: NaiveDate,
+    pub to_date: NaiveDate,
+    pub status: String,
+    pub chunks: i64,
+    pub chunks_done: i64,
+    pub loans: i64,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Where close of business stands.
+#[derive(Serialize)]
+pub struct CobStatusView {
+    pub business_date: NaiveDate,
+    /// The business day the schedule says it should be now.
+    pub due: NaiveDate,
+    pub schedule_enabled: bool,
+    /// Local time `HH:MM` in `time_zone`.
+    pub schedule_at: String,
+    pub time_zone: String,
+    /// The instance running the scheduled close of business, if any.
+    pub lease_holder: Option<String>,
+    pub lease_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub runs: Vec<CobRunView>,
+}
+
+/// The business date, the schedule and the last runs (staff).
+#[utoipa::path(get, path = "/api/v1/admin/close-of-business", tag = "operations", security(("bearer" = [])),
+    responses((status = 200, description = "Close-of-business status")))]
+pub async fn cob_status(
+    State(state): State<SharedState>,
+    _auth: Authorized<StaffOnly>,
+) -> Result<Json<CobStatusView>, ApiError> {
+    let status =
+        close_of_business::status(state.repository.as_ref(), &state.time, &state.schedule, 20)
+            .await?;
+    Ok(Json(CobStatusView {
+        business_date: status.business_date,
+        due: status.due,
+        schedule_enabled: status.schedule_enabled,
+        schedule_at: status.schedule_at.format("%H:%M").to_string(),
+        time_zone: status.time_zone,
+        lease_holder: status.lease.as_ref().map(|l| l.holder.clone()),
+        lease_expires_at: status.lease.map(|l| l.expires_at),
+        runs: status
+            .runs
+            .into_iter()
+            .map(|run| CobRunView {
+                id: run.id,
+                from_date: run.from_date,
+                to_date: run.to_date,
+                status: run.status,
+                chunks: run.chunk_count,
+                chunks_done: run.chunks_done,
+                loans: run.loans,
+                started_at: run.started_at,
+                finished_at: run.finished_at,
+            })
+            .collect(),
+    }))
 }
 
 #[derive(Serialize)]

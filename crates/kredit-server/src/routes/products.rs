@@ -12,13 +12,13 @@ use kredit_core::{Money, Rate};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::audit::Audit;
 use crate::auth::{AdminOnly, Authorized, BorrowerOnly};
 use crate::error::{ApiError, FieldError};
 use crate::extract::ApiJson;
 use crate::lending::decisioning::{self, DecisionView, Questionnaire};
 use crate::lending::views::{AprView, InstallmentView, Totals};
 use crate::state::{AppState, SharedState};
+use kredit_app::audit::Audit;
 
 #[derive(Serialize)]
 pub struct ProductView {

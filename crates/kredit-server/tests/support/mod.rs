@@ -7,11 +7,12 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use chrono::{Datelike, NaiveDate, Utc};
 use http_body_util::BodyExt;
+use kredit_app::Payments;
 use kredit_payments::{CallbackSecret, SandboxConfig, SandboxProvider};
 use kredit_server::config::Config;
 use kredit_server::identity_provider::SandboxIdentityProvider;
 use kredit_server::keys::Keys;
-use kredit_server::state::{AppState, Payments, SharedState};
+use kredit_server::state::{AppState, SharedState};
 use kredit_store::Repository;
 use serde_json::{Value, json};
 use std::future::IntoFuture;
@@ -50,13 +51,32 @@ impl Reply {
 
 impl TestApp {
     #[allow(dead_code)] // not every test binary needs it
-    pub fn new(repository: Arc<dyn Repository>) -> Self {
-        Self::with_auto_debit(repository, true)
+    pub async fn new(repository: Arc<dyn Repository>) -> Self {
+        Self::with_auto_debit(repository, true).await
     }
 
     /// `auto_debit: false` leaves a loan in arrears until its borrower pays.
     #[allow(dead_code)] // not every test binary needs it
-    pub fn with_auto_debit(repository: Arc<dyn Repository>, auto_debit: bool) -> Self {
+    pub async fn with_auto_debit(repository: Arc<dyn Repository>, auto_debit: bool) -> Self {
+        Self::installed(repository, auto_debit, Arc::new(kredit_app::SystemClock)).await
+    }
+
+    /// An install whose clock starts at 10:00 in Shanghai on `day`, so its
+    /// business calendar opens on `day`.
+    #[allow(dead_code)] // not every test binary needs it
+    pub async fn on_day(repository: Arc<dyn Repository>, day: NaiveDate, auto_debit: bool) -> Self {
+        let ten_in_shanghai = day.and_hms_opt(2, 0, 0).expect("a time").and_utc();
+        let clock = Arc::new(kredit_app::FakeClock::at(ten_in_shanghai));
+        Self::installed(repository, auto_debit, clock).await
+    }
+
+    /// The server as a lender installs it: `kredit migrate` (schema and
+    /// business calendar) on `clock`, then the router.
+    pub async fn installed(
+        repository: Arc<dyn Repository>,
+        auto_debit: bool,
+        clock: Arc<dyn kredit_app::Clock>,
+    ) -> Self {
         // The sandbox's "never answers" card must hit the timeout quickly.
         let config = Config {
             identity_provider_timeout_ms: 200,
@@ -81,12 +101,24 @@ impl TestApp {
             callback_url: format!("http://{address}/api/v1/payments/callback"),
             auto_debit: config.auto_debit,
         };
-        let state = AppState::new(
+        let time = kredit_app::LocalTime {
+            clock: clock.clone(),
+            zone: config.time_zone().expect("time zone"),
+        };
+        kredit_app::install::migrate(
+            repository.as_ref(),
+            &time,
+            &config.cob_schedule().expect("schedule"),
+        )
+        .await
+        .expect("install");
+        let state = AppState::with_clock(
             repository,
             &Keys::generate(),
             Arc::new(SandboxIdentityProvider),
             payments,
             &config,
+            clock,
         );
         let router = kredit_server::app::router(state.clone());
         let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
@@ -196,9 +228,16 @@ impl TestApp {
 
     /// Creates a staff user directly (as demo seeding does) and logs in.
     pub async fn staff(&self, phone: &str, role: kredit_store::Role) -> String {
-        kredit_server::accounts::create(&self.state, phone, PASSWORD, role, None)
-            .await
-            .expect("staff user");
+        kredit_app::accounts::create(
+            self.state.repository.as_ref(),
+            &self.state.pii,
+            phone,
+            PASSWORD,
+            role,
+            None,
+        )
+        .await
+        .expect("staff user");
         self.token(phone).await
     }
 }

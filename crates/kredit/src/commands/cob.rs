@@ -7,16 +7,19 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use clap::Args;
+use clap::{Args, Subcommand};
 use kredit_jobs::{CobOptions, CobReport, close_of_business};
 
 use super::serve::{DatabaseArgs, runtime};
 
 #[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct CobArgs {
+    #[command(subcommand)]
+    command: Option<CobCommand>,
     /// The business date to close through.
-    #[arg(long)]
-    date: NaiveDate,
+    #[arg(long, required = true)]
+    date: Option<NaiveDate>,
     #[command(flatten)]
     database: DatabaseArgs,
     /// Loan ids per chunk (the unit of commit and restart).
@@ -34,7 +37,21 @@ pub struct CobArgs {
     abort_after_chunks: Option<u64>,
 }
 
+#[derive(Subcommand)]
+enum CobCommand {
+    /// The business date, the day due now, the schedule, who holds the
+    /// close-of-business lease and the last runs.
+    Status {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
 pub fn run(args: CobArgs) -> anyhow::Result<()> {
+    if let Some(CobCommand::Status { database }) = args.command {
+        return status(&database);
+    }
+    let through = args.date.context("--date is required")?;
     let config = args.database.config(&[])?;
     let mut options = CobOptions {
         chunk_size: args.chunk_size,
@@ -54,7 +71,7 @@ pub fn run(args: CobArgs) -> anyhow::Result<()> {
     }
     runtime()?.block_on(async {
         let repository = kredit_server::server::open_database(&config).await?;
-        let report = close_of_business(&*repository, args.date, &options)
+        let report = close_of_business(&*repository, through, &options)
             .await
             .context("close of business failed")?;
         print_report(&report);
@@ -67,6 +84,53 @@ pub fn run(args: CobArgs) -> anyhow::Result<()> {
         }
         Ok(())
     })
+}
+
+fn status(database: &DatabaseArgs) -> anyhow::Result<()> {
+    let config = database.config(&[])?;
+    let time = kredit_app::LocalTime {
+        clock: Arc::new(kredit_app::SystemClock),
+        zone: config.time_zone()?,
+    };
+    let schedule = config.cob_schedule()?;
+    let status = runtime()?.block_on(async {
+        let repository = kredit_server::server::open_database(&config).await?;
+        kredit_app::close_of_business::status(repository.as_ref(), &time, &schedule, 10)
+            .await
+            .map_err(|error| anyhow::anyhow!("{error}"))
+    })?;
+    println!("business date       {}", status.business_date);
+    println!("due now             {}", status.due);
+    println!(
+        "schedule            {} at {} {}",
+        if status.schedule_enabled { "on" } else { "off" },
+        status.schedule_at.format("%H:%M"),
+        status.time_zone
+    );
+    match &status.lease {
+        Some(lease) => println!(
+            "lease               {} until {}",
+            lease.holder, lease.expires_at
+        ),
+        None => println!("lease               free"),
+    }
+    for run in &status.runs {
+        println!(
+            "run {:<6} {} → {}  {:<7} chunks {}/{}  loans {}  started {}{}",
+            run.id,
+            run.from_date,
+            run.to_date,
+            run.status,
+            run.chunks_done,
+            run.chunk_count,
+            run.loans,
+            run.started_at.format("%Y-%m-%d %H:%M:%S"),
+            run.finished_at
+                .map(|f| format!("  finished {}", f.format("%H:%M:%S")))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
 }
 
 pub fn print_report(report: &CobReport) {

@@ -27,7 +27,7 @@ pub fn run(args: LedgerArgs) -> anyhow::Result<()> {
     let config = database.config(&[])?;
     let report = runtime()?.block_on(async {
         let repository = kredit_server::server::open_database(&config).await?;
-        kredit_server::lending::ledger_check::check(repository.as_ref()).await
+        anyhow::Ok(kredit_app::ledger_check::check(repository.as_ref()).await?)
     })?;
     println!(
         "loans checked: {}\ntotal debits:  {}\ntotal credits: {}",

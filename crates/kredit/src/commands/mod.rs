@@ -1,10 +1,12 @@
 //! One module per subcommand.
 
+pub mod admin;
 pub mod bench;
 pub mod cob;
 pub mod demo;
 pub mod ledger;
 pub mod migrate;
 pub mod model;
+pub mod products;
 pub mod schedule;
 pub mod serve;

@@ -1,30 +1,32 @@
-//! Creating accounts: shared by self-registration, staff administration and
-//! demo seeding, so all three validate and store a user the same way.
+//! Creating accounts: shared by self-registration, staff administration,
+//! `kredit admin create` and demo seeding, so all of them validate and store
+//! a user the same way.
 
 use kredit_core::identity::{mask_phone, validate_mobile};
-use kredit_store::{NewUser, Role, StoreError, UserId};
+use kredit_store::pii::PiiCipher;
+use kredit_store::{NewUser, Repository, Role, StoreError, UserId};
 use serde_json::json;
 
 use crate::audit::Audit;
-use crate::error::ApiError;
+use crate::error::AppError;
 use crate::password;
-use crate::state::AppState;
 
 /// Checks the phone and password, hashes, encrypts and stores the user with
 /// an audit entry (action `user.create`) in the same transaction.
 pub async fn create(
-    state: &AppState,
+    repository: &dyn Repository,
+    pii: &PiiCipher,
     phone: &str,
     password: &str,
     role: Role,
     actor: Option<UserId>,
-) -> Result<UserId, ApiError> {
+) -> Result<UserId, AppError> {
     validate_phone(phone)?;
     password::check_policy(password, phone)?;
     let password_hash = password::hash(password.to_owned()).await?;
     let user = NewUser {
-        phone_hash: state.pii.lookup_hash(phone),
-        phone_encrypted: state.pii.encrypt(phone),
+        phone_hash: pii.lookup_hash(phone),
+        phone_encrypted: pii.encrypt(phone),
         password_hash,
         role,
         created_at: kredit_store::now(),
@@ -39,9 +41,9 @@ pub async fn create(
         None,
         Some(json!({ "phone": mask_phone(phone), "role": role })),
     );
-    match state.repository.create_user(&user, Some(audit)).await {
+    match repository.create_user(&user, Some(audit)).await {
         Ok(id) => Ok(id),
-        Err(StoreError::Conflict) => Err(ApiError::Conflict {
+        Err(StoreError::Conflict) => Err(AppError::Conflict {
             code: "phone_taken",
             detail: "this phone number is already registered".to_owned(),
         }),
@@ -49,7 +51,7 @@ pub async fn create(
     }
 }
 
-pub fn validate_phone(phone: &str) -> Result<(), ApiError> {
+pub fn validate_phone(phone: &str) -> Result<(), AppError> {
     validate_mobile(phone)
-        .map_err(|error| ApiError::field("phone", error.code(), error.to_string()))
+        .map_err(|error| AppError::field("phone", error.code(), error.to_string()))
 }

@@ -12,39 +12,35 @@ use kredit_payments::{
 };
 use kredit_store::lending::PaymentRecord;
 
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::App;
+use crate::error::AppError;
 
-use super::servicing;
+use crate::servicing;
 
 /// The borrower's bank card and the name on it, decrypted for the provider.
-pub async fn card_of(state: &AppState, borrower: i64) -> Result<(String, String), ApiError> {
+pub async fn card_of(state: &App, borrower: i64) -> Result<(String, String), AppError> {
     let identity = state
         .repository
         .identity(borrower)
         .await?
-        .ok_or(ApiError::Conflict {
+        .ok_or(AppError::Conflict {
             code: "identity_not_verified",
             detail: "verify your identity and bank card first".to_owned(),
         })?;
     let card = state
         .pii
         .decrypt(&identity.bank_card_encrypted)
-        .map_err(ApiError::internal)?;
+        .map_err(AppError::internal)?;
     let name = state
         .pii
         .decrypt(&identity.real_name_encrypted)
-        .map_err(ApiError::internal)?;
+        .map_err(AppError::internal)?;
     Ok((card, name))
 }
 
 /// Hands a stored payment to the provider. A provider failure is logged and
 /// left to reconciliation: the payment stays pending, never half sent.
-pub async fn submit(
-    state: &AppState,
-    payment: &PaymentRecord,
-    borrower: i64,
-) -> Result<(), ApiError> {
+pub async fn submit(state: &App, payment: &PaymentRecord, borrower: i64) -> Result<(), AppError> {
     let (card_number, account_name) = card_of(state, borrower).await?;
     let instruction = PaymentInstruction {
         merchant_reference: payment.merchant_reference.clone(),
@@ -69,7 +65,7 @@ pub async fn submit(
 /// meanwhile), under a reference the bank is idempotent on. Returns how
 /// many were sent. With auto-debit switched off nothing is sent and the
 /// queue is left as it is.
-pub async fn submit_auto_debits(state: &AppState) -> Result<usize, ApiError> {
+pub async fn submit_auto_debits(state: &App) -> Result<usize, AppError> {
     if !state.payments.auto_debit {
         return Ok(0);
     }
@@ -81,7 +77,7 @@ pub async fn submit_auto_debits(state: &AppState) -> Result<usize, ApiError> {
             return Ok(sent);
         }
         for debit in queue {
-            let loaded = super::servicing::load(state, debit.loan_id).await?;
+            let loaded = crate::servicing::load(state, debit.loan_id).await?;
             let due = loaded
                 .as_ref()
                 .filter(|l| l.record.status == "active")
@@ -103,7 +99,7 @@ pub async fn submit_auto_debits(state: &AppState) -> Result<usize, ApiError> {
             let Some(payment_id) = store.claim_auto_debit(debit.id, &payment).await? else {
                 continue;
             };
-            let payment = store.payment(payment_id).await?.ok_or(ApiError::Internal)?;
+            let payment = store.payment(payment_id).await?.ok_or(AppError::Internal)?;
             submit(state, &payment, loaded.record.borrower_id).await?;
             sent += 1;
         }
@@ -112,8 +108,8 @@ pub async fn submit_auto_debits(state: &AppState) -> Result<usize, ApiError> {
 
 /// Asks the provider about pending payments older than `age` and applies
 /// what it says as if its notice had arrived.
-pub async fn reconcile(state: &AppState, age: Duration) -> Result<usize, ApiError> {
-    let before = Utc::now() - chrono::Duration::from_std(age).map_err(ApiError::internal)?;
+pub async fn reconcile(state: &App, age: Duration) -> Result<usize, AppError> {
+    let before = Utc::now() - chrono::Duration::from_std(age).map_err(AppError::internal)?;
     let pending = state
         .repository
         .lending()
@@ -152,21 +148,4 @@ pub async fn reconcile(state: &AppState, age: Duration) -> Result<usize, ApiErro
         }
     }
     Ok(applied)
-}
-
-/// Every minute for as long as the server runs: sends the auto-debits a
-/// close of business queued (`kredit cob` run elsewhere included; claiming
-/// one is atomic, so several instances can share the queue) and reconciles
-/// what the provider left silent.
-pub async fn reconciliation_loop(state: std::sync::Arc<AppState>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
-    loop {
-        tick.tick().await;
-        if let Err(error) = submit_auto_debits(&state).await {
-            tracing::warn!(?error, "sending auto-debits failed");
-        }
-        if let Err(error) = reconcile(&state, Duration::from_secs(60)).await {
-            tracing::warn!(?error, "payment reconciliation failed");
-        }
-    }
 }

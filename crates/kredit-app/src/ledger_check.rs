@@ -13,7 +13,9 @@ use kredit_core::ledger::{Account, Discard};
 use kredit_core::loan::LoanTerms;
 use kredit_store::{Repository, loan_state};
 
-use super::servicing;
+use crate::AppResult;
+
+use crate::servicing;
 
 #[derive(Debug, Default)]
 pub struct LedgerReport {
@@ -50,7 +52,7 @@ fn from_loans(loan: &kredit_core::loan::Loan, account: Account) -> i64 {
     }
 }
 
-pub async fn check(repository: &dyn Repository) -> anyhow::Result<LedgerReport> {
+pub async fn check(repository: &dyn Repository) -> AppResult<LedgerReport> {
     let store = repository.lending();
     let mut report = LedgerReport::default();
 
@@ -68,10 +70,7 @@ pub async fn check(repository: &dyn Repository) -> anyhow::Result<LedgerReport> 
     // Close of business has posted through the business date even for
     // loans whose stored state it left behind (quiet days), so the loans
     // are compared as of that date.
-    let today = store
-        .business_date()
-        .await?
-        .unwrap_or_else(super::today_in_china);
+    let today = store.business_date().await?;
     let mut expected = [0_i64; LOAN_ACCOUNTS.len()];
     let mut after = 0;
     loop {
@@ -84,10 +83,27 @@ pub async fn check(repository: &dyn Repository) -> anyhow::Result<LedgerReport> 
             let Some(bytes) = record.state.as_deref() else {
                 continue;
             };
-            let stored = loan_state::decode(bytes)?;
-            let terms: LoanTerms = serde_json::from_str(&record.terms)?;
+            report.loans_checked += 1;
+            let decoded = loan_state::decode(bytes)
+                .map_err(|error| error.to_string())
+                .and_then(|stored| {
+                    serde_json::from_str::<LoanTerms>(&record.terms)
+                        .map(|terms| (stored, terms))
+                        .map_err(|error| error.to_string())
+                });
+            let (stored, terms) = match decoded {
+                Ok(decoded) => decoded,
+                Err(error) => {
+                    report.problems.push(format!(
+                        "loan {id}: its stored state or terms do not decode: {error}"
+                    ));
+                    continue;
+                }
+            };
             let mut today_loan = stored.clone();
-            today_loan.advance_to(today, &mut Discard);
+            if let Some(today) = today {
+                today_loan.advance_to(today, &mut Discard);
+            }
             for (slot, account) in expected.iter_mut().zip(LOAN_ACCOUNTS) {
                 *slot += from_loans(&today_loan, account);
             }
@@ -98,9 +114,8 @@ pub async fn check(repository: &dyn Repository) -> anyhow::Result<LedgerReport> 
                 )),
                 Err(error) => report
                     .problems
-                    .push(format!("loan {id}: its events do not replay: {error:?}")),
+                    .push(format!("loan {id}: its events do not replay: {error}")),
             }
-            report.loans_checked += 1;
         }
     }
 

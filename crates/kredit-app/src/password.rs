@@ -11,14 +11,14 @@ use std::sync::LazyLock;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
-use crate::error::ApiError;
+use crate::error::AppError;
 
 pub const MIN_LENGTH: usize = 8;
 pub const MAX_LENGTH: usize = 128;
 
 /// 8-128 characters with at least one letter and one digit, and not the
 /// phone number itself.
-pub fn check_policy(password: &str, phone: &str) -> Result<(), ApiError> {
+pub fn check_policy(password: &str, phone: &str) -> Result<(), AppError> {
     let length = password.chars().count();
     let reason = if !(MIN_LENGTH..=MAX_LENGTH).contains(&length) {
         Some(format!(
@@ -34,26 +34,26 @@ pub fn check_policy(password: &str, phone: &str) -> Result<(), ApiError> {
         None
     };
     match reason {
-        Some(message) => Err(ApiError::field("password", "weak_password", message)),
+        Some(message) => Err(AppError::field("password", "weak_password", message)),
         None => Ok(()),
     }
 }
 
-pub async fn hash(password: String) -> Result<String, ApiError> {
+pub async fn hash(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|hash| hash.to_string())
     })
     .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)
+    .map_err(AppError::internal)?
+    .map_err(AppError::internal)
 }
 
 /// Verifies against a stored PHC string. With `None` (unknown user) a
 /// dummy hash is checked anyway, so response time does not reveal which
 /// phone numbers are registered.
-pub async fn verify(password: String, stored: Option<String>) -> Result<bool, ApiError> {
+pub async fn verify(password: String, stored: Option<String>) -> Result<bool, AppError> {
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.clone());
@@ -63,12 +63,12 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool, Ap
         known && matches
     })
     .await
-    .map_err(ApiError::internal)
+    .map_err(AppError::internal)
 }
 
 /// argon2id of a random password nobody knows, computed once.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    let unknown = crate::keys::random_bytes::<16>();
+    let unknown = crate::ids::random_bytes::<16>();
     Argon2::default()
         .hash_password(&unknown)
         .expect("argon2 hashes any input")

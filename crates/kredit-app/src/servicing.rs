@@ -17,8 +17,8 @@ use kredit_store::lending::{
 use kredit_store::{AuditEntry, UserId, loan_state};
 use serde_json::json;
 
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::App;
+use crate::error::AppError;
 
 /// How often a change is recomputed after losing a race before giving up.
 const MAX_ATTEMPTS: usize = 32;
@@ -32,7 +32,7 @@ pub struct LoadedLoan {
 }
 
 /// A loan as of the business date.
-pub async fn load(state: &AppState, id: i64) -> Result<Option<LoadedLoan>, ApiError> {
+pub async fn load(state: &App, id: i64) -> Result<Option<LoadedLoan>, AppError> {
     let Some(record) = state.repository.lending().loan(id).await? else {
         return Ok(None);
     };
@@ -43,10 +43,10 @@ pub async fn load(state: &AppState, id: i64) -> Result<Option<LoadedLoan>, ApiEr
 /// business writes a loan's state only when more than interest accrual
 /// happened to it, having already posted that accrual in the general
 /// ledger, so a stored state may lag the business date.
-pub fn decode(record: LoanRecord, on: NaiveDate) -> Result<LoadedLoan, ApiError> {
-    let terms: LoanTerms = serde_json::from_str(&record.terms).map_err(ApiError::internal)?;
+pub fn decode(record: LoanRecord, on: NaiveDate) -> Result<LoadedLoan, AppError> {
+    let terms: LoanTerms = serde_json::from_str(&record.terms).map_err(AppError::internal)?;
     let loan = match &record.state {
-        Some(bytes) => Some(loan_state::decode_at(bytes, on).map_err(ApiError::internal)?),
+        Some(bytes) => Some(loan_state::decode_at(bytes, on).map_err(AppError::internal)?),
         None => None,
     };
     Ok(LoadedLoan {
@@ -117,8 +117,8 @@ fn change_to(record: &LoanRecord, loan: &Loan) -> LoanChange {
     }
 }
 
-fn digest(value: &serde_json::Value) -> Result<String, ApiError> {
-    canonical::digest(value).map_err(ApiError::internal)
+fn digest(value: &serde_json::Value) -> Result<String, AppError> {
+    canonical::digest(value).map_err(AppError::internal)
 }
 
 fn settlement_of(payment: &PaymentRecord, callback: &PaymentCallback) -> PaymentSettlement {
@@ -148,9 +148,9 @@ pub enum NoticeOutcome {
 /// Applies an authenticated provider notice to its payment and loan,
 /// exactly once whatever the order and number of deliveries.
 pub async fn apply_notice(
-    state: &AppState,
+    state: &App,
     callback: &PaymentCallback,
-) -> Result<NoticeOutcome, ApiError> {
+) -> Result<NoticeOutcome, AppError> {
     let store = state.repository.lending();
     for _ in 0..MAX_ATTEMPTS {
         let Some(payment) = store
@@ -197,31 +197,31 @@ pub async fn apply_notice(
             ChangeOutcome::VersionConflict => continue,
         }
     }
-    Err(ApiError::internal(
+    Err(AppError::internal(
         "a loan kept changing while a payment notice was applied",
     ))
 }
 
-async fn loaded(state: &AppState, loan_id: i64) -> Result<LoadedLoan, ApiError> {
+async fn loaded(state: &App, loan_id: i64) -> Result<LoadedLoan, AppError> {
     load(state, loan_id)
         .await?
-        .ok_or_else(|| ApiError::internal(format!("payment for missing loan {loan_id}")))
+        .ok_or_else(|| AppError::internal(format!("payment for missing loan {loan_id}")))
 }
 
 /// The money has left: the loan starts, from its contractual start date,
 /// brought up to the business date.
 async fn disburse(
-    state: &AppState,
+    state: &App,
     payment: &PaymentRecord,
     settlement: PaymentSettlement,
-) -> Result<ChangeOutcome, ApiError> {
+) -> Result<ChangeOutcome, AppError> {
     let LoadedLoan { record, terms, .. } = loaded(state, payment.loan_id).await?;
     if record.status != "pending_disbursement" {
         return Ok(ChangeOutcome::AlreadyApplied);
     }
     let business_date = state.business_date().await?;
     let mut opening = Vec::new();
-    let mut loan = Loan::disburse(terms, &mut opening).map_err(ApiError::internal)?;
+    let mut loan = Loan::disburse(terms, &mut opening).map_err(AppError::internal)?;
     let mut catch_up = Vec::new();
     loan.advance_to(business_date.max(loan.as_of), &mut catch_up);
     let mut change = change_to(&record, &loan);
@@ -260,10 +260,10 @@ async fn disburse(
 
 /// The money never left: the loan is closed as failed, never half active.
 async fn fail_disbursement(
-    state: &AppState,
+    state: &App,
     payment: &PaymentRecord,
     settlement: PaymentSettlement,
-) -> Result<ChangeOutcome, ApiError> {
+) -> Result<ChangeOutcome, AppError> {
     let LoadedLoan { record, .. } = loaded(state, payment.loan_id).await?;
     if record.status != "pending_disbursement" {
         return Ok(ChangeOutcome::AlreadyApplied);
@@ -309,16 +309,16 @@ fn collection_event(payment: &PaymentRecord) -> LoanEvent {
 /// longer fits is taken as a repayment, whose excess becomes credit); money
 /// for a loan that can take none goes to suspense, never lost.
 async fn collect(
-    state: &AppState,
+    state: &App,
     payment: &PaymentRecord,
     mut settlement: PaymentSettlement,
-) -> Result<ChangeOutcome, ApiError> {
+) -> Result<ChangeOutcome, AppError> {
     // Loaded as of the business date; the days up to it are already in the
     // ledger (close of business posted them).
     let LoadedLoan { record, loan, .. } = loaded(state, payment.loan_id).await?;
     let amount = Money::from_fen(payment.amount_fen);
     let Some(loan) = loan else {
-        return Err(ApiError::internal("collection for an undisbursed loan"));
+        return Err(AppError::internal("collection for an undisbursed loan"));
     };
     let date = loan.as_of;
     let mut applied = None;
@@ -334,10 +334,10 @@ async fn collect(
     match applied {
         Some((after, event, allocation, postings)) => {
             change = change_to(&record, &after);
-            let allocation = serde_json::to_string(&allocation).map_err(ApiError::internal)?;
+            let allocation = serde_json::to_string(&allocation).map_err(AppError::internal)?;
             change.new_events.push(NewLoanEvent {
                 value_date: date,
-                event: serde_json::to_string(&event).map_err(ApiError::internal)?,
+                event: serde_json::to_string(&event).map_err(AppError::internal)?,
                 allocation: allocation.clone(),
                 payment_id: Some(payment.id),
             });
@@ -376,14 +376,14 @@ pub(crate) fn history(
     terms: LoanTerms,
     events: &[kredit_store::lending::LoanEventRecord],
     as_of: NaiveDate,
-) -> Result<LoanHistory, ApiError> {
-    let mut history = LoanHistory::open(terms, &mut Discard).map_err(ApiError::internal)?;
+) -> Result<LoanHistory, AppError> {
+    let mut history = LoanHistory::open(terms, &mut Discard).map_err(AppError::internal)?;
     for record in events.iter().filter(|e| !e.reversed) {
         let Ok(event) = serde_json::from_str::<LoanEvent>(&record.event) else {
             continue; // the disbursement marker is not a servicing event
         };
         history.advance_to(record.value_date, &mut Discard);
-        let id = u64::try_from(record.id).map_err(ApiError::internal)?;
+        let id = u64::try_from(record.id).map_err(AppError::internal)?;
         history
             .record(
                 DatedEvent {
@@ -393,7 +393,7 @@ pub(crate) fn history(
                 },
                 &mut Discard,
             )
-            .map_err(ApiError::internal)?;
+            .map_err(AppError::internal)?;
     }
     history.advance_to(as_of, &mut Discard);
     Ok(history)
@@ -403,13 +403,13 @@ pub(crate) fn history(
 /// approval of a reversal request): the loan is recomputed from the nearest
 /// checkpoint and only the difference is posted.
 pub async fn reverse_event(
-    state: &AppState,
+    state: &App,
     loan_id: i64,
     event_id: i64,
     request_id: i64,
     checker: UserId,
     audit: AuditEntry,
-) -> Result<ChangeOutcome, ApiError> {
+) -> Result<ChangeOutcome, AppError> {
     let store = state.repository.lending();
     for _ in 0..MAX_ATTEMPTS {
         let Some(LoadedLoan {
@@ -418,20 +418,20 @@ pub async fn reverse_event(
             loan: Some(loan),
         }) = load(state, loan_id).await?
         else {
-            return Err(ApiError::NotFound);
+            return Err(AppError::NotFound);
         };
         let events = store.loan_events(loan_id).await?;
         let mut history = history(terms, &events, loan.as_of)?;
         if history.current() != &loan {
-            return Err(ApiError::internal(format!(
+            return Err(AppError::internal(format!(
                 "loan {loan_id}: replayed history differs from the stored state"
             )));
         }
         let mut postings = Vec::new();
-        let id = u64::try_from(event_id).map_err(ApiError::internal)?;
+        let id = u64::try_from(event_id).map_err(AppError::internal)?;
         history
             .reverse(id, loan.as_of, &mut postings)
-            .map_err(|error| ApiError::Conflict {
+            .map_err(|error| AppError::Conflict {
                 code: "reversal_impossible",
                 detail: error.to_string(),
             })?;
@@ -452,7 +452,7 @@ pub async fn reverse_event(
             other => return Ok(other),
         }
     }
-    Err(ApiError::internal(
+    Err(AppError::internal(
         "a loan kept changing while a reversal was applied",
     ))
 }

@@ -1,0 +1,64 @@
+//! Kredit's application layer: the workflow of a lender's day, one module
+//! per use case, over ports for what lies outside (the clock, storage,
+//! the payment provider). It knows no HTTP and no SQL: `kredit-server`'s
+//! handlers and `kredit`'s commands parse, authorise, call one use case
+//! here and render its result or its [`AppError`].
+
+pub mod accounts;
+pub mod audit;
+pub mod catalogue;
+pub mod clock;
+pub mod close_of_business;
+pub mod error;
+pub mod ids;
+pub mod install;
+pub mod ledger_check;
+pub mod password;
+pub mod payments;
+pub mod servicing;
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use kredit_payments::PaymentProvider;
+use kredit_store::Repository;
+use kredit_store::pii::PiiCipher;
+
+pub use clock::{Clock, FakeClock, LocalTime, SystemClock};
+pub use error::{AppError, AppResult, FieldProblem};
+
+/// The lender's time zone when none is configured.
+pub const DEFAULT_TIME_ZONE: Tz = chrono_tz::Asia::Shanghai;
+
+/// What every use case works with: the ports and the lender's settings.
+pub struct App {
+    pub repository: Arc<dyn Repository>,
+    pub pii: PiiCipher,
+    pub payments: Payments,
+    /// The clock, read in the lender's time zone.
+    pub time: LocalTime,
+}
+
+/// The bank/PSP and where it sends its notices.
+pub struct Payments {
+    pub provider: Arc<dyn PaymentProvider>,
+    /// The absolute URL of `POST /api/v1/payments/callback`.
+    pub callback_url: String,
+    /// Whether the auto-debits close of business queues are sent.
+    pub auto_debit: bool,
+}
+
+impl App {
+    /// The business date: the date close of business last closed through
+    /// (`kredit migrate` sets it to the install day); the lender's local
+    /// date on a database that has none yet.
+    pub async fn business_date(&self) -> AppResult<NaiveDate> {
+        Ok(self
+            .repository
+            .lending()
+            .business_date()
+            .await?
+            .unwrap_or_else(|| self.time.today()))
+    }
+}
