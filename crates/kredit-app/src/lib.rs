@@ -9,10 +9,12 @@ pub mod audit;
 pub mod catalogue;
 pub mod clock;
 pub mod close_of_business;
+pub mod collections;
 pub mod error;
 pub mod ids;
 pub mod install;
 pub mod ledger_check;
+pub mod loan_lock;
 pub mod password;
 pub mod payments;
 pub mod servicing;
@@ -38,6 +40,9 @@ pub struct App {
     pub payments: Payments,
     /// The clock, read in the lender's time zone.
     pub time: LocalTime,
+    /// This instance's name among those sharing the database (lease holder).
+    pub instance: String,
+    pub loan_locks: loan_lock::LoanLocks,
 }
 
 /// The bank/PSP and where it sends its notices.
@@ -50,6 +55,26 @@ pub struct Payments {
 }
 
 impl App {
+    pub fn new(
+        repository: Arc<dyn Repository>,
+        pii: PiiCipher,
+        payments: Payments,
+        time: LocalTime,
+    ) -> App {
+        App {
+            repository,
+            pii,
+            payments,
+            time,
+            instance: format!(
+                "pid{}-{}",
+                std::process::id(),
+                &ids::random_reference()[..8]
+            ),
+            loan_locks: loan_lock::LoanLocks::default(),
+        }
+    }
+
     /// The business date: the date close of business last closed through
     /// (`kredit migrate` sets it to the install day); the lender's local
     /// date on a database that has none yet.

@@ -77,33 +77,55 @@ pub async fn submit_auto_debits(state: &App) -> Result<usize, AppError> {
             return Ok(sent);
         }
         for debit in queue {
-            let loaded = crate::servicing::load(state, debit.loan_id).await?;
-            let due = loaded
-                .as_ref()
-                .filter(|l| l.record.status == "active")
-                .and_then(|l| l.loan.as_ref())
-                .map_or(Money::ZERO, kredit_core::loan::Loan::amount_due);
-            let amount = due.min(Money::from_fen(debit.amount_fen));
-            let Some(loaded) = loaded.filter(|_| amount.is_positive()) else {
-                store.cancel_auto_debit(debit.id).await?;
-                continue;
-            };
-            let payment = kredit_store::lending::NewPayment {
-                merchant_reference: format!("KR-A-{}", debit.id),
-                loan_id: debit.loan_id,
-                direction: "collection".to_owned(),
-                purpose: "auto_debit".to_owned(),
-                mode: None,
-                amount_fen: amount.fen(),
-            };
-            let Some(payment_id) = store.claim_auto_debit(debit.id, &payment).await? else {
-                continue;
-            };
-            let payment = store.payment(payment_id).await?.ok_or(AppError::Internal)?;
-            submit(state, &payment, loaded.record.borrower_id).await?;
-            sent += 1;
+            let claimed =
+                crate::loan_lock::with_loan(state, debit.loan_id, claim_auto_debit(state, &debit))
+                    .await?;
+            if let Some((payment, borrower)) = claimed {
+                submit(state, &payment, borrower).await?;
+                sent += 1;
+            }
         }
     }
+}
+
+/// Turns a queued auto-debit into a pending collection of what is still
+/// due and fits (the borrower may have paid meanwhile), or cancels it:
+/// nothing due, or a payoff or prepayment of the loan on its way.
+async fn claim_auto_debit(
+    state: &App,
+    debit: &kredit_store::lending::AutoDebitRecord,
+) -> Result<Option<(PaymentRecord, i64)>, AppError> {
+    let store = state.repository.lending();
+    let loaded = crate::servicing::load(state, debit.loan_id).await?;
+    let open = store.loan_payments(debit.loan_id).await?;
+    let exclusive_open = open.iter().any(|p| {
+        p.direction == "collection"
+            && p.status == "pending"
+            && (p.purpose == "payoff" || p.purpose == "prepayment")
+    });
+    let due = loaded
+        .as_ref()
+        .filter(|l| l.record.status == "active" && !exclusive_open)
+        .and_then(|l| l.loan.as_ref())
+        .map_or(Money::ZERO, kredit_core::loan::Loan::amount_due);
+    let amount = due.min(Money::from_fen(debit.amount_fen));
+    let Some(loaded) = loaded.filter(|_| amount.is_positive()) else {
+        store.cancel_auto_debit(debit.id).await?;
+        return Ok(None);
+    };
+    let payment = kredit_store::lending::NewPayment {
+        merchant_reference: format!("KR-A-{}", debit.id),
+        loan_id: debit.loan_id,
+        direction: "collection".to_owned(),
+        purpose: "auto_debit".to_owned(),
+        mode: None,
+        amount_fen: amount.fen(),
+    };
+    let Some(payment_id) = store.claim_auto_debit(debit.id, &payment).await? else {
+        return Ok(None);
+    };
+    let payment = store.payment(payment_id).await?.ok_or(AppError::Internal)?;
+    Ok(Some((payment, loaded.record.borrower_id)))
 }
 
 /// Asks the provider about pending payments older than `age` and applies

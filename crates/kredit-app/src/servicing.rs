@@ -152,54 +152,74 @@ pub async fn apply_notice(
     callback: &PaymentCallback,
 ) -> Result<NoticeOutcome, AppError> {
     let store = state.repository.lending();
-    for _ in 0..MAX_ATTEMPTS {
-        let Some(payment) = store
-            .payment_by_reference(&callback.merchant_reference)
-            .await?
-        else {
-            tracing::warn!(reference = %callback.merchant_reference, "notice for an unknown payment");
-            return Ok(NoticeOutcome::Ignored);
-        };
-        let last = u64::try_from(payment.last_applied_sequence).unwrap_or(0);
-        if payment.status != "pending"
-            || kredit_payments::decide_callback(callback, last)
-                != kredit_payments::CallbackDecision::Apply
-        {
-            return Ok(NoticeOutcome::Ignored);
-        }
-        if callback.amount.fen() != payment.amount_fen {
-            tracing::error!(
-                payment = payment.id,
-                "notice amount differs from the payment; ignored"
-            );
-            return Ok(NoticeOutcome::Ignored);
-        }
-        let settlement = settlement_of(&payment, callback);
-        let outcome = match (&callback.status, payment.direction.as_str()) {
-            (PaymentStatus::Pending, _) | (PaymentStatus::Failed { .. }, "collection") => {
-                return Ok(if store.settle_payment(&settlement).await? {
-                    NoticeOutcome::Applied
-                } else {
-                    NoticeOutcome::Ignored
-                });
+    let Some(payment) = store
+        .payment_by_reference(&callback.merchant_reference)
+        .await?
+    else {
+        tracing::warn!(reference = %callback.merchant_reference, "notice for an unknown payment");
+        return Ok(NoticeOutcome::Ignored);
+    };
+    // Notices of one loan are applied one at a time; a conflict is then
+    // only with close of business writing the loan meanwhile.
+    crate::loan_lock::with_loan(state, payment.loan_id, async {
+        for _ in 0..MAX_ATTEMPTS {
+            match apply_notice_once(state, callback).await? {
+                Some(ChangeOutcome::VersionConflict) => continue,
+                Some(ChangeOutcome::Committed { .. }) => return Ok(NoticeOutcome::Applied),
+                Some(ChangeOutcome::AlreadyApplied) | None => return Ok(NoticeOutcome::Ignored),
             }
-            (PaymentStatus::Succeeded, "disbursement") => {
-                disburse(state, &payment, settlement).await?
-            }
-            (PaymentStatus::Failed { .. }, _) => {
-                fail_disbursement(state, &payment, settlement).await?
-            }
-            (PaymentStatus::Succeeded, _) => collect(state, &payment, settlement).await?,
-        };
-        match outcome {
-            ChangeOutcome::Committed { .. } => return Ok(NoticeOutcome::Applied),
-            ChangeOutcome::AlreadyApplied => return Ok(NoticeOutcome::Ignored),
-            ChangeOutcome::VersionConflict => continue,
         }
+        Err(AppError::internal(
+            "a loan kept changing while a payment notice was applied",
+        ))
+    })
+    .await
+}
+
+/// One attempt on the payment as stored now; `None` when the notice is a
+/// duplicate, stale or does not match the payment.
+async fn apply_notice_once(
+    state: &App,
+    callback: &PaymentCallback,
+) -> Result<Option<ChangeOutcome>, AppError> {
+    let store = state.repository.lending();
+    let Some(payment) = store
+        .payment_by_reference(&callback.merchant_reference)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let last = u64::try_from(payment.last_applied_sequence).unwrap_or(0);
+    if payment.status != "pending"
+        || kredit_payments::decide_callback(callback, last)
+            != kredit_payments::CallbackDecision::Apply
+    {
+        return Ok(None);
     }
-    Err(AppError::internal(
-        "a loan kept changing while a payment notice was applied",
-    ))
+    if callback.amount.fen() != payment.amount_fen {
+        tracing::error!(
+            payment = payment.id,
+            "notice amount differs from the payment; ignored"
+        );
+        return Ok(None);
+    }
+    let settlement = settlement_of(&payment, callback);
+    let outcome = match (&callback.status, payment.direction.as_str()) {
+        (PaymentStatus::Pending, _) | (PaymentStatus::Failed { .. }, "collection") => {
+            // Settles the payment alone: no loan changes.
+            return Ok(Some(if store.settle_payment(&settlement).await? {
+                ChangeOutcome::Committed {
+                    event_ids: Vec::new(),
+                }
+            } else {
+                ChangeOutcome::AlreadyApplied
+            }));
+        }
+        (PaymentStatus::Succeeded, "disbursement") => disburse(state, &payment, settlement).await?,
+        (PaymentStatus::Failed { .. }, _) => fail_disbursement(state, &payment, settlement).await?,
+        (PaymentStatus::Succeeded, _) => collect(state, &payment, settlement).await?,
+    };
+    Ok(Some(outcome))
 }
 
 async fn loaded(state: &App, loan_id: i64) -> Result<LoadedLoan, AppError> {
@@ -403,6 +423,20 @@ pub(crate) fn history(
 /// approval of a reversal request): the loan is recomputed from the nearest
 /// checkpoint and only the difference is posted.
 pub async fn reverse_event(
+    state: &App,
+    loan_id: i64,
+    event_id: i64,
+    request_id: i64,
+    checker: UserId,
+    audit: AuditEntry,
+) -> Result<ChangeOutcome, AppError> {
+    crate::loan_lock::with_loan(state, loan_id, async {
+        reverse_event_locked(state, loan_id, event_id, request_id, checker, audit).await
+    })
+    .await
+}
+
+async fn reverse_event_locked(
     state: &App,
     loan_id: i64,
     event_id: i64,

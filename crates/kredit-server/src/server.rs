@@ -136,18 +136,13 @@ async fn reconciliation_loop(state: Arc<AppState>) {
 /// Every 30 seconds: closes the business days due, if this instance holds
 /// (or takes) the close-of-business lease (`kredit_app::close_of_business`).
 async fn close_of_business_loop(state: Arc<AppState>) {
-    let holder = format!(
-        "pid{}-{}",
-        std::process::id(),
-        &kredit_app::ids::random_reference()[..8]
-    );
     let mut tick = tokio::time::interval(Duration::from_secs(30));
     loop {
         tick.tick().await;
         match kredit_app::close_of_business::run_scheduled(
             &state,
             &state.schedule,
-            &holder,
+            &state.instance,
             &[&crate::scoring::ModelMonitoring],
         )
         .await

@@ -121,15 +121,15 @@ impl AppState {
         clock: Arc<dyn Clock>,
     ) -> SharedState {
         Arc::new(Self {
-            app: App {
+            app: App::new(
                 repository,
-                pii: PiiCipher::new(&keys.pii),
+                PiiCipher::new(&keys.pii),
                 payments,
-                time: LocalTime {
+                LocalTime {
                     clock,
                     zone: config.time_zone().expect("a validated configuration"),
                 },
-            },
+            ),
             access_tokens: AccessTokens::new(
                 keys.token_secret.clone(),
                 Duration::seconds(config.access_token_ttl_seconds),

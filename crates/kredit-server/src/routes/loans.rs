@@ -10,7 +10,7 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use kredit_core::Money;
 use kredit_core::loan::{Loan, ReamortiseMode};
-use kredit_store::lending::{ChangeOutcome, JournalRecord, NewPayment, PaymentRecord};
+use kredit_store::lending::{ChangeOutcome, JournalRecord, PaymentRecord};
 use kredit_store::{Role, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -23,6 +23,7 @@ use crate::lending::views::{ServicedInstallment, next_due};
 use crate::routes::applications::Items;
 use crate::state::{AppState, SharedState};
 use kredit_app::audit::Audit;
+use kredit_app::collections::{self, CollectionKind, CollectionRequest};
 use kredit_app::payments;
 use kredit_app::servicing::{self, LoadedLoan, NoticeOutcome};
 
@@ -235,20 +236,12 @@ pub async fn payoff_quote(
     }))
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum RepaymentKind {
-    Repayment,
-    Prepayment,
-    Payoff,
-}
-
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RepaymentRequest {
     /// Optional for a payoff: the quote's total is taken.
     pub amount: Option<Money>,
-    pub kind: RepaymentKind,
+    pub kind: CollectionKind,
     /// For a prepayment: keep the term (`reduce_installment`) or the
     /// instalment (`reduce_term`).
     pub mode: Option<ReamortiseMode>,
@@ -290,8 +283,8 @@ impl From<PaymentRecord> for PaymentView {
 /// Requires an `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/loans/{id}/repayments", tag = "loans", security(("bearer" = [])),
     params(("Idempotency-Key" = String, Header, description = "Required")),
-    responses((status = 202, description = "The pending payment"), (status = 409, description = "`not_active`, `prepayment_not_allowed`"),
-        (status = 422, description = "`validation_failed`")))]
+    responses((status = 202, description = "The pending payment"), (status = 409, description = "`not_active`, `prepayment_not_allowed`, `payment_in_progress`"),
+        (status = 422, description = "`validation_failed` (field codes `out_of_range`, `exceeds_balance`, `amount_mismatch`, `mode_required`)")))]
 pub async fn repay(
     State(state): State<SharedState>,
     auth: Authorized<BorrowerOnly>,
@@ -303,76 +296,17 @@ pub async fn repay(
     let borrower = auth.user_id();
     let route = format!("POST /loans/{id}/repayments");
     let operation = async {
-        let loaded = visible(&state, auth.principal, id).await?;
-        let Some(loan) = loaded.loan.filter(|_| loaded.record.status == "active") else {
-            return Err(ApiError::Conflict {
-                code: "not_active",
-                detail: "only an active loan can be repaid".to_owned(),
-            });
-        };
-        let today = state.business_date().await?.max(loan.as_of);
-        let amount = match (request.kind, request.amount) {
-            (RepaymentKind::Payoff, None) => {
-                loan.payoff_quote(today)
-                    .map_err(|error| ApiError::Conflict {
-                        code: "prepayment_not_allowed",
-                        detail: error.to_string(),
-                    })?
-                    .amount
-            }
-            (_, Some(amount)) => amount,
-            (_, None) => {
-                return Err(ApiError::field(
-                    "amount",
-                    "amount_required",
-                    "say how much to pay",
-                ));
-            }
-        };
-        if !amount.is_positive() || amount > Money::yuan(10_000_000) {
-            return Err(ApiError::field(
-                "amount",
-                "out_of_range",
-                "the amount must be positive and at most 10,000,000.00",
-            ));
-        }
-        let mode = match (request.kind, request.mode) {
-            (RepaymentKind::Prepayment, Some(mode)) => {
-                Some(json!(mode).as_str().unwrap_or_default().to_owned())
-            }
-            (RepaymentKind::Prepayment, None) => {
-                return Err(ApiError::field(
-                    "mode",
-                    "mode_required",
-                    "a prepayment keeps the term (reduce_installment) or the instalment (reduce_term)",
-                ));
-            }
-            _ => None,
-        };
-        if request.kind != RepaymentKind::Repayment {
-            // Refuse early what the core would refuse when the money arrives.
-            let mut probe = loan.clone();
-            probe.advance_to(today, &mut kredit_core::ledger::Discard);
-            probe
-                .payoff_quote(today)
-                .map_err(|error| ApiError::Conflict {
-                    code: "prepayment_not_allowed",
-                    detail: error.to_string(),
-                })?;
-        }
-        let purpose = json!(request.kind).as_str().unwrap_or_default().to_owned();
-        let store = state.repository.lending();
-        let payment_id = store
-            .create_payment(&NewPayment {
-                merchant_reference: format!("KR-C-{id}-{}", kredit_app::ids::random_reference()),
-                loan_id: id,
-                direction: "collection".to_owned(),
-                purpose,
-                mode,
-                amount_fen: amount.fen(),
-            })
-            .await?;
-        let payment = store.payment(payment_id).await?.ok_or(ApiError::Internal)?;
+        visible(&state, auth.principal, id).await?;
+        let payment = collections::request(
+            &state,
+            id,
+            CollectionRequest {
+                kind: request.kind,
+                amount: request.amount,
+                mode: request.mode,
+            },
+        )
+        .await?;
         payments::submit(&state, &payment, borrower).await?;
         Ok((StatusCode::ACCEPTED, PaymentView::from(payment)))
     };
