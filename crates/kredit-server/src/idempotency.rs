@@ -6,7 +6,9 @@
 //! anything. The same key with a different request is 409
 //! `idempotency_conflict`; a retry while the first is still running is 409
 //! `idempotency_in_progress`. Failed requests (any error) release the key,
-//! since they changed nothing and the client may correct and resend.
+//! since they changed nothing and the client may correct and resend. A
+//! reservation whose server died before answering is abandoned after
+//! [`ABANDONED_AFTER`] and the next retry runs the request.
 
 use std::future::Future;
 
@@ -23,6 +25,9 @@ use crate::state::SharedState;
 pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 const MAX_KEY_LENGTH: usize = 255;
+/// Far longer than any request takes (they are bounded by the provider and
+/// database timeouts): a reservation this old was left by a dead server.
+pub const ABANDONED_AFTER: chrono::Duration = chrono::Duration::minutes(2);
 
 /// The request's `Idempotency-Key`, if it sent one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,8 +91,9 @@ where
     };
     let request_hash = request_hash(state, route, request)?;
     let repository = &state.repository;
+    let now = kredit_store::now();
     match repository
-        .claim_idempotency_key(user, &key, &request_hash, kredit_store::now())
+        .claim_idempotency_key(user, &key, &request_hash, now, now - ABANDONED_AFTER)
         .await?
     {
         IdempotencyClaim::Existing(record) if record.request_hash != request_hash => {

@@ -463,6 +463,123 @@ async fn concurrent_repayments_and_duplicate_callbacks(repository: Arc<dyn Repos
     ledger_checks_out(&app).await;
 }
 
+/// 10 payoffs, 40 repayments of 100.00 and 5 prepayments of 500.00 sent at
+/// once on a 5,000.00 loan: each is taken or refused before the card is
+/// charged, what is collected never exceeds what the loan could take,
+/// nothing lands in suspense and no request or notice fails.
+async fn a_payoff_storm_charges_no_more_than_is_owed(repository: Arc<dyn Repository>) {
+    let (app, admin) = lending_app(repository).await;
+    let token = verified_borrower(&app, "13812340011", 30, "6222000000000041").await;
+    let application = apply(
+        &app,
+        &token,
+        "apply-11",
+        json!({"product_code": "CONSUMER", "amount": "5000.00", "term_months": 12,
+            "method": "equal-installment", "purpose": "consumer"}),
+    )
+    .await;
+    let accepted = accept(&app, &token, application.json["id"].as_i64().unwrap()).await;
+    let loan_id = accepted.json["loan"]["id"].as_i64().unwrap();
+    let loan_path = format!("/api/v1/loans/{loan_id}");
+    eventually(&app, &token, &loan_path, |l| l["status"] == "active").await;
+    let quote = app
+        .call(
+            Method::GET,
+            &format!("{loan_path}/payoff-quote"),
+            Some(&token),
+            None,
+        )
+        .await;
+    let most_fen = fen(&quote.json["total"]);
+
+    let bodies = (0..10)
+        .map(|_| r#"{"kind": "payoff"}"#)
+        .chain((0..40).map(|_| r#"{"kind": "repayment", "amount": "100.00"}"#))
+        .chain(
+            (0..5).map(|_| r#"{"kind": "prepayment", "amount": "500.00", "mode": "reduce_term"}"#),
+        );
+    let requests: Vec<_> = bodies
+        .enumerate()
+        .map(|(i, body)| {
+            let app = app.router.clone();
+            let token = token.clone();
+            let path = format!("{loan_path}/repayments");
+            tokio::spawn(async move {
+                use tower::ServiceExt;
+                let request = axum::http::Request::post(path)
+                    .header("authorization", format!("Bearer {token}"))
+                    .header("content-type", "application/json")
+                    .header("idempotency-key", format!("storm-{i}"))
+                    .body(axum::body::Body::from(body))
+                    .unwrap();
+                app.oneshot(request).await.unwrap().status()
+            })
+        })
+        .collect();
+    let mut accepted = 0;
+    for request in requests {
+        let status = request.await.unwrap();
+        assert!(
+            [
+                StatusCode::ACCEPTED,
+                StatusCode::CONFLICT,
+                StatusCode::UNPROCESSABLE_ENTITY
+            ]
+            .contains(&status),
+            "{status}"
+        );
+        accepted += usize::from(status == StatusCode::ACCEPTED);
+    }
+    assert!(accepted >= 1);
+    let payments_path = format!("{loan_path}/payments");
+    let payments = eventually(&app, &token, &payments_path, |p| {
+        p["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["status"] != "pending")
+    })
+    .await;
+    let collected_fen: i64 = payments["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["direction"] == "collection" && p["status"] == "succeeded")
+        .map(|p| fen(&p["amount"]))
+        .sum();
+    assert!(
+        collected_fen <= most_fen,
+        "collected {collected_fen} fen of at most {most_fen}"
+    );
+    let balance = app
+        .call(
+            Method::GET,
+            "/api/v1/ledger/trial-balance",
+            Some(&admin),
+            None,
+        )
+        .await;
+    let suspense = balance.json["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["account"] == "suspense");
+    assert!(suspense.is_none(), "nothing in suspense: {}", balance.text);
+    let metrics = kredit_server::metrics::handle().render();
+    assert!(
+        !metrics
+            .lines()
+            .any(|l| l.contains("/payments/callback") && l.contains("status=\"5")),
+        "no notice failed"
+    );
+    ledger_checks_out(&app).await;
+}
+
+/// Amounts in JSON are strings with two places.
+fn fen(amount: &Value) -> i64 {
+    amount.as_str().unwrap().replace('.', "").parse().unwrap()
+}
+
 async fn referred_applications_wait_for_an_underwriter(repository: Arc<dyn Repository>) {
     let (app, _admin) = lending_app(repository).await;
     // Young, near the product's ceiling, over a long term: the rules
@@ -782,4 +899,5 @@ kredit_store::test_on_both_backends!(
     reversals_need_a_second_person,
     bad_input_is_refused_and_changes_nothing,
     concurrent_repayments_and_duplicate_callbacks,
+    a_payoff_storm_charges_no_more_than_is_owed,
 );

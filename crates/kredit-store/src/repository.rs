@@ -135,12 +135,15 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
     async fn identity_owner(&self, id_number_hash: &str) -> StoreResult<Option<UserId>>;
 
     /// Reserves `key` for this request, or returns what was stored for it.
+    /// A reservation made before `abandoned_before` that never completed
+    /// (its server died mid-request) is taken over as if it were free.
     async fn claim_idempotency_key(
         &self,
         user: UserId,
         key: &str,
         request_hash: &str,
         now: DateTime<Utc>,
+        abandoned_before: DateTime<Utc>,
     ) -> StoreResult<IdempotencyClaim>;
     async fn complete_idempotency_key(
         &self,
@@ -478,15 +481,21 @@ macro_rules! sql_repository {
                 key: &str,
                 request_hash: &str,
                 now: DateTime<Utc>,
+                abandoned_before: DateTime<Utc>,
             ) -> StoreResult<IdempotencyClaim> {
                 let inserted = sqlx::query(
                     "INSERT INTO idempotency_keys (user_id, idempotency_key, request_hash, created_at)
-                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (user_id, idempotency_key) DO UPDATE
+                         SET request_hash = excluded.request_hash, created_at = excluded.created_at
+                         WHERE idempotency_keys.response_status IS NULL
+                           AND idempotency_keys.created_at < $5",
                 )
                 .bind(user)
                 .bind(key)
                 .bind(request_hash)
                 .bind(now)
+                .bind(abandoned_before)
                 .execute(&self.pool)
                 .await?
                 .rows_affected();

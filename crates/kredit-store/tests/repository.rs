@@ -204,6 +204,10 @@ async fn identities_upsert_and_find_by_hash(repo: Arc<dyn Repository>) {
     assert_eq!(repo.identity(someone_else).await.unwrap(), None);
 }
 
+fn long_ago() -> chrono::DateTime<chrono::Utc> {
+    now() - chrono::Duration::days(1)
+}
+
 async fn idempotency_keys_claim_complete_and_release(repo: Arc<dyn Repository>) {
     let user = repo
         .create_user(&new_user("h5", Role::Borrower), None)
@@ -214,13 +218,13 @@ async fn idempotency_keys_claim_complete_and_release(repo: Arc<dyn Repository>) 
         .await
         .unwrap();
     assert_eq!(
-        repo.claim_idempotency_key(user, "k", "r1", now())
+        repo.claim_idempotency_key(user, "k", "r1", now(), long_ago())
             .await
             .unwrap(),
         IdempotencyClaim::Claimed
     );
     let IdempotencyClaim::Existing(pending) = repo
-        .claim_idempotency_key(user, "k", "r1", now())
+        .claim_idempotency_key(user, "k", "r1", now(), long_ago())
         .await
         .unwrap()
     else {
@@ -231,7 +235,7 @@ async fn idempotency_keys_claim_complete_and_release(repo: Arc<dyn Repository>) 
         ("r1", None)
     );
     assert_eq!(
-        repo.claim_idempotency_key(other, "k", "r9", now())
+        repo.claim_idempotency_key(other, "k", "r9", now(), long_ago())
             .await
             .unwrap(),
         IdempotencyClaim::Claimed,
@@ -246,7 +250,7 @@ async fn idempotency_keys_claim_complete_and_release(repo: Arc<dyn Repository>) 
         .unwrap();
     repo.release_idempotency_key(user, "k").await.unwrap();
     let IdempotencyClaim::Existing(done) = repo
-        .claim_idempotency_key(user, "k", "r2", now())
+        .claim_idempotency_key(user, "k", "r2", now(), now())
         .await
         .unwrap()
     else {
@@ -254,15 +258,60 @@ async fn idempotency_keys_claim_complete_and_release(repo: Arc<dyn Repository>) 
     };
     assert_eq!(
         (done.request_hash.as_str(), done.response),
-        ("r1", Some(response))
+        ("r1", Some(response.clone()))
     );
     repo.release_idempotency_key(other, "k").await.unwrap();
     assert_eq!(
-        repo.claim_idempotency_key(other, "k", "r9", now())
+        repo.claim_idempotency_key(other, "k", "r9", now(), long_ago())
             .await
             .unwrap(),
         IdempotencyClaim::Claimed
     );
+
+    // A reservation its server never completed is taken over once
+    // abandoned, with the new request's hash; a live one is not.
+    let third = repo
+        .create_user(&new_user("h7", Role::Borrower), None)
+        .await
+        .unwrap();
+    let reserved_at = now() - chrono::Duration::minutes(10);
+    assert_eq!(
+        repo.claim_idempotency_key(third, "k", "r3", reserved_at, long_ago())
+            .await
+            .unwrap(),
+        IdempotencyClaim::Claimed
+    );
+    assert!(matches!(
+        repo.claim_idempotency_key(third, "k", "r3", now(), long_ago())
+            .await
+            .unwrap(),
+        IdempotencyClaim::Existing(_)
+    ));
+    let abandoned_before = now() - chrono::Duration::minutes(2);
+    assert_eq!(
+        repo.claim_idempotency_key(third, "k", "r4", now(), abandoned_before)
+            .await
+            .unwrap(),
+        IdempotencyClaim::Claimed
+    );
+    let IdempotencyClaim::Existing(taken) = repo
+        .claim_idempotency_key(third, "k", "r4", now(), abandoned_before)
+        .await
+        .unwrap()
+    else {
+        panic!("the new reservation is live");
+    };
+    assert_eq!(taken.request_hash, "r4");
+    // A completed key never expires.
+    repo.complete_idempotency_key(user, "k", &response)
+        .await
+        .unwrap();
+    assert!(matches!(
+        repo.claim_idempotency_key(user, "k", "r5", now(), now())
+            .await
+            .unwrap(),
+        IdempotencyClaim::Existing(_)
+    ));
 }
 
 async fn audit_pages_newest_first(repo: Arc<dyn Repository>) {
