@@ -4,6 +4,7 @@
 //! and the loan's receivables always equal its ledger accounts
 //! ([`Loan::receivables`]). Rules: docs/interest.md and docs/ledger.md.
 
+mod acceptance;
 mod allocation;
 mod history;
 mod prepayment;
@@ -11,6 +12,7 @@ mod prepayment;
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+pub use acceptance::PaymentKind;
 pub use allocation::Parts;
 pub use history::{DatedEvent, HistoryError, LoanEvent, LoanHistory};
 pub use prepayment::{PayoffQuote, ReamortiseMode};
@@ -126,8 +128,19 @@ pub enum ServicingError {
     PrepaymentNotAllowed,
     #[error("prepayment is allowed from {0}")]
     PrepaymentLockedIn(NaiveDate),
+    /// A `reduce_term` prepayment on an interest-first or bullet loan.
     #[error("{0} cannot shorten its term: choose to lower the instalment")]
     CannotShortenTerm(&'static str),
+    /// More than [`Loan::max_acceptable`] for the payment (from
+    /// [`Loan::check_payment`] only: money that has arrived is never refused
+    /// for being too much).
+    #[error("a {kind} on {date} takes at most {maximum}, got {offered}")]
+    AboveMaximum {
+        kind: PaymentKind,
+        date: NaiveDate,
+        maximum: Money,
+        offered: Money,
+    },
     #[error("paying off on {date} takes {required}, got {offered}")]
     InsufficientForPayoff {
         date: NaiveDate,
@@ -678,12 +691,18 @@ impl Loan {
     }
 }
 
-/// How a repayment was split.
+/// How a payment was split. Its components and `credit` always sum to the
+/// payment's amount.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Allocation {
+    /// What the event settled, per component. For a repayment or
+    /// prepayment, all from the payment (`fee` includes any prepayment fee);
+    /// for a payoff, from the credit balance and the payment together.
     #[serde(flatten)]
     pub parts: Parts,
-    /// Kept as credit balance.
+    /// What the payment changed the credit balance by: money kept as credit
+    /// (positive), or, for a payoff, credit used beyond the payment
+    /// (negative).
     pub credit: Money,
 }
 

@@ -31,8 +31,16 @@ pub struct PayoffQuote {
     pub prepayment_fee: Money,
     /// Credit balance used towards the payoff.
     pub credit_applied: Money,
-    /// What the borrower pays.
+    /// What the borrower pays: zero when the credit balance covers
+    /// everything (close the loan with [`Loan::close_from_credit`]).
     pub amount: Money,
+    /// `None` when the loan can be paid off on `date`; otherwise the first
+    /// date [`Loan::pay_off`] accepts: the end of the prepayment lock-in, or
+    /// the last due date (when all principal is due anyway) for a product
+    /// that does not allow prepayment, whichever comes first. A quote is
+    /// given for any date on or after the business date either way.
+    #[serde(default)]
+    pub allowed_from: Option<NaiveDate>,
 }
 
 impl Loan {
@@ -70,14 +78,56 @@ impl Loan {
             .unwrap_or(Money::MAX)
     }
 
-    /// The quote to close the loan on `date` (on or after the business date).
+    /// Why paying principal ahead on `date` is refused, if it is: the
+    /// product's policy applies while any principal is not yet due.
+    /// `self` must be advanced to `date`.
+    fn prepayment_policy_on(&self, date: NaiveDate) -> Result<(), ServicingError> {
+        if self.unbilled_principal().is_positive() {
+            self.check_prepayment_policy(date)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A mode the repayment method cannot honour: interest-first and bullet
+    /// loans have no level instalment to keep, so they cannot shorten their
+    /// term.
+    pub(super) fn check_mode(&self, mode: ReamortiseMode) -> Result<(), ServicingError> {
+        let method = self.terms.schedule.method;
+        if mode == ReamortiseMode::ReduceTerm
+            && matches!(
+                method,
+                RepaymentMethod::InterestFirst | RepaymentMethod::Bullet
+            )
+        {
+            return Err(ServicingError::CannotShortenTerm(method.as_str()));
+        }
+        Ok(())
+    }
+
+    /// The quote to close the loan on `date`, for any date on or after the
+    /// business date, during a prepayment lock-in too (see
+    /// [`PayoffQuote::allowed_from`]). Errors only for a backdated date or a
+    /// loan that is no longer active.
     pub fn payoff_quote(&self, date: NaiveDate) -> Result<PayoffQuote, ServicingError> {
+        self.quote_with_policy(date).map(|(quote, _)| quote)
+    }
+
+    /// The quote, and whether the policy lets the loan be paid off that day.
+    pub(super) fn quote_with_policy(
+        &self,
+        date: NaiveDate,
+    ) -> Result<(PayoffQuote, Result<(), ServicingError>), ServicingError> {
         let mut loan = self.clone();
         loan.ensure_can_transact(date, &mut Discard)?;
+        let policy = loan.prepayment_policy_on(date);
+        let last_due = loan.installments.last().map_or(date, |i| i.due_date);
+        let allowed_from = match policy {
+            Ok(()) => None,
+            Err(ServicingError::PrepaymentLockedIn(from)) => Some(from.min(last_due)),
+            Err(_) => Some(last_due),
+        };
         let unbilled = loan.unbilled_principal();
-        if unbilled.is_positive() {
-            loan.check_prepayment_policy(date)?;
-        }
         let prepayment_fee = loan.prepayment_fee_on(unbilled);
         loan.settle_future_for_payoff(date, prepayment_fee, &mut Discard);
         let mut owed = Parts::default();
@@ -88,13 +138,15 @@ impl Loan {
         owed.fee = Money::from_fen(owed.fee.fen() - prepayment_fee.fen());
         let total = owed.total().fen() + prepayment_fee.fen();
         let credit_applied = Money::from_fen(loan.credit_balance.fen().min(total));
-        Ok(PayoffQuote {
+        let quote = PayoffQuote {
             date,
             owed,
             prepayment_fee,
             credit_applied,
             amount: Money::from_fen(total - credit_applied.fen()),
-        })
+            allowed_from,
+        };
+        Ok((quote, policy))
     }
 
     /// Turns every instalment not yet due into what a payoff today owes:
@@ -143,17 +195,29 @@ impl Loan {
     }
 
     /// Closes the loan on `date`. `amount` must cover the quote; anything
-    /// beyond it stays as credit balance to refund.
+    /// beyond it stays as credit balance to refund. The credit balance is
+    /// used first, so when it covers the whole quote (quote amount 0.00) an
+    /// `amount` of zero closes the loan ([`Loan::close_from_credit`]); a
+    /// zero amount is refused otherwise. Refused during a prepayment lock-in
+    /// (and, for a product without prepayment, while principal is not yet
+    /// due), before anything changes.
+    ///
+    /// The allocation lists everything the payoff settled, per component
+    /// (from the credit balance and the payment together; `fee` includes the
+    /// prepayment fee), and `credit` is what the payment changed the credit
+    /// balance by: positive when money was left over, negative when credit
+    /// was used. So its components always sum to `amount`.
     pub fn pay_off(
         &mut self,
         date: NaiveDate,
         amount: Money,
         sink: &mut impl PostingSink,
     ) -> Result<Allocation, ServicingError> {
-        if !amount.is_positive() {
+        if amount.is_negative() {
             return Err(ServicingError::NonPositiveAmount(amount));
         }
-        let quote = self.payoff_quote(date)?;
+        let (quote, policy) = self.quote_with_policy(date)?;
+        policy?;
         if amount < quote.amount {
             return Err(ServicingError::InsufficientForPayoff {
                 date,
@@ -175,7 +239,7 @@ impl Loan {
         );
         let from_bank = allocate(&mut self.installments, &order, amount);
         post_settlement(sink, date, EntryKind::Payoff, Account::Bank, &from_bank);
-        let credit = self.keep_as_credit(
+        self.keep_as_credit(
             date,
             amount.checked_sub(from_bank.total())?,
             EntryKind::Payoff,
@@ -185,13 +249,36 @@ impl Loan {
         debug_assert_eq!(self.status, super::LoanStatus::PaidOff);
         let mut parts = from_credit;
         parts.add(&from_bank);
-        Ok(Allocation { parts, credit })
+        Ok(Allocation {
+            parts,
+            credit: amount.checked_sub(parts.total())?,
+        })
+    }
+
+    /// Closes a loan whose credit balance covers its whole payoff quote
+    /// (quote amount 0.00) on `date`, without any payment: the same as
+    /// [`Loan::pay_off`] with an amount of zero, and recorded as
+    /// `LoanEvent::Payoff { amount: 0.00 }`. The credit used settles every
+    /// receivable; what credit is left stays as credit balance, refundable
+    /// with [`Loan::refund_credit`]. Refused with `InsufficientForPayoff`
+    /// when the credit does not cover the quote, and like any payoff during
+    /// a lock-in.
+    pub fn close_from_credit(
+        &mut self,
+        date: NaiveDate,
+        sink: &mut impl PostingSink,
+    ) -> Result<Allocation, ServicingError> {
+        self.pay_off(date, Money::ZERO, sink)
     }
 
     /// A partial prepayment on `date`: first settles what is due, then pays
     /// principal ahead (less the product's prepayment fee) and re-amortises
     /// the rest by `mode`. An amount that covers the payoff quote pays the
-    /// loan off.
+    /// loan off. Refused, before anything changes, during a lock-in or for a
+    /// product without prepayment (while principal is not yet due), and for
+    /// `ReduceTerm` on an interest-first or bullet loan, whatever the amount
+    /// (`CannotShortenTerm`). [`Loan::check_payment`] says the same before
+    /// any money moves.
     pub fn prepay(
         &mut self,
         date: NaiveDate,
@@ -202,24 +289,17 @@ impl Loan {
         if !amount.is_positive() {
             return Err(ServicingError::NonPositiveAmount(amount));
         }
-        let quote = self.payoff_quote(date)?;
+        let (quote, policy) = self.quote_with_policy(date)?;
+        policy?;
+        self.check_mode(mode)?;
         if amount >= quote.amount {
             return self.pay_off(date, amount, sink);
-        }
-        if mode == ReamortiseMode::ReduceTerm
-            && matches!(
-                self.terms.schedule.method,
-                RepaymentMethod::InterestFirst | RepaymentMethod::Bullet
-            )
-        {
-            return Err(ServicingError::CannotShortenTerm(
-                self.terms.schedule.method.as_str(),
-            ));
         }
         let mut allocation = self.repay_due_only(date, amount, sink)?;
         let left = amount.checked_sub(allocation.parts.total())?;
         let unbilled = self.unbilled_principal();
         let principal = self.principal_affordable(left, unbilled);
+        debug_assert!(principal <= unbilled);
         let fee = self.prepayment_fee_on(principal);
         if principal.is_positive() {
             post(
@@ -278,18 +358,38 @@ impl Loan {
         })
     }
 
-    /// The most principal `available` pays together with its prepayment fee.
-    fn principal_affordable(&self, available: Money, unbilled: Money) -> Money {
-        let rate = self.terms.prepayment.fee_rate.units() as i128;
-        let scale = crate::rate::RATE_SCALE as i128;
-        // p + round(p·rate) ≤ available: start from p = available / (1 + rate)
-        // and step down past any rounding.
-        let mut p = (available.fen() as i128 * scale / (scale + rate)) as i64;
-        p = p.min(unbilled.fen());
-        while p > 0 && p + self.prepayment_fee_on(Money::from_fen(p)).fen() > available.fen() {
+    /// The most principal `available` pays together with its prepayment fee:
+    /// the largest `p ≤ unbilled` with `p + round(p × fee rate) ≤ available`
+    /// (half-up, as [`Rate::apply`](crate::rate::Rate::apply) rounds), exact.
+    pub(super) fn principal_affordable(&self, available: Money, unbilled: Money) -> Money {
+        let rate = self.terms.prepayment.fee_rate;
+        let cap = unbilled.fen().max(0);
+        let fits = |p: i64| {
+            rate.apply(Money::from_fen(p))
+                .is_ok_and(|fee| p as i128 + fee.fen() as i128 <= available.fen() as i128)
+        };
+        // With S = RATE_SCALE and r the rate's units (0 ≤ r < S, as product
+        // validation requires), round(p·r/S) = ⌊(p·r + S/2) / S⌋, so
+        // p + round(p·r/S) ≤ a  ⟺  p·(S + r) + S/2 < (a + 1)·S
+        //                       ⟺  p ≤ ⌊((a + 1)·S − S/2 − 1) / (S + r)⌋.
+        let s = crate::rate::RATE_SCALE as i128;
+        let r = rate.units() as i128;
+        let a = available.fen().max(0) as i128;
+        let exact = if s + r > 0 {
+            ((a + 1) * s - s / 2 - 1).div_euclid(s + r)
+        } else {
+            a
+        };
+        let mut p = exact.clamp(0, cap as i128) as i64;
+        // The bound is exact for the rates a product allows; these steps
+        // only guard the invariant should a rate outside them get here.
+        while p > 0 && !fits(p) {
             p -= 1;
         }
-        Money::from_fen(p.max(0))
+        while p < cap && fits(p + 1) {
+            p += 1;
+        }
+        Money::from_fen(p)
     }
 
     /// Rebuilds the instalments not yet due around the new `balance`.

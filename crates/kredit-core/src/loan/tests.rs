@@ -329,9 +329,12 @@ fn backdated_and_bad_inputs_are_refused_without_change() {
     ));
     let mut locked = terms(10_000, 1200, 6, RepaymentMethod::EqualPrincipal);
     locked.prepayment.lock_in_months = 3;
-    let locked = Loan::disburse(locked, &mut Vec::new()).unwrap();
+    let mut locked = Loan::disburse(locked, &mut Vec::new()).unwrap();
+    // A quote is given during the lock-in; paying off is refused.
+    let quote = locked.payoff_quote(date(2026, 3, 1)).unwrap();
+    assert_eq!(quote.allowed_from, Some(date(2026, 4, 30)));
     assert!(matches!(
-        locked.payoff_quote(date(2026, 3, 1)),
+        locked.pay_off(date(2026, 3, 1), quote.amount, &mut Vec::new()),
         Err(ServicingError::PrepaymentLockedIn(_))
     ));
     assert_eq!(loan.as_of, before.as_of);
@@ -520,7 +523,7 @@ fn events_for(terms: &LoanTerms, steps: &[Step]) -> (Vec<DatedEvent>, NaiveDate)
             Step::PayOff { gap_days } => {
                 let on = day + Days::new(gap_days);
                 match loan.payoff_quote(on) {
-                    Ok(quote) if quote.amount.is_positive() => (
+                    Ok(quote) => (
                         gap_days,
                         LoanEvent::Payoff {
                             amount: quote.amount,
@@ -659,6 +662,517 @@ proptest! {
             }
             Err(HistoryError::Conflict { .. }) => {}
             Err(other) => prop_assert!(false, "{other}"),
+        }
+    }
+}
+
+// ---- servicing edge cases: fee rounding, closing from credit, modes, lock-in ----
+
+fn with_fee(mut t: LoanTerms, bps: i64) -> LoanTerms {
+    t.prepayment.fee_rate = Rate::from_bps(bps);
+    t
+}
+
+#[test]
+fn a_prepayment_takes_the_largest_principal_its_fee_allows() {
+    let mut postings = Vec::new();
+    let t = with_fee(
+        terms(10_000, 1200, 12, RepaymentMethod::EqualInstallment),
+        100,
+    );
+    let mut loan = Loan::disburse(t, &mut postings).unwrap();
+    // 3,381.01 + round(33.8101) = 3,414.82 exactly: no fen is left as credit
+    // (3,381.00 + 33.81 left 0.01 before).
+    assert_eq!(
+        loan.principal_affordable(fen("3414.82"), Money::yuan(10_000)),
+        fen("3381.01")
+    );
+    let allocation = loan
+        .prepay(
+            date(2026, 2, 14),
+            fen("3414.82"),
+            ReamortiseMode::ReduceInstallment,
+            &mut postings,
+        )
+        .unwrap();
+    assert_eq!(allocation.parts.principal, fen("3381.01"));
+    assert_eq!(allocation.parts.fee, fen("33.81"));
+    assert_eq!(allocation.credit, Money::ZERO);
+    assert_eq!(loan.credit_balance, Money::ZERO);
+    assert_eq!(loan.principal_outstanding(), fen("6618.99"));
+    // One fen more principal would cost 3,381.02 + 33.81 = 3,414.83.
+    assert_eq!(
+        loan.principal_affordable(fen("3414.82"), Money::yuan(10_000)),
+        fen("3381.01")
+    );
+    assert_eq!(
+        loan.principal_affordable(fen("3414.83"), Money::yuan(10_000)),
+        fen("3381.02")
+    );
+    // Never more than the principal not yet due.
+    assert_eq!(
+        loan.principal_affordable(Money::yuan(20_000), fen("6618.99")),
+        fen("6618.99")
+    );
+    loan.advance_to(date(2026, 6, 1), &mut postings);
+    assert_reconciles(&loan, &postings);
+}
+
+#[test]
+fn a_loan_whose_credit_covers_the_quote_closes_from_credit() {
+    let mut postings = Vec::new();
+    let mut loan = Loan::disburse(
+        terms(10_000, 1200, 12, RepaymentMethod::EqualInstallment),
+        &mut postings,
+    )
+    .unwrap();
+    let paid = loan
+        .repay(date(2026, 2, 10), Money::yuan(10_200), &mut postings)
+        .unwrap();
+    assert_eq!(paid.credit, Money::yuan(10_200));
+    let quote = loan.payoff_quote(date(2026, 2, 14)).unwrap();
+    assert_eq!(quote.owed.principal, Money::yuan(10_000));
+    assert_eq!(quote.owed.interest, fen("50.00"));
+    assert_eq!(quote.credit_applied, fen("10050.00"));
+    assert_eq!(quote.amount, Money::ZERO);
+    assert_eq!(quote.allowed_from, None);
+    assert_eq!(
+        loan.max_acceptable(PaymentKind::Payoff, date(2026, 2, 14)),
+        Ok(Money::ZERO)
+    );
+    assert_eq!(
+        loan.check_payment(PaymentKind::Payoff, date(2026, 2, 14), Money::ZERO),
+        Ok(())
+    );
+    assert!(matches!(
+        loan.check_payment(PaymentKind::Payoff, date(2026, 2, 14), fen("0.01")),
+        Err(ServicingError::AboveMaximum { .. })
+    ));
+    let allocation = loan
+        .close_from_credit(date(2026, 2, 14), &mut postings)
+        .unwrap();
+    assert_eq!(allocation.parts.principal, Money::yuan(10_000));
+    assert_eq!(allocation.parts.interest, fen("50.00"));
+    assert_eq!(allocation.parts.fee, Money::ZERO);
+    // No money came in: the components and the credit used sum to zero.
+    assert_eq!(allocation.credit, fen("-10050.00"));
+    assert_eq!(loan.status, LoanStatus::PaidOff);
+    assert_eq!(loan.receivables(), Parts::default());
+    // What is left stays as credit, refundable.
+    assert_eq!(loan.credit_balance, fen("150.00"));
+    assert_reconciles(&loan, &postings);
+    let ledger = Balances::of(&postings);
+    assert_eq!(ledger.balance(Account::BorrowerCredit), fen("150.00"));
+    loan.refund_credit(date(2026, 2, 15), fen("150.00"), &mut postings)
+        .unwrap();
+    assert_reconciles(&loan, &postings);
+    assert_eq!(
+        Balances::of(&postings).balance(Account::Bank),
+        fen("50.00"),
+        "14 days' interest earned"
+    );
+}
+
+#[test]
+fn closing_from_credit_is_a_payoff_of_zero_in_the_history() {
+    let t = with_fee(
+        terms(10_000, 1200, 12, RepaymentMethod::EqualInstallment),
+        100,
+    );
+    let events = [
+        DatedEvent {
+            id: 1,
+            date: date(2026, 2, 10),
+            event: LoanEvent::Repayment {
+                amount: fen("10150.00"),
+            },
+        },
+        DatedEvent {
+            id: 2,
+            date: date(2026, 2, 14),
+            event: LoanEvent::Payoff {
+                amount: Money::ZERO,
+            },
+        },
+    ];
+    let mut postings = Vec::new();
+    let mut history = LoanHistory::open(t.clone(), &mut postings).unwrap();
+    // A zero payoff is refused while the credit does not cover the quote.
+    assert!(matches!(
+        history.current().clone().close_from_credit(date(2026, 2, 14), &mut Discard),
+        Err(ServicingError::InsufficientForPayoff { required, .. }) if required == fen("10150.00")
+    ));
+    for event in events {
+        history.record(event, &mut postings).unwrap();
+    }
+    // 10,000.00 principal + 50.00 interest + 100.00 prepayment fee, exactly.
+    assert_eq!(history.current().status, LoanStatus::PaidOff);
+    assert_eq!(history.current().credit_balance, Money::ZERO);
+    let mut replayed_postings = Vec::new();
+    let replayed =
+        LoanHistory::replay(t, &events, date(2026, 3, 1), &mut replayed_postings).unwrap();
+    assert_eq!(replayed.status, LoanStatus::PaidOff);
+    assert_reconciles(&replayed, &replayed_postings);
+    // Reversing the repayment reopens the loan: the payoff of zero conflicts.
+    assert!(matches!(
+        history.reverse(1, date(2026, 2, 14), &mut postings),
+        Err(HistoryError::Conflict { id: 2, .. })
+    ));
+}
+
+#[test]
+fn an_interest_first_loan_refuses_to_shorten_its_term() {
+    let mut postings = Vec::new();
+    let mut loan = Loan::disburse(
+        terms(10_000, 1200, 6, RepaymentMethod::InterestFirst),
+        &mut postings,
+    )
+    .unwrap();
+    let before = loan.clone();
+    let on = date(2026, 2, 14);
+    let refused = ServicingError::CannotShortenTerm("interest-first");
+    let shorten = ReamortiseMode::ReduceTerm;
+    assert_eq!(
+        loan.check_prepayment(on, Money::yuan(1_000), shorten),
+        Err(refused.clone())
+    );
+    assert_eq!(
+        loan.max_acceptable(PaymentKind::Prepayment(shorten), on),
+        Err(refused.clone())
+    );
+    let mut refused_postings = Vec::new();
+    assert_eq!(
+        loan.prepay(on, Money::yuan(1_000), shorten, &mut refused_postings),
+        Err(refused.clone())
+    );
+    // Even an amount that would pay the loan off: the mode does not exist.
+    assert_eq!(
+        loan.prepay(on, Money::yuan(20_000), shorten, &mut refused_postings),
+        Err(refused)
+    );
+    assert_eq!(loan, before);
+    assert!(refused_postings.is_empty());
+    // Lowering the instalment is what it can do.
+    let lower = ReamortiseMode::ReduceInstallment;
+    assert_eq!(
+        loan.max_acceptable(PaymentKind::Prepayment(lower), on),
+        Ok(fen("10050.00"))
+    );
+    loan.check_prepayment(on, Money::yuan(1_000), lower)
+        .unwrap();
+    let allocation = loan
+        .prepay(on, Money::yuan(1_000), lower, &mut postings)
+        .unwrap();
+    assert_eq!(allocation.parts.principal, Money::yuan(1_000));
+    assert_eq!(allocation.credit, Money::ZERO);
+    assert_eq!(loan.installments.len(), 6);
+    // 14 days at 100.00 a month, then 14 days on 9,000.00 (90.00 a month).
+    assert_eq!(loan.installments[0].owed.interest, fen("95.00"));
+    assert_eq!(loan.installments[1].owed.interest, fen("90.00"));
+    assert_eq!(loan.installments[5].owed.principal, Money::yuan(9_000));
+    loan.advance_to(date(2026, 8, 1), &mut postings);
+    assert_reconciles(&loan, &postings);
+}
+
+#[test]
+fn the_payoff_quote_is_given_during_a_lock_in() {
+    let mut t = terms(10_000, 1200, 6, RepaymentMethod::EqualPrincipal);
+    t.prepayment.lock_in_months = 3;
+    let mut loan = Loan::disburse(t.clone(), &mut Vec::new()).unwrap();
+    let on = date(2026, 2, 14);
+    let quote = loan.payoff_quote(on).unwrap();
+    assert_eq!(quote.owed.principal, Money::yuan(10_000));
+    assert_eq!(quote.owed.interest, fen("50.00"));
+    assert_eq!(quote.amount, fen("10050.00"));
+    assert_eq!(quote.allowed_from, Some(date(2026, 4, 30)));
+    let locked = ServicingError::PrepaymentLockedIn(date(2026, 4, 30));
+    let before = loan.clone();
+    let mut postings = Vec::new();
+    assert_eq!(
+        loan.pay_off(on, quote.amount, &mut postings),
+        Err(locked.clone())
+    );
+    assert_eq!(
+        loan.prepay(
+            on,
+            Money::yuan(1_000),
+            ReamortiseMode::ReduceInstallment,
+            &mut postings
+        ),
+        Err(locked.clone())
+    );
+    assert_eq!(
+        loan.check_payment(PaymentKind::Payoff, on, quote.amount),
+        Err(locked.clone())
+    );
+    assert_eq!(loan.max_acceptable(PaymentKind::Payoff, on), Err(locked));
+    assert_eq!(loan, before);
+    assert!(postings.is_empty());
+    // A repayment is not a prepayment: allowed, up to the next instalment.
+    assert_eq!(
+        loan.max_acceptable(PaymentKind::Repayment, on),
+        Ok(fen("1766.67"))
+    );
+    // From the end of the lock-in, the quote has no restriction.
+    assert_eq!(
+        loan.payoff_quote(date(2026, 4, 30)).unwrap().allowed_from,
+        None
+    );
+
+    // A product without prepayment: payoff only once all principal is due.
+    let mut never = terms(10_000, 1200, 6, RepaymentMethod::EqualPrincipal);
+    never.prepayment.allowed = false;
+    let never = Loan::disburse(never, &mut Vec::new()).unwrap();
+    let quote = never.payoff_quote(on).unwrap();
+    assert_eq!(quote.amount, fen("10050.00"));
+    assert_eq!(quote.allowed_from, Some(date(2026, 7, 31)));
+    assert_eq!(
+        never.check_payment(PaymentKind::Payoff, on, quote.amount),
+        Err(ServicingError::PrepaymentNotAllowed)
+    );
+    assert_eq!(
+        never.payoff_quote(date(2026, 7, 31)).unwrap().allowed_from,
+        None
+    );
+}
+
+#[test]
+fn the_most_a_loan_takes_is_checked_before_money_moves() {
+    let t = terms(10_000, 1200, 12, RepaymentMethod::EqualInstallment);
+    let mut loan = Loan::disburse(t, &mut Vec::new()).unwrap();
+    let on = date(2026, 2, 14);
+    // Nothing due yet: a repayment takes at most the next instalment.
+    assert_eq!(
+        loan.max_acceptable(PaymentKind::Repayment, on),
+        Ok(fen("888.49"))
+    );
+    assert_eq!(
+        loan.check_payment(PaymentKind::Repayment, on, fen("888.50")),
+        Err(ServicingError::AboveMaximum {
+            kind: PaymentKind::Repayment,
+            date: on,
+            maximum: fen("888.49"),
+            offered: fen("888.50"),
+        })
+    );
+    assert_eq!(
+        loan.check_payment(PaymentKind::Repayment, on, Money::ZERO),
+        Err(ServicingError::NonPositiveAmount(Money::ZERO))
+    );
+    let lower = PaymentKind::Prepayment(ReamortiseMode::ReduceInstallment);
+    assert_eq!(loan.max_acceptable(lower, on), Ok(fen("10050.00")));
+    assert!(matches!(
+        loan.check_payment(lower, on, fen("10050.01")),
+        Err(ServicingError::AboveMaximum { .. })
+    ));
+    assert_eq!(
+        loan.check_payment(PaymentKind::Payoff, on, fen("10050.00")),
+        Ok(())
+    );
+    assert!(matches!(
+        loan.check_payment(PaymentKind::Payoff, on, fen("10049.99")),
+        Err(ServicingError::InsufficientForPayoff { .. })
+    ));
+    assert!(matches!(
+        loan.check_payment(PaymentKind::Payoff, on, fen("10050.01")),
+        Err(ServicingError::AboveMaximum { .. })
+    ));
+    // Paid ahead, the next instalment is covered: the most is now zero.
+    loan.repay(on, fen("888.49"), &mut Discard).unwrap();
+    assert_eq!(
+        loan.max_acceptable(PaymentKind::Repayment, on),
+        Ok(Money::ZERO)
+    );
+    loan.advance_to(date(2026, 2, 28), &mut Discard);
+    assert_eq!(loan.credit_balance, Money::ZERO);
+    assert!(loan.installments[0].is_settled());
+    assert_eq!(
+        loan.max_acceptable(PaymentKind::Repayment, date(2026, 2, 28)),
+        Ok(fen("888.49"))
+    );
+    assert!(matches!(
+        loan.max_acceptable(PaymentKind::Repayment, date(2026, 2, 1)),
+        Err(ServicingError::Backdated { .. })
+    ));
+}
+
+proptest! {
+    #[test]
+    fn the_prepaid_principal_is_the_largest_its_fee_allows(
+        principal in 100_000_i64..=100_000_000,
+        fee_units in 0_i64..=1_000_000_000,
+        day in 1_u64..=27,
+        share in 1_u32..=999,
+        available in 0_i64..=2_000_000_000_000,
+        cap in 0_i64..=1_000_000_000_000,
+    ) {
+        let mut t = terms(0, 1200, 12, RepaymentMethod::EqualInstallment);
+        t.schedule.principal = Money::from_fen(principal);
+        t.prepayment.fee_rate = Rate::from_units(fee_units);
+        let rate = t.prepayment.fee_rate;
+        let fee = |p: i64| rate.apply(Money::from_fen(p)).unwrap().fen();
+        let mut postings = Vec::new();
+        let mut loan = Loan::disburse(t, &mut postings).unwrap();
+
+        // The search itself, for any amount and cap.
+        let p = loan
+            .principal_affordable(Money::from_fen(available), Money::from_fen(cap))
+            .fen();
+        prop_assert!((0..=cap).contains(&p));
+        prop_assert!(p + fee(p) <= available);
+        prop_assert!(p == cap || p + 1 + fee(p + 1) > available);
+
+        // And as a prepayment applies it: nothing is due in the first period.
+        let on = date(2026, 1, 31) + Days::new(day);
+        let quote = loan.payoff_quote(on).unwrap();
+        let amount = quote.amount.fen() * share as i64 / 1000;
+        prop_assume!(amount > 0);
+        let allocation = loan
+            .prepay(on, Money::from_fen(amount), ReamortiseMode::ReduceInstallment, &mut postings)
+            .unwrap();
+        let p = allocation.parts.principal.fen();
+        prop_assert_eq!(allocation.parts.fee.fen(), fee(p));
+        prop_assert_eq!(p + fee(p) + allocation.credit.fen(), amount);
+        prop_assert!(p == principal || p + 1 + fee(p + 1) > amount);
+        // At most the fen the fee's rounding leaves, unless every fen of
+        // principal was prepaid (the rest then waits as credit for the
+        // current period's interest).
+        prop_assert!(allocation.credit.fen() <= 1 || p == principal);
+        assert_reconciles(&loan, &postings);
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Offer {
+    /// Exactly the most the loan takes.
+    Maximum,
+    /// That many fen above it.
+    Above(i64),
+    /// A share (per mille) of it.
+    Share(u32),
+    /// Any amount.
+    Fen(i64),
+}
+
+fn any_kind() -> impl Strategy<Value = PaymentKind> {
+    proptest::sample::select(vec![
+        PaymentKind::Repayment,
+        PaymentKind::Prepayment(ReamortiseMode::ReduceInstallment),
+        PaymentKind::Prepayment(ReamortiseMode::ReduceTerm),
+        PaymentKind::Payoff,
+    ])
+}
+
+fn any_offer() -> impl Strategy<Value = Offer> {
+    prop_oneof![
+        Just(Offer::Maximum),
+        (1_i64..100_000).prop_map(Offer::Above),
+        (1_u32..=1000).prop_map(Offer::Share),
+        (0_i64..5_000_000).prop_map(Offer::Fen),
+    ]
+}
+
+/// Principal not yet due on the loan's business date.
+fn unbilled_principal(loan: &Loan) -> Money {
+    Money::from_fen(
+        loan.installments[loan.billed_count()..]
+            .iter()
+            .map(|i| i.outstanding().principal.fen())
+            .sum(),
+    )
+}
+
+proptest! {
+    #[test]
+    fn what_the_check_accepts_applies_as_checked(
+        mut terms in any_terms(),
+        steps in any_steps(),
+        policy in 0_u32..8,
+        gap in 0_u64..120,
+        kind in any_kind(),
+        offer in any_offer(),
+    ) {
+        match policy {
+            0 => terms.prepayment.allowed = false,
+            1..=3 => terms.prepayment.lock_in_months = policy,
+            _ => {}
+        }
+        let (events, _) = events_for(&terms, &steps);
+        // The loan after its events, up to (not including) one that closes it.
+        let mut postings = Vec::new();
+        let mut loan = Loan::disburse(terms, &mut postings).unwrap();
+        let mut last = loan.as_of;
+        for event in &events {
+            let (mut trial, mut trial_postings) = (loan.clone(), postings.clone());
+            trial.apply(event, &mut trial_postings).unwrap();
+            if trial.status != LoanStatus::Active {
+                break;
+            }
+            (loan, postings, last) = (trial, trial_postings, event.date);
+        }
+        let on = last + Days::new(gap);
+        let event = |amount| DatedEvent { id: 0, date: on, event: kind.event(amount) };
+        let maximum = match loan.max_acceptable(kind, on) {
+            Ok(maximum) => maximum,
+            Err(error) => {
+                // Whatever the check refuses outright, applying refuses too.
+                let mut trial = loan.clone();
+                prop_assert!(trial.apply(&event(Money::yuan(1)), &mut Discard).is_err(), "{error}");
+                prop_assert!(loan.check_payment(kind, on, Money::yuan(1)).is_err());
+                return Ok(());
+            }
+        };
+        let amount = Money::from_fen(match offer {
+            Offer::Maximum => maximum.fen(),
+            Offer::Above(fen) => maximum.fen() + fen,
+            Offer::Share(per_mille) => maximum.fen() * per_mille as i64 / 1000,
+            Offer::Fen(fen) => fen,
+        });
+        let checked = loan.check_payment(kind, on, amount);
+        if amount > maximum {
+            let above = matches!(checked, Err(ServicingError::AboveMaximum { .. }));
+            prop_assert!(above, "{checked:?}");
+            return Ok(());
+        }
+        let expected_ok = match kind {
+            PaymentKind::Payoff => amount == maximum,
+            _ => amount.is_positive(),
+        };
+        prop_assert_eq!(checked.is_ok(), expected_ok, "{:?}", checked);
+        if checked.is_err() {
+            return Ok(());
+        }
+        let mut after = loan.clone();
+        let allocation = after.apply(&event(amount), &mut postings);
+        prop_assert!(allocation.is_ok(), "{allocation:?}");
+        let allocation = allocation.unwrap();
+        assert_reconciles(&after, &postings);
+        // The split always accounts for the payment, fen for fen.
+        prop_assert_eq!(allocation.parts.total().fen() + allocation.credit.fen(), amount.fen());
+        let paid_off = after.status == LoanStatus::PaidOff;
+        match kind {
+            PaymentKind::Repayment => {
+                let next = after
+                    .installments
+                    .get(after.billed_count())
+                    .map_or(Money::ZERO, |i| i.outstanding().total());
+                prop_assert!(after.credit_balance <= next || (paid_off && allocation.credit.is_zero()),
+                    "credit {} beyond the next instalment {}", after.credit_balance, next);
+            }
+            PaymentKind::Prepayment(_) => {
+                if paid_off {
+                    prop_assert!(!allocation.credit.is_positive());
+                } else {
+                    prop_assert!(
+                        allocation.credit <= Money::from_fen(1) || unbilled_principal(&after).is_zero(),
+                        "credit {}", allocation.credit
+                    );
+                }
+            }
+            PaymentKind::Payoff => {
+                prop_assert!(paid_off);
+                prop_assert!(!allocation.credit.is_positive());
+            }
         }
     }
 }
