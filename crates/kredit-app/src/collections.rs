@@ -5,18 +5,23 @@
 //! - a payoff or prepayment while any collection of the loan is open, and
 //!   a repayment while a payoff or prepayment is open: 409
 //!   `payment_in_progress`;
-//! - an amount above what the loan can take, counting what is already on
-//!   its way: 422 `exceeds_balance` (a payoff pays exactly its quote).
+//! - an amount above what the loan can take (the core's
+//!   `Loan::max_acceptable`), counting what is already on its way: 422
+//!   `exceeds_balance`; a payoff pays exactly its quote (`amount_mismatch`);
+//!   what the core would refuse when the money arrives (a lock-in, a
+//!   `reduce_term` prepayment of an interest-first loan): 409
+//!   `prepayment_not_allowed`.
 //!
+//! A payoff its credit covers closes the loan at once, with no card charged.
 //! Suspense is left for money the bank sends unasked.
 
 use kredit_core::Money;
 use kredit_core::ledger::Discard;
-use kredit_core::loan::{Loan, ReamortiseMode};
+use kredit_core::loan::{PaymentKind, ReamortiseMode, ServicingError};
 use kredit_store::lending::{NewPayment, PaymentRecord};
 use serde::{Deserialize, Serialize};
 
-use crate::servicing::{self, LoadedLoan};
+use crate::servicing;
 use crate::{App, AppError, AppResult};
 
 /// The largest single collection accepted (a typing slip guard).
@@ -55,35 +60,74 @@ fn is_open_collection(payment: &PaymentRecord) -> bool {
     payment.direction == "collection" && payment.status == "pending"
 }
 
-/// The most a loan can take on `date`: what closes it, or where it cannot
-/// be closed yet (a prepayment lock-in), everything its schedule still
-/// asks, less its credit.
-pub fn capacity(loan: &Loan, date: chrono::NaiveDate) -> Money {
-    if let Ok(quote) = loan.payoff_quote(date) {
-        return quote.amount;
+impl CollectionRequest {
+    fn payment_kind(self) -> AppResult<PaymentKind> {
+        match (self.kind, self.mode) {
+            (CollectionKind::Repayment, _) => Ok(PaymentKind::Repayment),
+            (CollectionKind::Payoff, _) => Ok(PaymentKind::Payoff),
+            (CollectionKind::Prepayment, Some(mode)) => Ok(PaymentKind::Prepayment(mode)),
+            (CollectionKind::Prepayment, None) => Err(AppError::field(
+                "mode",
+                "mode_required",
+                "a prepayment keeps the term (reduce_installment) or the instalment (reduce_term)",
+            )),
+        }
     }
-    let scheduled = Money::checked_sum(loan.installments.iter().map(|i| i.outstanding().total()))
-        .unwrap_or(Money::MAX);
-    scheduled
-        .checked_sub(loan.credit_balance)
-        .unwrap_or(Money::ZERO)
-        .max(Money::ZERO)
+}
+
+/// What the core's pre-payment check refuses, as the borrower is told it.
+fn refusal(error: ServicingError) -> AppError {
+    match error {
+        ServicingError::PrepaymentNotAllowed
+        | ServicingError::PrepaymentLockedIn(_)
+        | ServicingError::CannotShortenTerm(_) => {
+            AppError::conflict("prepayment_not_allowed", error.to_string())
+        }
+        ServicingError::NotActive(_) => AppError::conflict("not_active", error.to_string()),
+        ServicingError::AboveMaximum { maximum, .. } => AppError::field(
+            "amount",
+            "exceeds_balance",
+            format!("the loan can take at most {maximum} now"),
+        ),
+        ServicingError::InsufficientForPayoff { date, required, .. } => AppError::field(
+            "amount",
+            "amount_mismatch",
+            format!("a payoff on {date} pays its quote, {required}"),
+        ),
+        ServicingError::NonPositiveAmount(_) => AppError::field(
+            "amount",
+            "out_of_range",
+            "the amount must be positive and at most 10,000,000.00",
+        ),
+        other => AppError::internal(other),
+    }
+}
+
+/// What became of a collection request.
+#[derive(Debug, Clone)]
+pub enum Collection {
+    /// The payment is written; hand it to the provider.
+    Pending(PaymentRecord),
+    /// A payoff the loan's credit covered whole: the loan closed from its
+    /// credit and no card was charged.
+    ClosedFromCredit,
 }
 
 /// Checks the request against the loan and what is already on its way,
-/// and writes the pending payment. The caller has checked that the loan
-/// is the borrower's; the payment is then handed to the provider
-/// ([`crate::payments::submit`]).
-pub async fn request(
-    app: &App,
-    loan_id: i64,
-    request: CollectionRequest,
-) -> AppResult<PaymentRecord> {
+/// and writes the pending payment (or closes the loan from its credit).
+/// The caller has checked that the loan is the borrower's; a pending
+/// payment is then handed to the provider ([`crate::payments::submit`]).
+pub async fn request(app: &App, loan_id: i64, request: CollectionRequest) -> AppResult<Collection> {
+    let kind = request.payment_kind()?;
     crate::loan_lock::with_loan(app, loan_id, async {
-        let LoadedLoan { record, loan, .. } = servicing::load(app, loan_id)
+        let loaded = servicing::load(app, loan_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let Some(mut loan) = loan.filter(|_| record.status == "active") else {
+        let Some(mut loan) = loaded
+            .loan
+            .clone()
+            .filter(|_| loaded.record.status == "active")
+        else {
             return Err(AppError::conflict(
                 "not_active",
                 "only an active loan can be repaid",
@@ -101,24 +145,16 @@ pub async fn request(
         let open_exclusive = open
             .iter()
             .any(|p| p.purpose == "payoff" || p.purpose == "prepayment");
-        if (request.kind != CollectionKind::Repayment && !open.is_empty()) || open_exclusive {
+        if (kind != PaymentKind::Repayment && !open.is_empty()) || open_exclusive {
             return Err(AppError::conflict(
                 "payment_in_progress",
                 "a payment of this loan is still being processed; try again once it has settled",
             ));
         }
-        let quote = loan.payoff_quote(today);
-        if request.kind != CollectionKind::Repayment
-            && let Err(error) = &quote
-        {
-            return Err(AppError::conflict(
-                "prepayment_not_allowed",
-                error.to_string(),
-            ));
-        }
-        let amount = match (request.kind, request.amount, &quote) {
-            (CollectionKind::Payoff, None, Ok(quote)) => quote.amount,
-            (_, Some(amount), _) => amount,
+        let maximum = loan.max_acceptable(kind, today).map_err(refusal)?;
+        let amount = match (kind, request.amount) {
+            (_, Some(amount)) => amount,
+            (PaymentKind::Payoff, None) => maximum,
             _ => {
                 return Err(AppError::field(
                     "amount",
@@ -127,64 +163,51 @@ pub async fn request(
                 ));
             }
         };
-        if !amount.is_positive() || amount > MAX_COLLECTION {
+        if amount > MAX_COLLECTION {
             return Err(AppError::field(
                 "amount",
                 "out_of_range",
                 "the amount must be positive and at most 10,000,000.00",
             ));
         }
-        let mode = match (request.kind, request.mode) {
-            (CollectionKind::Prepayment, Some(mode)) => Some(mode),
-            (CollectionKind::Prepayment, None) => {
-                return Err(AppError::field(
-                    "mode",
-                    "mode_required",
-                    "a prepayment keeps the term (reduce_installment) or the instalment (reduce_term)",
-                ));
-            }
-            _ => None,
-        };
+        loan.check_payment(kind, today, amount).map_err(refusal)?;
+        // Repayments may queue, each within what the loan can take once
+        // those before it are in.
         let on_its_way = Money::checked_sum(open.iter().map(|p| Money::from_fen(p.amount_fen)))
             .map_err(AppError::internal)?;
-        let room = capacity(&loan, today)
-            .checked_sub(on_its_way)
-            .unwrap_or(Money::ZERO)
-            .max(Money::ZERO);
-        match request.kind {
-            CollectionKind::Payoff if amount != room => {
-                return Err(AppError::field(
-                    "amount",
-                    "amount_mismatch",
-                    format!("a payoff on {today} pays its quote, {room}"),
-                ));
-            }
-            _ if amount > room => {
-                return Err(AppError::field(
-                    "amount",
-                    "exceeds_balance",
-                    format!("the loan can take at most {room} now"),
-                ));
-            }
-            _ => {}
+        if on_its_way.checked_add(amount).map_err(AppError::internal)? > maximum {
+            let room = maximum.checked_sub(on_its_way).unwrap_or(Money::ZERO);
+            return Err(AppError::field(
+                "amount",
+                "exceeds_balance",
+                format!("the loan can take at most {} now", room.max(Money::ZERO)),
+            ));
+        }
+        if amount.is_zero() {
+            servicing::close_from_credit(app, loaded, today).await?;
+            return Ok(Collection::ClosedFromCredit);
         }
         let payment_id = store
             .create_payment(&NewPayment {
-                merchant_reference: format!(
-                    "KR-C-{loan_id}-{}",
-                    crate::ids::random_reference()
-                ),
+                merchant_reference: format!("KR-C-{loan_id}-{}", crate::ids::random_reference()),
                 loan_id,
                 direction: "collection".to_owned(),
                 purpose: request.kind.as_str().to_owned(),
-                mode: mode.map(|m| match m {
-                    ReamortiseMode::ReduceInstallment => "reduce_installment".to_owned(),
-                    ReamortiseMode::ReduceTerm => "reduce_term".to_owned(),
-                }),
+                mode: match kind {
+                    PaymentKind::Prepayment(ReamortiseMode::ReduceInstallment) => {
+                        Some("reduce_installment".to_owned())
+                    }
+                    PaymentKind::Prepayment(ReamortiseMode::ReduceTerm) => {
+                        Some("reduce_term".to_owned())
+                    }
+                    _ => None,
+                },
                 amount_fen: amount.fen(),
             })
             .await?;
-        store.payment(payment_id).await?.ok_or(AppError::Internal)
+        Ok(Collection::Pending(
+            store.payment(payment_id).await?.ok_or(AppError::Internal)?,
+        ))
     })
     .await
 }

@@ -390,6 +390,54 @@ async fn collect(
         .await?)
 }
 
+/// A payoff the loan's credit covers: recorded as a payoff of 0.00 on
+/// `date` (the core settles everything from the credit; what is left stays
+/// as refundable credit). The caller holds the loan's lock.
+pub async fn close_from_credit(
+    state: &App,
+    loaded: LoadedLoan,
+    date: NaiveDate,
+) -> Result<(), AppError> {
+    let LoadedLoan { record, loan, .. } = loaded;
+    let mut loan = loan.ok_or_else(|| AppError::internal("closing an undisbursed loan"))?;
+    let mut postings = Vec::new();
+    loan.advance_to(date, &mut Discard);
+    let allocation = loan
+        .close_from_credit(date, &mut postings)
+        .map_err(|error| AppError::conflict("prepayment_not_allowed", error.to_string()))?;
+    let mut change = change_to(&record, &loan);
+    change.new_events.push(NewLoanEvent {
+        value_date: date,
+        event: serde_json::to_string(&LoanEvent::Payoff {
+            amount: Money::ZERO,
+        })
+        .map_err(AppError::internal)?,
+        allocation: serde_json::to_string(&allocation).map_err(AppError::internal)?,
+        payment_id: None,
+    });
+    change.journal = lines(&record, &postings, "", Some(0));
+    change.evidence = Some(EvidenceDraft {
+        kind: "loan.closed_from_credit".to_owned(),
+        subject: format!("loan:{}", record.id),
+        payload_digest: digest(
+            &json!({"loan_id": record.id, "date": date, "allocation": allocation}),
+        )?,
+    });
+    match state
+        .repository
+        .lending()
+        .commit_loan_change(&change)
+        .await?
+    {
+        ChangeOutcome::Committed { .. } => Ok(()),
+        // Only close of business writes a locked loan: ask again.
+        _ => Err(AppError::conflict(
+            "loan_busy",
+            "the loan changed while it was being closed; try again",
+        )),
+    }
+}
+
 /// The loan's history rebuilt from its stored events (reversed ones left
 /// out), brought to the stored state's date.
 pub(crate) fn history(

@@ -23,7 +23,7 @@ use crate::lending::views::{ServicedInstallment, next_due};
 use crate::routes::applications::Items;
 use crate::state::{AppState, SharedState};
 use kredit_app::audit::Audit;
-use kredit_app::collections::{self, CollectionKind, CollectionRequest};
+use kredit_app::collections::{self, Collection, CollectionKind, CollectionRequest};
 use kredit_app::payments;
 use kredit_app::servicing::{self, LoadedLoan, NoticeOutcome};
 
@@ -189,11 +189,15 @@ pub struct PayoffView {
     pub prepayment_fee: Money,
     pub credit_applied: Money,
     pub total: Money,
+    /// `None`: the loan may be paid off on `date`; else the first day it
+    /// may (the end of a prepayment lock-in, or the last due date of a
+    /// product without prepayment).
+    pub allowed_from: Option<NaiveDate>,
 }
 
 /// What it takes to close the loan on a date (default: the business date).
 #[utoipa::path(get, path = "/api/v1/loans/{id}/payoff-quote", tag = "loans", security(("bearer" = [])),
-    responses((status = 200, description = "The payoff quote"), (status = 409, description = "`not_active`, `prepayment_not_allowed`")))]
+    responses((status = 200, description = "The payoff quote, for any date from the business date on (`allowed_from` says when a locked-in loan may be paid off)"), (status = 409, description = "`not_active`")))]
 pub async fn payoff_quote(
     State(state): State<SharedState>,
     auth: Authorized<AnyUser>,
@@ -221,7 +225,7 @@ pub async fn payoff_quote(
     let quote = loan
         .payoff_quote(date)
         .map_err(|error| ApiError::Conflict {
-            code: "prepayment_not_allowed",
+            code: "not_active",
             detail: error.to_string(),
         })?;
     Ok(Json(PayoffView {
@@ -233,6 +237,7 @@ pub async fn payoff_quote(
         prepayment_fee: quote.prepayment_fee,
         credit_applied: quote.credit_applied,
         total: quote.amount,
+        allowed_from: quote.allowed_from,
     }))
 }
 
@@ -283,7 +288,7 @@ impl From<PaymentRecord> for PaymentView {
 /// Requires an `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/loans/{id}/repayments", tag = "loans", security(("bearer" = [])),
     params(("Idempotency-Key" = String, Header, description = "Required")),
-    responses((status = 202, description = "The pending payment"), (status = 409, description = "`not_active`, `prepayment_not_allowed`, `payment_in_progress`"),
+    responses((status = 202, description = "The pending payment"), (status = 200, description = "A payoff the loan's credit covered: closed at once, no card charged"), (status = 409, description = "`not_active`, `prepayment_not_allowed`, `payment_in_progress`"),
         (status = 422, description = "`validation_failed` (field codes `out_of_range`, `exceeds_balance`, `amount_mismatch`, `mode_required`)")))]
 pub async fn repay(
     State(state): State<SharedState>,
@@ -297,7 +302,7 @@ pub async fn repay(
     let route = format!("POST /loans/{id}/repayments");
     let operation = async {
         visible(&state, auth.principal, id).await?;
-        let payment = collections::request(
+        let collection = collections::request(
             &state,
             id,
             CollectionRequest {
@@ -307,8 +312,16 @@ pub async fn repay(
             },
         )
         .await?;
-        payments::submit(&state, &payment, borrower).await?;
-        Ok((StatusCode::ACCEPTED, PaymentView::from(payment)))
+        match collection {
+            Collection::Pending(payment) => {
+                payments::submit(&state, &payment, borrower).await?;
+                Ok((StatusCode::ACCEPTED, json!(PaymentView::from(payment))))
+            }
+            Collection::ClosedFromCredit => Ok((
+                StatusCode::OK,
+                json!({"loan_id": id, "closed_from_credit": true}),
+            )),
+        }
     };
     idempotency::run(&state, borrower, key, &route, &request, operation).await
 }
