@@ -15,6 +15,7 @@ pub mod ids;
 pub mod install;
 pub mod ledger_check;
 pub mod loan_lock;
+pub mod outbox;
 pub mod password;
 pub mod payments;
 pub mod servicing;

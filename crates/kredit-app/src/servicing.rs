@@ -14,11 +14,13 @@ use kredit_store::lending::{
     ChangeLine, ChangeOutcome, EvidenceDraft, JournalLine, LoanChange, LoanRecord, NewLoanEvent,
     PaymentRecord, PaymentSettlement,
 };
+use kredit_store::outbox::NewDomainEvent;
 use kredit_store::{AuditEntry, UserId, loan_state};
 use serde_json::json;
 
 use crate::App;
 use crate::error::AppError;
+use crate::outbox;
 
 /// How often a change is recomputed after losing a race before giving up.
 const MAX_ATTEMPTS: usize = 32;
@@ -114,6 +116,7 @@ fn change_to(record: &LoanRecord, loan: &Loan) -> LoanChange {
         approve_reversal: None,
         evidence: None,
         audit: None,
+        domain_events: Vec::new(),
     }
 }
 
@@ -270,6 +273,16 @@ async fn disburse(
             "start_date": loan.terms.schedule.start_date,
         }))?,
     });
+    change.domain_events.push(outbox::event(
+        "loan.disbursed",
+        json!({
+            "loan_id": record.id,
+            "contract_id": record.contract_id,
+            "payment_id": payment.id,
+            "amount": Money::from_fen(payment.amount_fen),
+            "start_date": loan.terms.schedule.start_date,
+        }),
+    ));
     change.settlement = Some(settlement);
     Ok(state
         .repository
@@ -301,16 +314,33 @@ async fn fail_disbursement(
         new_events: Vec::new(),
         reversed_events: Vec::new(),
         journal: Vec::new(),
-        settlement: Some(settlement),
         approve_reversal: None,
         evidence: None,
         audit: None,
+        domain_events: vec![outbox::event(
+            "loan.disbursement_failed",
+            json!({"loan_id": record.id, "payment_id": payment.id, "code": settlement.failure_code}),
+        )],
+        settlement: Some(settlement),
     };
     Ok(state
         .repository
         .lending()
         .commit_loan_change(&change)
         .await?)
+}
+
+/// `loan.closed`: the loan is paid off (or written off).
+fn closed_event(record: &LoanRecord, loan: &Loan, date: NaiveDate) -> NewDomainEvent {
+    outbox::event(
+        "loan.closed",
+        json!({
+            "loan_id": record.id,
+            "status": status_name(loan.status),
+            "date": date,
+            "credit_balance": loan.credit_balance,
+        }),
+    )
 }
 
 /// The event a collection stands for.
@@ -362,6 +392,23 @@ async fn collect(
                 payment_id: Some(payment.id),
             });
             change.journal = lines(&record, &postings, "", Some(0));
+            change.domain_events.push(outbox::event(
+                "payment.applied",
+                json!({
+                    "loan_id": record.id,
+                    "payment_id": payment.id,
+                    "purpose": payment.purpose,
+                    "amount": amount,
+                    "value_date": date,
+                    "allocation": serde_json::from_str::<serde_json::Value>(&allocation)
+                        .map_err(AppError::internal)?,
+                }),
+            ));
+            if after.status != LoanStatus::Active {
+                change
+                    .domain_events
+                    .push(closed_event(&record, &after, date));
+            }
             settlement.applied = Some(allocation);
         }
         None => {
@@ -380,6 +427,10 @@ async fn collect(
                 event_index: None,
             });
             settlement.applied = Some(json!({"suspense": amount}).to_string());
+            change.domain_events.push(outbox::event(
+                "payment.suspended",
+                json!({"loan_id": record.id, "payment_id": payment.id, "amount": amount}),
+            ));
         }
     }
     change.settlement = Some(settlement);
@@ -416,6 +467,9 @@ pub async fn close_from_credit(
         payment_id: None,
     });
     change.journal = lines(&record, &postings, "", Some(0));
+    change
+        .domain_events
+        .push(closed_event(&record, &loan, date));
     change.evidence = Some(EvidenceDraft {
         kind: "loan.closed_from_credit".to_owned(),
         subject: format!("loan:{}", record.id),
@@ -519,6 +573,10 @@ async fn reverse_event_locked(
             })?;
         let mut change = change_to(&record, history.current());
         change.reversed_events.push(event_id);
+        change.domain_events.push(outbox::event(
+            "loan.event_reversed",
+            json!({"loan_id": loan_id, "event_id": event_id, "request_id": request_id}),
+        ));
         change.journal = lines(&record, &postings, &format!("reversal:{event_id}"), None);
         change.approve_reversal = Some((request_id, checker));
         change.audit = Some(audit.clone());

@@ -8,7 +8,9 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ApiError;
-use crate::routes::{admin, applications, auth, identity, loans, me, ops, portfolio, products};
+use crate::routes::{
+    admin, applications, auth, identity, loans, me, ops, portfolio, products, webhooks,
+};
 use crate::state::SharedState;
 
 #[derive(OpenApi)]
@@ -28,6 +30,7 @@ use crate::state::SharedState;
         loans::approve_reversal, loans::reject_reversal,
         portfolio::business_date, portfolio::advance, portfolio::cob_status, portfolio::summary, portfolio::borrowers,
         portfolio::trial_balance, portfolio::evidence_log,
+        webhooks::create, webhooks::list,
     ),
     modifiers(&BearerAuth),
 )]
@@ -67,6 +70,10 @@ pub fn router(state: SharedState) -> Router {
         .route("/me/identity", post(identity::submit).get(identity::show))
         .route("/admin/users", post(admin::create_user))
         .route("/admin/audit", get(admin::audit_log))
+        .route(
+            "/admin/webhooks",
+            post(webhooks::create).get(webhooks::list),
+        )
         .route("/products", get(products::list))
         .route("/products/match", post(products::match_products))
         .route("/calculator", post(products::calculator))

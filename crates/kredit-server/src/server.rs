@@ -105,6 +105,7 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     let reconciliation = tokio::spawn(reconciliation_loop(state.clone()));
     let models = tokio::spawn(crate::scoring::upkeep_loop(state.clone()));
     let close_of_business = tokio::spawn(close_of_business_loop(state.clone()));
+    let events = tokio::spawn(outbox_loop(state.clone()));
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
@@ -112,6 +113,7 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     reconciliation.abort();
     models.abort();
     close_of_business.abort();
+    events.abort();
     tracing::info!("stopped");
     Ok(())
 }
@@ -155,6 +157,18 @@ async fn close_of_business_loop(state: Arc<AppState>) {
             ),
             Ok(None) => {}
             Err(error) => tracing::error!(%error, "scheduled close of business failed"),
+        }
+    }
+}
+
+/// Every second: delivers the domain events written since, if this instance
+/// holds (or takes) the outbox lease (`kredit_app::outbox`).
+async fn outbox_loop(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        if let Err(error) = kredit_app::outbox::dispatch(&state, &[]).await {
+            tracing::warn!(%error, "delivering domain events failed");
         }
     }
 }

@@ -580,6 +580,175 @@ fn fen(amount: &Value) -> i64 {
     amount.as_str().unwrap().replace('.', "").parse().unwrap()
 }
 
+/// An in-process subscriber that records what it is handed.
+struct Recorder(Arc<std::sync::Mutex<Vec<(i64, Option<i64>, String)>>>);
+
+#[async_trait::async_trait]
+impl kredit_app::outbox::Subscriber for Recorder {
+    fn name(&self) -> String {
+        "test-recorder".to_owned()
+    }
+
+    async fn handle(&self, event: &kredit_app::outbox::DomainEvent) -> Result<(), String> {
+        self.0
+            .lock()
+            .unwrap()
+            .push((event.id, event.loan_id, event.kind.clone()));
+        Ok(())
+    }
+}
+
+/// A webhook receiver on a loopback port: checks every signature with the
+/// secret it is given and records (event id, loan id, kind).
+async fn webhook_receiver(
+    secret: Arc<std::sync::OnceLock<kredit_payments::CallbackSecret>>,
+    seen: Arc<std::sync::Mutex<Vec<(i64, Option<i64>, String)>>>,
+) -> String {
+    let handler = move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+        let (secret, seen) = (secret.clone(), seen.clone());
+        async move {
+            let secret = secret.get().expect("secret set before events flow");
+            let now = chrono::Utc::now().timestamp();
+            if secret
+                .verify(&headers, &body, now, Duration::from_secs(300))
+                .is_err()
+            {
+                return StatusCode::UNAUTHORIZED;
+            }
+            let event: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(
+                headers["kredit-event-id"].to_str().unwrap(),
+                event["id"].to_string()
+            );
+            seen.lock().unwrap().push((
+                event["id"].as_i64().unwrap(),
+                event["loan_id"].as_i64(),
+                event["kind"].as_str().unwrap().to_owned(),
+            ));
+            StatusCode::NO_CONTENT
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let router = axum::Router::new().route("/hook", axum::routing::post(handler));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{address}/hook")
+}
+
+/// Every event of a loan's life reaches a webhook (signed) and an
+/// in-process subscriber exactly once and in order, across a restart of
+/// the server.
+async fn domain_events_reach_each_subscriber_once_in_order(repository: Arc<dyn Repository>) {
+    let (app, admin) = lending_app(repository.clone()).await;
+    let secret = Arc::new(std::sync::OnceLock::new());
+    let hooked = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let url = webhook_receiver(secret.clone(), hooked.clone()).await;
+    let created = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/webhooks",
+            Some(&admin),
+            Some(json!({"url": url, "description": "test integrator"})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let key = created.json["secret"].as_str().unwrap().as_bytes().to_vec();
+    secret
+        .set(kredit_payments::CallbackSecret::new(key).unwrap())
+        .unwrap();
+    let bad = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/webhooks",
+            Some(&admin),
+            Some(json!({"url": "ftp://user:pw@example"})),
+        )
+        .await;
+    bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+    let recorded = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorder = Recorder(recorded.clone());
+    let token = verified_borrower(&app, "13812340012", 30, "6222000000000041").await;
+    let application = apply(
+        &app,
+        &token,
+        "apply-12",
+        json!({"product_code": "CONSUMER", "amount": "5000.00", "term_months": 6,
+            "method": "equal-installment", "purpose": "consumer"}),
+    )
+    .await;
+    let accepted = accept(&app, &token, application.json["id"].as_i64().unwrap()).await;
+    let loan_id = accepted.json["loan"]["id"].as_i64().unwrap();
+    let loan_path = format!("/api/v1/loans/{loan_id}");
+    eventually(&app, &token, &loan_path, |l| l["status"] == "active").await;
+    let repaid = app
+        .call_with(
+            Method::POST,
+            &format!("{loan_path}/repayments"),
+            Some(&token),
+            Some(json!({"kind": "repayment", "amount": "100.00"})),
+            &[("Idempotency-Key", "events-1")],
+        )
+        .await;
+    assert_eq!(repaid.status, StatusCode::ACCEPTED, "{}", repaid.text);
+    let payment = format!("/api/v1/payments/{}", repaid.json["id"]);
+    eventually(&app, &token, &payment, |p| p["status"] == "succeeded").await;
+    let delivered = kredit_app::outbox::dispatch(&app.state, &[&recorder])
+        .await
+        .unwrap();
+    assert_eq!(delivered, 4, "two events, two subscribers");
+
+    // The server restarts: a new instance over the same database.
+    let restarted = TestApp::with_auto_debit(repository, true).await;
+    let paid = restarted
+        .call_with(
+            Method::POST,
+            &format!("{loan_path}/repayments"),
+            Some(&token),
+            Some(json!({"kind": "payoff"})),
+            &[("Idempotency-Key", "events-2")],
+        )
+        .await;
+    assert_eq!(paid.status, StatusCode::ACCEPTED, "{}", paid.text);
+    eventually(&restarted, &token, &loan_path, |l| {
+        l["status"] == "paid_off"
+    })
+    .await;
+    kredit_app::outbox::dispatch(&restarted.state, &[&recorder])
+        .await
+        .unwrap();
+    let again = kredit_app::outbox::dispatch(&restarted.state, &[&recorder])
+        .await
+        .unwrap();
+    assert_eq!(again, 0, "nothing is delivered twice");
+
+    let expected = [
+        "loan.disbursed",
+        "payment.applied",
+        "payment.applied",
+        "loan.closed",
+    ];
+    for seen in [&hooked, &recorded] {
+        let seen = seen.lock().unwrap().clone();
+        let ids: Vec<i64> = seen.iter().map(|(id, _, _)| *id).collect();
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "in order, once: {ids:?}"
+        );
+        let kinds: Vec<&str> = seen
+            .iter()
+            .filter(|(_, loan, _)| *loan == Some(loan_id))
+            .map(|(_, _, kind)| kind.as_str())
+            .collect();
+        assert_eq!(kinds, expected);
+    }
+    let hooks = restarted
+        .call(Method::GET, "/api/v1/admin/webhooks", Some(&admin), None)
+        .await;
+    assert_eq!(hooks.json[0]["behind"], 0, "{}", hooks.text);
+    assert_eq!(hooks.json[0]["attempts"], 0, "{}", hooks.text);
+}
+
 async fn referred_applications_wait_for_an_underwriter(repository: Arc<dyn Repository>) {
     let (app, _admin) = lending_app(repository).await;
     // Young, near the product's ceiling, over a long term: the rules
@@ -900,4 +1069,5 @@ kredit_store::test_on_both_backends!(
     bad_input_is_refused_and_changes_nothing,
     concurrent_repayments_and_duplicate_callbacks,
     a_payoff_storm_charges_no_more_than_is_owed,
+    domain_events_reach_each_subscriber_once_in_order,
 );

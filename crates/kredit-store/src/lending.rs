@@ -274,6 +274,9 @@ pub struct LoanChange {
     pub approve_reversal: Option<(i64, UserId)>,
     pub evidence: Option<EvidenceDraft>,
     pub audit: Option<AuditEntry>,
+    /// Written to the outbox (`domain_events`) in the same transaction,
+    /// with subject `loan:{loan_id}`.
+    pub domain_events: Vec<crate::outbox::NewDomainEvent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -955,6 +958,19 @@ macro_rules! lending_store {
                 }
                 if let Some(audit) = &change.audit {
                     Self::insert_audit(&mut tx, audit).await?;
+                }
+                for event in &change.domain_events {
+                    sqlx::query(
+                        "INSERT INTO domain_events (kind, subject, loan_id, payload, occurred_at)
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&event.kind)
+                    .bind(format!("loan:{}", change.loan_id))
+                    .bind(change.loan_id)
+                    .bind(&event.payload)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 tx.commit().await?;
                 Ok(ChangeOutcome::Committed { event_ids })

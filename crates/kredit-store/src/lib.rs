@@ -11,6 +11,7 @@ pub mod lending;
 pub mod loan_state;
 pub mod model;
 pub mod models;
+pub mod outbox;
 pub mod pii;
 mod repository;
 #[cfg(feature = "testing")]

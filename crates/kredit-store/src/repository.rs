@@ -69,6 +69,8 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
     fn feedback(&self) -> &dyn crate::feedback::FeedbackStore;
     /// Leases for scheduled work and the close-of-business history.
     fn jobs(&self) -> &dyn crate::jobs::JobStore;
+    /// Domain events, subscribers' cursors and webhooks.
+    fn outbox(&self) -> &dyn crate::outbox::OutboxStore;
 
     /// Inserts a user and, in the same transaction, the audit entry (whose
     /// `entity_id` is set to the new user's id). `Conflict` if the phone hash
@@ -238,6 +240,10 @@ macro_rules! sql_repository {
             }
 
             fn jobs(&self) -> &dyn crate::jobs::JobStore {
+                self
+            }
+
+            fn outbox(&self) -> &dyn crate::outbox::OutboxStore {
                 self
             }
 

@@ -138,6 +138,10 @@ fn change(loan: i64, version: i64, payment: i64, sequence: i64) -> LoanChange {
             payload_digest: "cd".repeat(32),
         }),
         audit: None,
+        domain_events: vec![kredit_store::outbox::NewDomainEvent {
+            kind: "loan.disbursed".into(),
+            payload: format!(r#"{{"loan_id":{loan}}}"#),
+        }],
     }
 }
 
@@ -241,6 +245,13 @@ async fn loan_changes_are_atomic_versioned_and_apply_a_notice_once(repo: Arc<dyn
         format!("contract:{}", accepted.contract_id)
     );
     evidence::verify(&entries).unwrap();
+    // The change's domain event is in the outbox, written with it once.
+    let events = repo.outbox().events_after(0, 10).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        (events[0].kind.as_str(), events[0].loan_id),
+        ("loan.disbursed", Some(loan))
+    );
 }
 
 async fn concurrent_changes_to_one_loan_commit_exactly_once(repo: Arc<dyn Repository>) {
@@ -272,6 +283,7 @@ async fn concurrent_changes_to_one_loan_commit_exactly_once(repo: Arc<dyn Reposi
     let entries = repo.lending().evidence(0, 100).await.unwrap();
     evidence::verify(&entries).unwrap();
     assert_eq!(entries.len(), 2);
+    assert_eq!(repo.outbox().events_after(0, 100).await.unwrap().len(), 1);
 }
 
 async fn business_date_and_failed_settlements(repo: Arc<dyn Repository>) {

@@ -11,3 +11,4 @@ pub mod models;
 pub mod ops;
 pub mod portfolio;
 pub mod products;
+pub mod webhooks;

@@ -1,0 +1,86 @@
+//! Integrators' webhooks: every domain event, signed, in order
+//! (`kredit_app::outbox`). Admin only; creating one is audited.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use kredit_app::outbox::{self, WebhookStatus};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{AdminOnly, Authorized};
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::idempotency::{self, IdempotencyKey};
+use crate::state::SharedState;
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewWebhook {
+    /// Where events are POSTed: an absolute http(s) URL.
+    pub url: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Serialize)]
+pub struct WebhookCreated {
+    pub id: i64,
+    pub url: String,
+    /// Signs every delivery (`Kredit-Signature`); shown only here.
+    pub secret: String,
+}
+
+/// Register a webhook for every domain event from now on.
+#[utoipa::path(post, path = "/api/v1/admin/webhooks", tag = "admin", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Optional; replays the first response")),
+    responses((status = 201, description = "The webhook and its signing secret (shown once)"),
+        (status = 422, description = "`validation_failed` (`invalid_url`)")))]
+pub async fn create(
+    State(state): State<SharedState>,
+    auth: Authorized<AdminOnly>,
+    key: IdempotencyKey,
+    ApiJson(request): ApiJson<NewWebhook>,
+) -> Result<Response, ApiError> {
+    let admin = auth.user_id();
+    let operation = async {
+        let description = request.description.trim();
+        if description.chars().count() > 200 {
+            return Err(ApiError::field(
+                "description",
+                "too_long",
+                "a description has at most 200 characters",
+            ));
+        }
+        let (id, secret) =
+            outbox::register_webhook(&state, &request.url, description, admin).await?;
+        Ok((
+            StatusCode::CREATED,
+            WebhookCreated {
+                id,
+                url: request.url.clone(),
+                secret,
+            },
+        ))
+    };
+    idempotency::run(
+        &state,
+        admin,
+        key,
+        "POST /api/v1/admin/webhooks",
+        &request,
+        operation,
+    )
+    .await
+}
+
+/// Every webhook with its delivery state: the last event delivered, how
+/// many are waiting, the last error and the next attempt.
+#[utoipa::path(get, path = "/api/v1/admin/webhooks", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, description = "Webhooks and their delivery state")))]
+pub async fn list(
+    State(state): State<SharedState>,
+    _auth: Authorized<AdminOnly>,
+) -> Result<Json<Vec<WebhookStatus>>, ApiError> {
+    Ok(Json(outbox::webhooks(&state).await?))
+}
