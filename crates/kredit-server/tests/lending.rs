@@ -639,7 +639,7 @@ async fn webhook_receiver(
 /// in-process subscriber exactly once and in order, across a restart of
 /// the server.
 async fn domain_events_reach_each_subscriber_once_in_order(repository: Arc<dyn Repository>) {
-    let (app, admin) = lending_app(repository.clone()).await;
+    let (app, admin) = lending_app(repository).await;
     let secret = Arc::new(std::sync::OnceLock::new());
     let hooked = Arc::new(std::sync::Mutex::new(Vec::new()));
     let url = webhook_receiver(secret.clone(), hooked.clone()).await;
@@ -699,7 +699,7 @@ async fn domain_events_reach_each_subscriber_once_in_order(repository: Arc<dyn R
     assert_eq!(delivered, 4, "two events, two subscribers");
 
     // The server restarts: a new instance over the same database.
-    let restarted = TestApp::with_auto_debit(repository, true).await;
+    let restarted = app.restart().await;
     let paid = restarted
         .call_with(
             Method::POST,

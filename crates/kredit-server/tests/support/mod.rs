@@ -24,6 +24,9 @@ pub const PASSWORD: &str = "s3cret-pass";
 pub struct TestApp {
     pub router: Router,
     pub state: SharedState,
+    /// The server's keys: a restart keeps them, as a real one does.
+    pub keys: Keys,
+    pub auto_debit: bool,
 }
 
 pub struct Reply {
@@ -77,6 +80,27 @@ impl TestApp {
         auto_debit: bool,
         clock: Arc<dyn kredit_app::Clock>,
     ) -> Self {
+        Self::start(repository, auto_debit, clock, Keys::generate()).await
+    }
+
+    /// The same server started again over its database, with its keys.
+    #[allow(dead_code)] // not every test binary needs it
+    pub async fn restart(&self) -> Self {
+        Self::start(
+            self.state.repository.clone(),
+            self.auto_debit,
+            self.state.time.clock.clone(),
+            self.keys.clone(),
+        )
+        .await
+    }
+
+    async fn start(
+        repository: Arc<dyn Repository>,
+        auto_debit: bool,
+        clock: Arc<dyn kredit_app::Clock>,
+        keys: Keys,
+    ) -> Self {
         // The sandbox's "never answers" card must hit the timeout quickly.
         let config = Config {
             identity_provider_timeout_ms: 200,
@@ -114,7 +138,7 @@ impl TestApp {
         .expect("install");
         let state = AppState::with_clock(
             repository,
-            &Keys::generate(),
+            &keys,
             Arc::new(SandboxIdentityProvider),
             payments,
             &config,
@@ -123,7 +147,12 @@ impl TestApp {
         let router = kredit_server::app::router(state.clone());
         let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
         tokio::spawn(axum::serve(listener, router.clone()).into_future());
-        Self { router, state }
+        Self {
+            router,
+            state,
+            keys,
+            auto_debit,
+        }
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
