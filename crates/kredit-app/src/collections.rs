@@ -107,7 +107,7 @@ fn refusal(error: ServicingError) -> AppError {
 #[derive(Debug, Clone)]
 pub enum Collection {
     /// The payment is written; hand it to the provider.
-    Pending(PaymentRecord),
+    Pending(Box<PaymentRecord>),
     /// A payoff the loan's credit covered whole: the loan closed from its
     /// credit and no card was charged.
     ClosedFromCredit,
@@ -205,9 +205,9 @@ pub async fn request(app: &App, loan_id: i64, request: CollectionRequest) -> App
                 amount_fen: amount.fen(),
             })
             .await?;
-        Ok(Collection::Pending(
+        Ok(Collection::Pending(Box::new(
             store.payment(payment_id).await?.ok_or(AppError::Internal)?,
-        ))
+        )))
     })
     .await
 }

@@ -580,8 +580,11 @@ fn fen(amount: &Value) -> i64 {
     amount.as_str().unwrap().replace('.', "").parse().unwrap()
 }
 
+/// What a subscriber saw: (event id, loan id, kind).
+type Seen = Arc<std::sync::Mutex<Vec<(i64, Option<i64>, String)>>>;
+
 /// An in-process subscriber that records what it is handed.
-struct Recorder(Arc<std::sync::Mutex<Vec<(i64, Option<i64>, String)>>>);
+struct Recorder(Seen);
 
 #[async_trait::async_trait]
 impl kredit_app::outbox::Subscriber for Recorder {
@@ -602,7 +605,7 @@ impl kredit_app::outbox::Subscriber for Recorder {
 /// secret it is given and records (event id, loan id, kind).
 async fn webhook_receiver(
     secret: Arc<std::sync::OnceLock<kredit_payments::CallbackSecret>>,
-    seen: Arc<std::sync::Mutex<Vec<(i64, Option<i64>, String)>>>,
+    seen: Seen,
 ) -> String {
     let handler = move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
         let (secret, seen) = (secret.clone(), seen.clone());

@@ -315,7 +315,7 @@ pub async fn repay(
         match collection {
             Collection::Pending(payment) => {
                 payments::submit(&state, &payment, borrower).await?;
-                Ok((StatusCode::ACCEPTED, json!(PaymentView::from(payment))))
+                Ok((StatusCode::ACCEPTED, json!(PaymentView::from(*payment))))
             }
             Collection::ClosedFromCredit => Ok((
                 StatusCode::OK,
