@@ -9,7 +9,7 @@ import { ErrorBoundary } from './components/ErrorBoundary';
 import { I18nProvider, useI18n } from './i18n';
 import { Login } from './pages/Login';
 import { Register } from './pages/Register';
-import type { Role } from './types';
+import type { Role } from './api-types';
 
 // Everything past the login page is loaded on demand.
 const BorrowerLayout = lazy(() => import('./pages/borrower/BorrowerLayout'));

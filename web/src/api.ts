@@ -1,12 +1,11 @@
 // The HTTP client: bearer tokens with one refresh on 401, problem+json
 // errors turned into ApiError, Idempotency-Key on the writes that need it.
-import type { Tokens } from './types';
+// Paths, parameters, bodies and answers are typed by the OpenAPI document
+// (src/generated/openapi.ts, generated from docs/openapi.json by `npm run openapi`).
+import type { paths } from './generated/openapi';
+import type { FieldError, Tokens } from './api-types';
 
-export interface FieldError {
-  field: string;
-  code: string;
-  message: string;
-}
+export type { FieldError };
 
 export class ApiError extends Error {
   status: number;
@@ -128,16 +127,77 @@ export async function request<T>(method: string, path: string, options: Options 
   return parse<T>(response);
 }
 
+type HttpMethod = 'get' | 'post' | 'put';
+type Prefixed = keyof paths & `/api/v1${string}`;
+/** A path template under /api/v1, e.g. `/loans/{id}`. */
+export type ApiPath = Prefixed extends `/api/v1${infer Rest}` ? Rest : never;
+type Operation<P extends ApiPath, M extends HttpMethod> = paths[`/api/v1${P}`][M];
+/** The templates that have an operation for this method. */
+type PathsFor<M extends HttpMethod> = { [P in ApiPath]: [Operation<P, M>] extends [undefined | never] ? never : P }[ApiPath];
+
+type Json<R> = R extends { content: { 'application/json': infer T } } ? T : undefined;
+type Responses<O> = O extends { responses: infer R } ? R : never;
+/** The body of the operation's success answer (undefined for 204). */
+export type Answer<O> = Responses<O> extends infer R
+  ? R extends { 200: infer A }
+    ? Json<A>
+    : R extends { 201: infer A }
+      ? Json<A>
+      : R extends { 202: infer A }
+        ? Json<A>
+        : undefined
+  : never;
+type RequestBody<O> = O extends { requestBody?: infer R }
+  ? [NonNullable<R>] extends [never]
+    ? never
+    : NonNullable<R> extends { content: { 'application/json': infer B } }
+      ? B
+      : never
+  : never;
+type Parameters_<O, In extends 'path' | 'query'> = O extends { parameters: { [K in In]?: infer P } } ? P : never;
+type PathOption<O> = [Parameters_<O, 'path'>] extends [never | undefined] ? { path?: never } : { path: Parameters_<O, 'path'> };
+type QueryOption<O> = [Parameters_<O, 'query'>] extends [never | undefined] ? { query?: never } : { query?: Parameters_<O, 'query'> };
+
+export type GetOptions<O> = PathOption<O> & QueryOption<O> & { signal?: AbortSignal };
+export type WriteOptions<O> = PathOption<O> & QueryOption<O> & { idempotencyKey?: string } & ([RequestBody<O>] extends [never] ? { body?: never } : { body: RequestBody<O> });
+
+/** The operation of a method on a path template, for `Answer<…>` and friends. */
+export type Op<P extends ApiPath, M extends HttpMethod> = Operation<P, M>;
+
+/** `/loans/{id}` with `{id: 7}` → `/loans/7`, each value URI-encoded. */
+function expand(template: string, path?: Record<string, string | number>, query?: object): string {
+  const filled = template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = path?.[name];
+    if (value === undefined) throw new Error(`missing path parameter ${name} for ${template}`);
+    return encodeURIComponent(String(value));
+  });
+  return filled + (query ? qs(query as Record<string, string | number | undefined | null>) : '');
+}
+
+type AnyOptions = { path?: Record<string, string | number>; query?: object; body?: unknown; idempotencyKey?: string; signal?: AbortSignal };
+
 export const api = {
-  get: <T>(path: string, signal?: AbortSignal) => request<T>('GET', path, { signal }),
-  post: <T>(path: string, body?: unknown, idempotencyKey?: string) =>
-    request<T>('POST', path, { body: body ?? {}, idempotencyKey }),
-  put: <T>(path: string, body: unknown) => request<T>('PUT', path, { body }),
-  publicPost: <T>(path: string, body: unknown) => request<T>('POST', path, { body, auth: false }),
+  get: <P extends PathsFor<'get'>>(path: P, ...[options]: {} extends GetOptions<Op<P, 'get'>> ? [GetOptions<Op<P, 'get'>>?] : [GetOptions<Op<P, 'get'>>]) => {
+    const o = (options ?? {}) as AnyOptions;
+    return request<Answer<Op<P, 'get'>>>('GET', expand(path, o.path, o.query), { signal: o.signal });
+  },
+  post: <P extends PathsFor<'post'>>(path: P, ...[options]: {} extends WriteOptions<Op<P, 'post'>> ? [WriteOptions<Op<P, 'post'>>?] : [WriteOptions<Op<P, 'post'>>]) => {
+    const o = (options ?? {}) as AnyOptions;
+    return request<Answer<Op<P, 'post'>>>('POST', expand(path, o.path, o.query), { body: o.body ?? {}, idempotencyKey: o.idempotencyKey });
+  },
+  put: <P extends PathsFor<'put'>>(path: P, options: WriteOptions<Op<P, 'put'>>) => {
+    const o = options as AnyOptions;
+    return request<Answer<Op<P, 'put'>>>('PUT', expand(path, o.path, o.query), { body: o.body });
+  },
+  /** A POST without the session's token (sign-in pages, the public calculator). */
+  publicPost: <P extends PathsFor<'post'>>(path: P, options: WriteOptions<Op<P, 'post'>>) => {
+    const o = options as AnyOptions;
+    return request<Answer<Op<P, 'post'>>>('POST', expand(path, o.path, o.query), { body: o.body, auth: false });
+  },
 };
 
 /** Query string from the defined values. */
-export function qs(params: Record<string, string | number | undefined | null>): string {
+export function qs(params: Record<string, string | number | boolean | undefined | null>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
     if (value !== undefined && value !== null && value !== '') search.set(key, String(value));

@@ -1,7 +1,7 @@
 // The signed-in user: tokens in localStorage, the profile from GET /me.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api, loadTokens, request, saveTokens, setSessionLostHandler } from './api';
-import type { Me, Role, Tokens } from './types';
+import type { Me, Role } from './api-types';
 
 interface Auth {
   me: Me | null;
@@ -27,16 +27,16 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     setSessionLostHandler(() => setMe(null));
     if (!loadTokens()) return;
     api
-      .get<Me>('/me')
+      .get('/me')
       .then(setMe)
       .catch(() => saveTokens(null))
       .finally(() => setChecking(false));
   }, []);
 
   const login = useCallback(async (phone: string, password: string) => {
-    const tokens = await request<Tokens>('POST', '/auth/login', { body: { phone, password }, auth: false });
+    const tokens = await api.publicPost('/auth/login', { body: { phone, password } });
     saveTokens(tokens);
-    const profile = await api.get<Me>('/me');
+    const profile = await api.get('/me');
     setMe(profile);
     return profile;
   }, []);

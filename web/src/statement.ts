@@ -1,6 +1,6 @@
 // What a borrower has paid on a loan, by component, in exact fen.
 import { fromFen, toFen } from './format';
-import type { Allocation, LoanEvent, Payment } from './types';
+import type { Allocation, LoanEvent, Payment } from './api-types';
 
 export const PAID_COMPONENTS = ['principal', 'interest', 'fee', 'penalty', 'credit', 'suspense'] as const;
 export type PaidComponent = (typeof PAID_COMPONENTS)[number];

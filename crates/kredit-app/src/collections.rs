@@ -28,6 +28,7 @@ use crate::{App, AppError, AppResult};
 pub const MAX_COLLECTION: Money = Money::from_fen(10_000_000 * 100);
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CollectionKind {
     Repayment,

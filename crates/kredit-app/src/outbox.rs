@@ -227,6 +227,7 @@ impl Subscriber for Webhook {
 
 /// A webhook as staff see it: where it is in the event stream.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct WebhookStatus {
     pub id: i64,
     pub url: String,

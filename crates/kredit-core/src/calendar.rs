@@ -23,6 +23,7 @@ pub struct Fraction {
 }
 
 /// How a span of days becomes a fraction of a year.
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DayCount {

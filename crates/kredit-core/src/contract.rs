@@ -13,6 +13,7 @@ use crate::rate::Rate;
 use crate::schedule::{Installment, RepaymentMethod};
 
 /// A consent the borrower gave, and where and when.
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consent {
     /// e.g. `loan_agreement`, `personal_information_processing`, `credit_report_query`.
@@ -24,6 +25,7 @@ pub struct Consent {
 
 /// The annualised cost as it must be disclosed: the APR first and never less
 /// prominent than any daily or monthly rate.
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CostDisclosure {
     /// Nominal APR (12 × monthly IRR), six places, e.g. "0.130300".
@@ -52,6 +54,7 @@ impl CostDisclosure {
 }
 
 /// The contract document.
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contract {
     pub contract_number: String,

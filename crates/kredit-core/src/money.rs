@@ -182,6 +182,22 @@ impl<'de> Deserialize<'de> for Money {
     }
 }
 
+/// In OpenAPI: a string with two decimal places, never a JSON number.
+#[cfg(feature = "utoipa")]
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^-?[0-9]+\.[0-9]{2}$"))
+            .description(Some("An amount in yuan: a decimal string with two places."))
+            .examples(["1234.56"])
+            .into()
+    }
+}
+
+#[cfg(feature = "utoipa")]
+impl utoipa::ToSchema for Money {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ use crate::money::Money;
 use crate::rate::Rate;
 use crate::schedule::{self, RepaymentMethod, Schedule, ScheduleError, ScheduleTerms};
 
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProductKind {
@@ -21,6 +22,7 @@ pub enum ProductKind {
 }
 
 /// A fee taken from the proceeds at disbursement.
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum UpfrontFee {
@@ -42,6 +44,7 @@ impl UpfrontFee {
 }
 
 /// The annual rate charged on overdue principal.
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum PenaltyRate {
@@ -69,6 +72,7 @@ impl PenaltyRate {
 }
 
 /// A part of what a borrower owes, in the order repayments settle them.
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Component {
@@ -80,6 +84,7 @@ pub enum Component {
 
 /// How a repayment is spread over what is owed. Past-due instalments always
 /// come before the current one; `components` orders the parts.
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AllocationOrder {
     pub components: [Component; 4],
@@ -104,6 +109,7 @@ impl Default for AllocationOrder {
 }
 
 /// What prepaying costs.
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrepaymentPolicy {
     pub allowed: bool,
@@ -129,6 +135,7 @@ impl Default for PrepaymentPolicy {
 
 /// A loan product. Unknown fields are refused: a misspelt field in a
 /// catalogue must not silently take its default.
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoanProduct {

@@ -178,6 +178,24 @@ impl<'de> Deserialize<'de> for Rate {
     }
 }
 
+/// In OpenAPI: an exact decimal fraction as a string (0.0435 is 4.35%).
+#[cfg(feature = "utoipa")]
+impl utoipa::PartialSchema for Rate {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^-?[0-9]+(\.[0-9]{1,10})?$"))
+            .description(Some(
+                "A rate as an exact decimal fraction, up to ten places: 0.0435 is 4.35%.",
+            ))
+            .examples(["0.0435"])
+            .into()
+    }
+}
+
+#[cfg(feature = "utoipa")]
+impl utoipa::ToSchema for Rate {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@ use crate::money::{Money, MoneyError};
 use crate::rate::Rate;
 
 /// How the principal and the charges are spread over the instalments.
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RepaymentMethod {
@@ -102,6 +103,7 @@ pub enum ScheduleError {
 
 /// One scheduled instalment. `payment` is always `principal + interest + fee`
 /// and `remaining` the principal still owed after it.
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Installment {
     pub n: u32,

@@ -90,6 +90,7 @@ pub struct DroppedFeature {
 }
 
 /// Ranking and calibration measured on the validation rows at training time.
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 pub struct ValidationMetrics {
     pub auc: f64,

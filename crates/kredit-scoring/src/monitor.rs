@@ -135,6 +135,7 @@ impl FeatureDistribution {
 }
 
 /// The stability of one quantity (the score or a feature).
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Stability {
     /// `score`, or the feature's name.
@@ -160,6 +161,7 @@ impl Stability {
 }
 
 /// Score and feature stability of a model over live applications.
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct StabilityReport {
     pub applications: usize,

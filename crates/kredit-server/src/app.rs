@@ -3,11 +3,14 @@
 
 use axum::Router;
 use axum::routing::{get, post, put};
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::{Content, Ref, RefOr};
+use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::routes::{
     admin, applications, auth, identity, loans, me, ops, portfolio, products, webhooks,
 };
@@ -49,12 +52,131 @@ impl Modify for BearerAuth {
 }
 
 /// The whole API description: the paths above and those of the modules
-/// that keep their own router.
+/// that keep their own router, with the problems every operation of a kind
+/// shares.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut api = ApiDoc::openapi();
     api.merge(crate::routes::models::ModelsApi::openapi());
     api.merge(crate::routes::feedback::FeedbackApi::openapi());
+    CommonProblems.modify(&mut api);
     api
+}
+
+/// The problems that follow from an operation's shape rather than from
+/// what it does, as shared responses under `components/responses`: 401 for
+/// an authenticated operation, 400 for a path parameter or a JSON body
+/// (`invalid_path`, malformed body), 422 for a JSON body or a query, and 500
+/// for every operation under `/api`. An operation that names one of these
+/// statuses keeps its own.
+struct CommonProblems;
+
+const UNAUTHORIZED: &str = "Unauthorized";
+const BAD_REQUEST: &str = "BadRequest";
+const VALIDATION_FAILED: &str = "ValidationFailed";
+const INTERNAL_ERROR: &str = "InternalError";
+
+impl Modify for CommonProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components
+            .schemas
+            .entry(Problem::name().into_owned())
+            .or_insert_with(Problem::schema);
+        for (name, description) in [
+            (
+                UNAUTHORIZED,
+                "`unauthorized`: missing, invalid or expired access token",
+            ),
+            (
+                BAD_REQUEST,
+                "`invalid_path`: a path parameter is not of its type; `validation_failed`: the body is not JSON",
+            ),
+            (
+                VALIDATION_FAILED,
+                "`validation_failed`: wrong types, missing fields or values breaking a rule; `errors` names each field",
+            ),
+            (INTERNAL_ERROR, "`internal_error`: logged, never detailed"),
+        ] {
+            components
+                .responses
+                .insert(name.to_owned(), RefOr::T(problem_response(description)));
+        }
+        for (path, item) in &mut openapi.paths.paths {
+            // The operations probes (`/healthz`, …) answer plain text.
+            if !path.starts_with("/api/") {
+                continue;
+            }
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                add_common_problems(operation);
+                qualify_operation_id(operation);
+            }
+        }
+    }
+}
+
+fn problem_response(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            Content::new(Some(Ref::from_schema_name(Problem::name()))),
+        )
+        .build()
+}
+
+/// Operation ids are the handlers' names, which repeat across modules
+/// (`list`, `show`): prefixed with the tag they become unique, as generated
+/// clients need (`loans_show`).
+fn qualify_operation_id(operation: &mut Operation) {
+    let tag = operation.tags.as_ref().and_then(|tags| tags.first());
+    if let (Some(tag), Some(id)) = (tag, operation.operation_id.as_mut()) {
+        *id = format!("{tag}_{id}");
+    }
+}
+
+fn add_common_problems(operation: &mut Operation) {
+    let parameters: Vec<ParameterIn> = operation
+        .parameters
+        .iter()
+        .flatten()
+        .filter_map(|parameter| match parameter {
+            RefOr::T(parameter) => Some(parameter.parameter_in.clone()),
+            RefOr::Ref(_) => None,
+        })
+        .collect();
+    let has_path = parameters.contains(&ParameterIn::Path);
+    let has_query = parameters.contains(&ParameterIn::Query);
+    // A typed JSON body (not the payment callback's signed bytes).
+    let has_json_body = match &operation.request_body {
+        Some(RefOr::T(body)) => body.content.get("application/json").is_some_and(
+            |content| matches!(content, RefOr::T(c) if matches!(c.schema, Some(RefOr::Ref(_)))),
+        ),
+        _ => false,
+    };
+    let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+    let responses = &mut operation.responses.responses;
+    let mut add = |status: &str, name: &str| {
+        responses
+            .entry(status.to_owned())
+            .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+    };
+    if secured {
+        add("401", UNAUTHORIZED);
+    }
+    if has_path || has_json_body {
+        add("400", BAD_REQUEST);
+    }
+    if has_json_body || has_query {
+        add("422", VALIDATION_FAILED);
+    }
+    add("500", INTERNAL_ERROR);
 }
 
 pub fn router(state: SharedState) -> Router {

@@ -44,6 +44,11 @@ pub struct Problem {
 pub enum ApiError {
     /// The body is not JSON of the expected shape (syntax, types, missing fields).
     MalformedBody(String),
+    /// A path segment is not of the route's type (`/loans/abc`).
+    InvalidPath {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
     /// The body parsed but its values break a rule.
     Validation {
         detail: String,
@@ -86,6 +91,12 @@ impl ApiError {
                 StatusCode::BAD_REQUEST,
                 "validation_failed",
                 "The request body is malformed",
+                detail.clone(),
+            ),
+            ApiError::InvalidPath { detail, .. } => (
+                StatusCode::BAD_REQUEST,
+                "invalid_path",
+                "The request path is not valid",
                 detail.clone(),
             ),
             ApiError::Validation { detail, .. } => (
@@ -152,7 +163,9 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         let (status, code, title, detail) = self.parts();
         let errors = match self {
-            ApiError::Validation { errors, .. } => errors.clone(),
+            ApiError::Validation { errors, .. } | ApiError::InvalidPath { errors, .. } => {
+                errors.clone()
+            }
             _ => Vec::new(),
         };
         Problem {

@@ -122,6 +122,86 @@ where
     }
 }
 
+/// `axum::extract::Path` with problem+json rejections: a path segment that
+/// is not of the route's type (`/loans/abc`) is 400 `invalid_path`, naming
+/// the parameter and the expected type but never echoing the segment.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => {
+                // The names, to say which parameter of a tuple is wrong.
+                let names: Vec<String> =
+                    axum::extract::RawPathParams::from_request_parts(parts, state)
+                        .await
+                        .map(|raw| raw.iter().map(|(name, _)| name.to_owned()).collect())
+                        .unwrap_or_default();
+                Err(path_error(&rejection, &names))
+            }
+        }
+    }
+}
+
+fn path_error(rejection: &axum::extract::rejection::PathRejection, names: &[String]) -> ApiError {
+    use axum::extract::path::ErrorKind;
+    use axum::extract::rejection::PathRejection;
+    let PathRejection::FailedToDeserializePathParams(error) = rejection else {
+        return ApiError::internal(rejection.body_text());
+    };
+    let (field, message) = match error.kind() {
+        ErrorKind::ParseErrorAtKey {
+            key, expected_type, ..
+        } => (
+            key.clone(),
+            format!("expected {}", describe_type(expected_type)),
+        ),
+        ErrorKind::ParseErrorAtIndex {
+            index,
+            expected_type,
+            ..
+        } => (
+            names
+                .get(*index)
+                .cloned()
+                .unwrap_or_else(|| format!("path[{index}]")),
+            format!("expected {}", describe_type(expected_type)),
+        ),
+        // A single value: the route's one parameter.
+        ErrorKind::ParseError { expected_type, .. } => (
+            match names {
+                [name] => name.clone(),
+                _ => "path".to_owned(),
+            },
+            format!("expected {}", describe_type(expected_type)),
+        ),
+        ErrorKind::InvalidUtf8InPathParam { key } => (key.clone(), "not valid UTF-8".to_owned()),
+        // The rest are mismatches between a route and its handler: ours.
+        _ => return ApiError::internal(error.body_text()),
+    };
+    ApiError::InvalidPath {
+        detail: format!("path parameter {field}: {message}"),
+        errors: vec![FieldError::new(&field, "invalid_path", message)],
+    }
+}
+
+/// `i64` → "an integer"; other types by their last path segment.
+fn describe_type(type_name: &str) -> String {
+    match type_name.rsplit("::").next().unwrap_or(type_name) {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128"
+        | "usize" => "an integer".to_owned(),
+        "String" | "str" => "a string".to_owned(),
+        other => format!("a {other}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -307,16 +307,15 @@ pub const MONITORING_WINDOW: i64 = 10_000;
 /// Stability of a model version over its recorded live scores.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Monitoring {
+    #[schema(value_type = i64)]
     pub model_version_id: ModelVersionId,
     /// The stability report: `score` and `features` PSI, `alerts`.
-    #[schema(value_type = Object)]
     pub stability: StabilityReport,
     /// Alerts raised on this version so far (one per metric, updated).
-    #[schema(value_type = Vec<Object>)]
     pub alerts: Vec<AlertView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AlertView {
     pub metric: String,
     pub psi: f64,

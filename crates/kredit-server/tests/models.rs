@@ -309,9 +309,16 @@ async fn activation_puts_models_in_service(repository: Arc<dyn Repository>) {
     assert_eq!(reply.status, StatusCode::OK);
     assert!(app.state.scorer.assess(&applicant(24.0)).is_none());
 
+    app.call(
+        Method::POST,
+        "/api/v1/admin/models/abc/activate",
+        Some(&officer),
+        None,
+    )
+    .await
+    .assert_problem(StatusCode::BAD_REQUEST, "invalid_path");
     for path in [
         "/api/v1/admin/models/999999/activate",
-        "/api/v1/admin/models/abc/activate",
         "/api/v1/admin/models/999999/monitoring",
     ] {
         let method = if path.ends_with("monitoring") {

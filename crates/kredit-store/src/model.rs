@@ -9,6 +9,7 @@ pub type UserId = i64;
 
 /// Who a user is to the platform. Staff roles are granted by an admin;
 /// self-registration always yields a borrower.
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -92,6 +93,7 @@ pub struct NewUser {
 }
 
 /// Outcome of a four-element verification as stored.
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IdentityStatus {

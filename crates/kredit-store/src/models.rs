@@ -19,6 +19,7 @@ use crate::repository::{SqlRepository, StoreError, StoreResult};
 pub type ModelVersionId = i64;
 
 /// Where a model version is in its lifecycle.
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ModelStatus {

@@ -2,7 +2,7 @@ import { Table, Tag } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { money } from '../format';
 import { useI18n, useLabel } from '../i18n';
-import type { Apr, Installment, LoanInstallment, Reason } from '../types';
+import type { Apr, Installment, LoanInstallment, Reason } from '../api-types';
 
 /**
  * The APR, shown as the most prominent rate on any page that shows a rate

@@ -5,10 +5,9 @@ import { dateTime, money } from '../format';
 import { useApi } from '../hooks';
 import { useI18n, useLabel, type T } from '../i18n';
 import type { Key } from '../messages';
-import type { Allocation, Items, Loan, LoanEvent, Payment } from '../types';
+import type { Allocation, Loan, LoanEvent, Payment } from '../api-types';
 import { Async } from './Async';
 import { LoanScheduleTable, StatusTag } from './Finance';
-import * as normalize from '../normalize';
 
 export function LoanFacts({ loan, extra }: { loan: Loan; extra?: ReactNode }) {
   const { t } = useI18n();
@@ -33,15 +32,15 @@ export function LoanFacts({ loan, extra }: { loan: Loan; extra?: ReactNode }) {
           <div className="figure-value" data-testid="outstanding">{money(loan.outstanding_principal)}</div>
         </div>
         <div>
-          <div className="figure-label">{loan.apr_percent ? t('apr.label') : t('app.annualRate')}</div>
-          <div className="figure-value" style={{ color: '#cf1322' }}>{loan.apr_percent ?? loan.annual_rate_percent}</div>
+          <div className="figure-label">{t('app.annualRate')}</div>
+          <div className="figure-value" style={{ color: '#cf1322' }}>{loan.annual_rate_percent}</div>
         </div>
       </div>
       <Descriptions size="small" column={{ xs: 1, sm: 2, md: 3 }}>
         <Descriptions.Item label={t('loan.principal')}>{money(loan.principal)}</Descriptions.Item>
         <Descriptions.Item label={t('app.annualRate')}>{loan.annual_rate_percent}</Descriptions.Item>
         <Descriptions.Item label={t('loan.start')}>{loan.start_date}</Descriptions.Item>
-        <Descriptions.Item label={t('loan.maturity')}>{loan.maturity_date}</Descriptions.Item>
+        <Descriptions.Item label={t('loan.maturity')}>{loan.maturity_date ?? '—'}</Descriptions.Item>
         <Descriptions.Item label={t('loan.dpd')}>{loan.dpd}</Descriptions.Item>
         <Descriptions.Item label={t('loan.bucket')}>{loan.bucket}</Descriptions.Item>
         <Descriptions.Item label={t('loan.classification')}>{label('class', loan.classification)}</Descriptions.Item>
@@ -51,7 +50,7 @@ export function LoanFacts({ loan, extra }: { loan: Loan; extra?: ReactNode }) {
   );
 }
 
-const COMPONENT_LABELS: Record<keyof Allocation, Key> = {
+const COMPONENT_LABELS: Record<keyof Allocation & string, Key> = {
   principal: 'sched.principal',
   interest: 'sched.interest',
   fee: 'sched.fee',
@@ -65,13 +64,13 @@ export function allocationText(value: Allocation | null | undefined, t: T): stri
   if (!value) return '';
   return Object.entries(value)
     .filter(([, amount]) => amount && amount !== '0.00')
-    .map(([key, amount]) => `${key in COMPONENT_LABELS ? t(COMPONENT_LABELS[key as keyof Allocation]) : key} ${money(amount)}`)
+    .map(([key, amount]) => `${key in COMPONENT_LABELS ? t(COMPONENT_LABELS[key as keyof typeof COMPONENT_LABELS]) : key} ${money(amount)}`)
     .join(' · ');
 }
 
 export function PaymentsTable({ loanId, tick }: { loanId: number | string; tick: number }) {
   const { t } = useI18n();
-  const state = useApi((signal) => api.get<Items<Payment>>(`/loans/${loanId}/payments`, signal), [loanId, tick]);
+  const state = useApi((signal) => api.get('/loans/{id}/payments', { path: { id: Number(loanId) }, signal }), [loanId, tick]);
   return (
     <Async state={state}>
       {(data) => (
@@ -97,7 +96,7 @@ export function PaymentsTable({ loanId, tick }: { loanId: number | string; tick:
 
 export function EventsTable({ loanId, tick, action }: { loanId: number | string; tick: number; action?: (event: LoanEvent) => ReactNode }) {
   const { t } = useI18n();
-  const state = useApi((signal) => api.get<Items<unknown>>(`/loans/${loanId}/events`, signal).then((d) => ({ items: d.items.map(normalize.event) })), [loanId, tick]);
+  const state = useApi((signal) => api.get('/loans/{id}/events', { path: { id: Number(loanId) }, signal }), [loanId, tick]);
   return (
     <Async state={state}>
       {(data) => (
@@ -111,8 +110,8 @@ export function EventsTable({ loanId, tick, action }: { loanId: number | string;
           columns={[
             { title: t('common.id'), dataIndex: 'id', width: 60 },
             { title: t('common.date'), dataIndex: 'date' },
-            { title: t('loan.kind'), dataIndex: 'type', render: (type: string, e) => <>{type} {e.reversed && <Tag color="red">{t('loan.reversed')}</Tag>}</> },
-            { title: t('common.amount'), dataIndex: 'amount', align: 'right', render: money },
+            { title: t('loan.kind'), key: 'type', render: (_, e) => <>{e.event.type} {e.reversed && <Tag color="red">{t('loan.reversed')}</Tag>}</> },
+            { title: t('common.amount'), key: 'amount', align: 'right', render: (_, e) => money(e.event.amount) },
             { title: t('sched.title'), dataIndex: 'allocation', render: (a: LoanEvent['allocation']) => allocationText(a, t), responsive: ['md'] },
             ...(action ? [{ title: t('common.actions'), key: 'action', render: (_: unknown, e: LoanEvent) => action(e) }] : []),
           ]}

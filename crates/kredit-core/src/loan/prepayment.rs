@@ -11,6 +11,7 @@ use crate::money::{Money, div_round_half_up};
 use crate::schedule::{Amortisation, AmortisationTarget, RepaymentMethod, amortise};
 
 /// What a partial prepayment keeps and what it lowers.
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReamortiseMode {

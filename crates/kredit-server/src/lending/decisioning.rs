@@ -24,7 +24,7 @@ use crate::state::AppState;
 
 /// The optional credit questionnaire of an application; it feeds the
 /// credit model where one is active.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Questionnaire {
     /// `none`, `negative`, `low` or `high` balance on the current account.
@@ -44,7 +44,7 @@ pub struct Questionnaire {
     pub property: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ReasonView {
     #[serde(flatten)]
     pub text: ReasonText,
@@ -53,7 +53,7 @@ pub struct ReasonView {
 }
 
 /// A decision as stored and shown.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct DecisionView {
     pub outcome: Outcome,
     pub score: Option<i32>,

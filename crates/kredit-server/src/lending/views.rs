@@ -9,11 +9,13 @@ use kredit_core::product::Quote;
 use kredit_core::schedule::{Installment, RepaymentMethod, Schedule};
 use kredit_core::{Money, Rate};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// A rate for display: the exact fraction and a percent with two places.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct RateView {
     pub rate: Rate,
+    #[schema(example = "13.50%")]
     pub percent: String,
 }
 
@@ -26,11 +28,17 @@ impl From<Rate> for RateView {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct AprView {
+    /// Nominal APR (12 × monthly IRR), a fraction with six places.
+    #[schema(example = "0.130300")]
     pub nominal: String,
+    #[schema(example = "13.03%")]
     pub nominal_percent: String,
+    /// Effective APR ((1 + monthly IRR)^12 − 1), six places.
+    #[schema(example = "0.138200")]
     pub effective: String,
+    #[schema(example = "13.82%")]
     pub effective_percent: String,
 }
 
@@ -45,7 +53,7 @@ impl From<&AprDisclosure> for AprView {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct InstallmentView {
     pub number: u32,
     pub due_date: NaiveDate,
@@ -70,7 +78,7 @@ impl From<&Installment> for InstallmentView {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct Totals {
     pub principal: Money,
     pub interest: Money,
@@ -90,7 +98,7 @@ impl From<&Schedule> for Totals {
 }
 
 /// A priced offer: what the borrower would sign.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct OfferView {
     pub amount: Money,
     pub term_months: u32,
@@ -127,7 +135,7 @@ impl OfferView {
 }
 
 /// Where an instalment stands.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InstallmentStatus {
     Pending,
@@ -136,7 +144,7 @@ pub enum InstallmentStatus {
     Paid,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ToSchema)]
 pub struct ServicedInstallment {
     pub number: u32,
     pub due_date: NaiveDate,
@@ -178,4 +186,30 @@ impl ServicedInstallment {
 /// The next instalment not yet settled.
 pub fn next_due(loan: &Loan) -> Option<&InstallmentState> {
     loan.installments.iter().find(|i| !i.is_settled())
+}
+
+/// A loan event as stored and shown (`GET /loans/{id}/events`): `type` is
+/// `disbursement`, `repayment`, `prepayment`, `payoff`, `credit_refund` or
+/// `write_off`; `amount` is absent only for a write-off, `mode` present only
+/// for a prepayment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
+pub struct EventBody {
+    #[serde(rename = "type")]
+    #[schema(example = "repayment")]
+    pub kind: String,
+    pub amount: Option<Money>,
+    pub mode: Option<kredit_core::loan::ReamortiseMode>,
+}
+
+/// How a collection was split over what was owed; a part is absent when
+/// nothing went to it, and `suspense` holds what a loan could not take.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
+pub struct AllocationView {
+    pub penalty: Option<Money>,
+    pub fee: Option<Money>,
+    pub interest: Option<Money>,
+    pub principal: Option<Money>,
+    /// Kept as the loan's credit balance.
+    pub credit: Option<Money>,
+    pub suspense: Option<Money>,
 }

@@ -24,7 +24,7 @@ pub struct NewStaffUser {
     pub phone: String,
     pub password: String,
     /// `underwriter`, `risk_officer`, `admin` or `auditor`.
-    #[schema(value_type = String, example = "underwriter")]
+    #[schema(example = "underwriter")]
     pub role: Role,
 }
 
@@ -76,6 +76,7 @@ pub async fn create_user(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Page size, 1-200 (default 50).
     pub limit: Option<i64>,
@@ -112,7 +113,9 @@ const MAX_PAGE: i64 = 200;
 /// The audit log, newest first (admin and auditor).
 #[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin", security(("bearer" = [])),
     params(AuditQuery),
-    responses((status = 200, body = AuditPage), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AuditPage),
+        (status = 403, description = "`forbidden`: admins and auditors", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `out_of_range`, `invalid_query`", body = Problem, content_type = "application/problem+json")))]
 pub async fn audit_log(
     State(state): State<SharedState>,
     _auth: Authorized<AuditReaders>,

@@ -2,7 +2,7 @@
 //! queue for referred ones, and acceptance (contract, loan, disbursement).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
@@ -20,10 +20,11 @@ use kredit_store::lending::{
 use kredit_store::{Role, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AnyUser, Authorized, BorrowerOnly, Principal, UnderwritersOnly};
-use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, free_text};
+use crate::error::{ApiError, Problem};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, free_text};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::lending::decisioning::{self, DecisionView, Questionnaire, ReasonView};
 use crate::reasons;
@@ -38,7 +39,7 @@ use kredit_app::payments;
 pub const TERMS_VERSION: &str = "2026-11";
 const LENDER: &str = "Kredit Consumer Finance Co., Ltd.";
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationRequest {
     pub product_code: String,
@@ -50,24 +51,31 @@ pub struct ApplicationRequest {
     pub profile: Questionnaire,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Underwriting {
     pub decided_by: UserId,
+    /// `approve` or `decline`.
     pub decision: String,
     pub comment: String,
     pub at: DateTime<Utc>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ApplicationView {
     pub id: i64,
     pub borrower_id: UserId,
+    /// `approved`, `declined`, `referred`, `accepted` or `expired`.
+    #[schema(example = "approved")]
     pub status: String,
     pub product_code: String,
     pub amount: Money,
     pub term_months: i32,
+    #[schema(value_type = RepaymentMethod)]
     pub method: String,
+    #[schema(value_type = ProductKind)]
     pub purpose: String,
+    /// The questionnaire as submitted.
+    #[schema(value_type = Questionnaire)]
     pub profile: Value,
     pub decision: DecisionView,
     pub underwriting: Option<Underwriting>,
@@ -173,10 +181,12 @@ fn check_fits(
 /// Apply for a loan: decided at once (approved, declined or referred to an
 /// underwriter), always with reasons. Requires an `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/applications", tag = "applications", security(("bearer" = [])),
-    params(("Idempotency-Key" = String, Header, description = "Required")),
-    responses((status = 201, description = "The application with its decision"),
-        (status = 404, description = "`not_found`: no such product"),
-        (status = 422, description = "`validation_failed`")))]
+    request_body = ApplicationRequest,
+    params(("Idempotency-Key" = String, Header, description = "Required; replays the first response")),
+    responses((status = 201, description = "The application with its decision", body = ApplicationView),
+        (status = 403, description = "`forbidden`: borrowers only", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`idempotency_conflict`, `idempotency_in_progress`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `unknown_product`, `purpose_mismatch`, `out_of_range`, `method_not_offered`, `idempotency_key_required`", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<SharedState>,
     auth: Authorized<BorrowerOnly>,
@@ -251,12 +261,15 @@ pub async fn create(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only applications with this status (`referred` is the underwriting queue).
     pub status: Option<String>,
 }
 
-#[derive(Serialize)]
+/// A list under `items`.
+#[derive(Serialize, ToSchema)]
 pub struct Items<T> {
     pub items: Vec<T>,
 }
@@ -264,7 +277,9 @@ pub struct Items<T> {
 /// A borrower's own applications; staff see all (`?status=referred` is the
 /// underwriting queue).
 #[utoipa::path(get, path = "/api/v1/applications", tag = "applications", security(("bearer" = [])),
-    responses((status = 200, description = "Newest first")))]
+    params(ListQuery),
+    responses((status = 200, description = "Newest first (at most 200)", body = Items<ApplicationView>),
+        (status = 422, description = "`validation_failed`: `invalid_query`", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<SharedState>,
     auth: Authorized<AnyUser>,
@@ -285,32 +300,41 @@ pub async fn list(
 }
 
 #[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", security(("bearer" = [])),
-    responses((status = 200, description = "The application"), (status = 404, description = "`not_found`")))]
+    params(("id" = i64, Path, description = "Application id")),
+    responses((status = 200, description = "The application", body = ApplicationView),
+        (status = 404, description = "`not_found` (or another borrower's)", body = Problem, content_type = "application/problem+json")))]
 pub async fn show(
     State(state): State<SharedState>,
     auth: Authorized<AnyUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let record = visible(&state, auth.principal, id).await?;
     Ok(Json(view(&state, record).await?))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnderwritingRequest {
     /// `approve` or `decline`.
+    #[schema(example = "approve")]
     pub decision: String,
+    /// 1-2000 characters.
     pub comment: String,
 }
 
 /// An underwriter decides a referred application (never their own); audited.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/decision", tag = "applications", security(("bearer" = [])),
-    responses((status = 200, description = "The decided application"),
-        (status = 403, description = "`own_application`"), (status = 409, description = "`not_referred`")))]
+    request_body = UnderwritingRequest,
+    params(("id" = i64, Path, description = "Application id")),
+    responses((status = 200, description = "The decided application", body = ApplicationView),
+        (status = 403, description = "`forbidden`: underwriters only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`own_application`, `not_referred`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `invalid_decision`, `comment_required`", body = Problem, content_type = "application/problem+json")))]
 pub async fn underwrite(
     State(state): State<SharedState>,
     auth: Authorized<UnderwritersOnly>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(request): ApiJson<UnderwritingRequest>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let approve = match request.decision.as_str() {
@@ -400,25 +424,31 @@ pub async fn underwrite(
     Ok(Json(view(&state, record).await?))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptRequest {
+    /// Must be `true`.
     pub agree: bool,
+    /// The current terms' version.
+    #[schema(example = "2026-11")]
     pub terms_version: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Accepted {
     pub contract: ContractView,
     pub loan: LoanView,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ContractView {
     pub id: i64,
     pub application_id: i64,
+    /// SHA-256 of the document's canonical JSON, hex.
     pub digest: String,
     pub signed_at: DateTime<Utc>,
+    /// The signed document (its canonical JSON).
+    #[schema(value_type = Contract)]
     pub document: Value,
 }
 
@@ -434,15 +464,20 @@ fn client_ip(headers: &HeaderMap) -> String {
 /// evidence log), the loan awaiting disbursement, and the disbursement sent
 /// to the bank. The loan becomes active when the bank confirms.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/accept", tag = "applications", security(("bearer" = [])),
-    params(("Idempotency-Key" = String, Header, description = "Required")),
-    responses((status = 201, description = "Contract and loan"), (status = 409, description = "`not_approved`, `identity_not_verified`"),
-        (status = 422, description = "`consent_required`, `terms_version`")))]
+    request_body = AcceptRequest,
+    params(("id" = i64, Path, description = "Application id"),
+        ("Idempotency-Key" = String, Header, description = "Required; replays the first response")),
+    responses((status = 201, description = "Contract and loan", body = Accepted),
+        (status = 403, description = "`forbidden`: borrowers only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_approved`, `identity_not_verified`, `offer_expired`, `idempotency_conflict`, `idempotency_in_progress`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `consent_required`, `terms_version`, `idempotency_key_required`", body = Problem, content_type = "application/problem+json")))]
 pub async fn accept(
     State(state): State<SharedState>,
     auth: Authorized<BorrowerOnly>,
     key: IdempotencyKey,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(request): ApiJson<AcceptRequest>,
 ) -> Result<Response, ApiError> {
     let key = IdempotencyKey(Some(key.require()?));
@@ -604,11 +639,13 @@ async fn contract_view(state: &AppState, id: i64) -> Result<ContractView, ApiErr
 
 /// A contract with its digest; the borrower's own, or any for staff.
 #[utoipa::path(get, path = "/api/v1/contracts/{id}", tag = "applications", security(("bearer" = [])),
-    responses((status = 200, description = "The signed contract"), (status = 404, description = "`not_found`")))]
+    params(("id" = i64, Path, description = "Contract id")),
+    responses((status = 200, description = "The signed contract", body = ContractView),
+        (status = 404, description = "`not_found` (or another borrower's)", body = Problem, content_type = "application/problem+json")))]
 pub async fn contract(
     State(state): State<SharedState>,
     auth: Authorized<AnyUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ContractView>, ApiError> {
     let view = contract_view(&state, id).await?;
     let principal = auth.principal;

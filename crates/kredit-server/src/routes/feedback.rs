@@ -5,7 +5,7 @@
 //! answer it once (audited). Message and reply are encrypted at rest: they
 //! are free text and may carry personal data.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -16,11 +16,11 @@ use kredit_store::feedback::{FeedbackId, FeedbackRecord, NewFeedback, ReplyOutco
 use kredit_store::{Role, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::auth::{Authorized, BorrowerOnly, Policy, StaffOnly};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery, MAX_TEXT_CHARS, free_text};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, MAX_TEXT_CHARS, free_text};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::routes::applications::Items;
 use crate::state::{AppState, SharedState};
@@ -65,7 +65,8 @@ pub struct ReplyRequest {
     pub reply: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// `open` or `answered`.
     pub status: Option<String>,
@@ -137,9 +138,11 @@ async fn staff_view(state: &AppState, record: FeedbackRecord) -> Result<Feedback
 
 /// Send feedback (borrower). Requires an `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/me/feedback", tag = "feedback", security(("bearer" = [])),
-    params(("Idempotency-Key" = String, Header, description = "Required")),
+    params(("Idempotency-Key" = String, Header, description = "Required; replays the first response")),
     request_body = FeedbackRequest,
     responses((status = 201, body = FeedbackView),
+        (status = 403, description = "`forbidden`: borrowers only", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`idempotency_conflict`, `idempotency_in_progress`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json")))]
 pub async fn submit(
     State(state): State<SharedState>,
@@ -194,7 +197,8 @@ pub async fn submit(
 
 /// The borrower's own feedback with the replies, newest first.
 #[utoipa::path(get, path = "/api/v1/me/feedback", tag = "feedback", security(("bearer" = [])),
-    responses((status = 200, description = "`{items: [FeedbackView]}`, newest first")))]
+    responses((status = 200, description = "Newest first", body = Items<FeedbackView>),
+        (status = 403, description = "`forbidden`: borrowers only", body = Problem, content_type = "application/problem+json")))]
 pub async fn mine(
     State(state): State<SharedState>,
     auth: Authorized<BorrowerOnly>,
@@ -214,8 +218,10 @@ pub async fn mine(
 /// Everybody's feedback, newest first, optionally `?status=open|answered`
 /// (staff).
 #[utoipa::path(get, path = "/api/v1/admin/feedback", tag = "feedback", security(("bearer" = [])),
-    params(("status" = Option<String>, Query, description = "`open` or `answered`")),
-    responses((status = 200, description = "`{items: [FeedbackView]}` with the borrower, phone masked")))]
+    params(ListQuery),
+    responses((status = 200, description = "With the borrower, phone masked", body = Items<FeedbackView>),
+        (status = 403, description = "`forbidden`: staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `invalid_status`, `invalid_query`", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<SharedState>,
     _auth: Authorized<StaffOnly>,
@@ -244,13 +250,15 @@ pub async fn list(
 /// Answer open feedback, once (underwriter, risk officer, admin; audited).
 #[utoipa::path(post, path = "/api/v1/admin/feedback/{id}/reply", tag = "feedback", security(("bearer" = [])),
     request_body = ReplyRequest,
+    params(("id" = i64, Path, description = "Feedback id")),
     responses((status = 200, body = FeedbackView),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`feedback_answered`", body = Problem, content_type = "application/problem+json")))]
 pub async fn reply(
     State(state): State<SharedState>,
     auth: Authorized<FeedbackResponders>,
-    Path(id): Path<FeedbackId>,
+    ApiPath(id): ApiPath<FeedbackId>,
     ApiJson(request): ApiJson<ReplyRequest>,
 ) -> Result<Json<FeedbackView>, ApiError> {
     let reply = text("reply", &request.reply)?;

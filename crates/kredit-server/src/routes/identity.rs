@@ -41,7 +41,7 @@ pub struct IdentityRequest {
 /// A verification result; every personal field is masked.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct IdentityView {
-    #[schema(value_type = String, example = "verified")]
+    #[schema(example = "verified")]
     pub status: IdentityStatus,
     #[schema(example = "张*")]
     pub real_name: String,

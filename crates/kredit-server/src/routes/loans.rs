@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -14,12 +14,13 @@ use kredit_store::lending::{ChangeOutcome, JournalRecord, PaymentRecord};
 use kredit_store::{Role, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AnyUser, Authorized, BorrowerOnly, Principal, Servicing, StaffOnly};
-use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, free_text};
+use crate::error::{ApiError, Problem};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, free_text};
 use crate::idempotency::{self, IdempotencyKey};
-use crate::lending::views::{ServicedInstallment, next_due};
+use crate::lending::views::{AllocationView, EventBody, ServicedInstallment, next_due};
 use crate::routes::applications::Items;
 use crate::state::{AppState, SharedState};
 use kredit_app::audit::Audit;
@@ -27,20 +28,27 @@ use kredit_app::collections::{self, Collection, CollectionKind, CollectionReques
 use kredit_app::payments;
 use kredit_app::servicing::{self, LoadedLoan, NoticeOutcome};
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct LoanView {
     pub id: i64,
     pub borrower_id: UserId,
     pub product_code: String,
+    /// `pending_disbursement`, `active`, `paid_off`, `written_off` or
+    /// `disbursement_failed`.
+    #[schema(example = "active")]
     pub status: String,
     pub principal: Money,
     pub outstanding_principal: Money,
     pub amount_due: Money,
     pub next_due_date: Option<NaiveDate>,
     pub next_due_amount: Option<Money>,
+    /// Days past due.
     pub dpd: u32,
+    /// Delinquency bucket: `M0` (current) to `M7+`.
     pub bucket: String,
+    /// Five-category classification, e.g. `normal`.
     pub classification: String,
+    #[schema(example = "13.50%")]
     pub annual_rate_percent: String,
     pub credit_balance: Money,
     pub start_date: NaiveDate,
@@ -108,9 +116,12 @@ async fn visible(state: &AppState, principal: Principal, id: i64) -> Result<Load
     Ok(loaded)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LoanSearch {
+    /// Staff: the borrower's mobile number.
     pub phone: Option<String>,
+    /// Staff: the borrower's resident ID number.
     pub id_number: Option<String>,
 }
 
@@ -138,7 +149,9 @@ pub async fn search_borrowers(
 
 /// A borrower's own loans; staff see all, or search by `?phone=` or `?id_number=`.
 #[utoipa::path(get, path = "/api/v1/loans", tag = "loans", security(("bearer" = [])),
-    responses((status = 200, description = "Newest first")))]
+    params(LoanSearch),
+    responses((status = 200, description = "Newest first (at most 200)", body = Items<LoanView>),
+        (status = 422, description = "`validation_failed`: `invalid_query`", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<SharedState>,
     auth: Authorized<AnyUser>,
@@ -164,22 +177,26 @@ pub async fn list(
 }
 
 #[utoipa::path(get, path = "/api/v1/loans/{id}", tag = "loans", security(("bearer" = [])),
-    responses((status = 200, description = "The loan with its instalments"), (status = 404, description = "`not_found`")))]
+    params(("id" = i64, Path, description = "Loan id")),
+    responses((status = 200, description = "The loan with its instalments", body = LoanView),
+        (status = 404, description = "`not_found` (or another borrower's)", body = Problem, content_type = "application/problem+json")))]
 pub async fn show(
     State(state): State<SharedState>,
     auth: Authorized<AnyUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<LoanView>, ApiError> {
     let loaded = visible(&state, auth.principal, id).await?;
     Ok(Json(loan_view(&state, loaded).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QuoteQuery {
+    /// The payoff date (default: the business date).
     pub date: Option<NaiveDate>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PayoffView {
     pub date: NaiveDate,
     pub principal: Money,
@@ -197,11 +214,15 @@ pub struct PayoffView {
 
 /// What it takes to close the loan on a date (default: the business date).
 #[utoipa::path(get, path = "/api/v1/loans/{id}/payoff-quote", tag = "loans", security(("bearer" = [])),
-    responses((status = 200, description = "The payoff quote, for any date from the business date on (`allowed_from` says when a locked-in loan may be paid off)"), (status = 409, description = "`not_active`")))]
+    params(("id" = i64, Path, description = "Loan id"), QuoteQuery),
+    responses((status = 200, description = "The payoff quote, for any date from the business date on (`allowed_from` says when a locked-in loan may be paid off)", body = PayoffView),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_active`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `invalid_query`", body = Problem, content_type = "application/problem+json")))]
 pub async fn payoff_quote(
     State(state): State<SharedState>,
     auth: Authorized<AnyUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(query): ApiQuery<QuoteQuery>,
 ) -> Result<Json<PayoffView>, ApiError> {
     let loaded = visible(&state, auth.principal, id).await?;
@@ -241,7 +262,14 @@ pub async fn payoff_quote(
     }))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// A payoff the loan's credit covered: the loan is closed, no card charged.
+#[derive(Serialize, ToSchema)]
+pub struct ClosedFromCredit {
+    pub loan_id: i64,
+    pub closed_from_credit: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RepaymentRequest {
     /// Optional for a payoff: the quote's total is taken.
@@ -252,15 +280,21 @@ pub struct RepaymentRequest {
     pub mode: Option<ReamortiseMode>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PaymentView {
     pub id: i64,
     pub loan_id: i64,
+    /// `disbursement` or `collection`.
     pub direction: String,
+    /// `disbursement`, `repayment`, `prepayment`, `payoff` or `auto_debit`.
     pub purpose: String,
     pub amount: Money,
+    /// `pending`, `succeeded` or `failed`.
+    #[schema(example = "succeeded")]
     pub status: String,
     pub failure_code: Option<String>,
+    /// How the collection was applied, once it was.
+    #[schema(value_type = Option<AllocationView>)]
     pub applied: Option<Value>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -287,14 +321,20 @@ impl From<PaymentRecord> for PaymentView {
 /// The bank debits the borrower's card; the loan changes when it confirms.
 /// Requires an `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/loans/{id}/repayments", tag = "loans", security(("bearer" = [])),
-    params(("Idempotency-Key" = String, Header, description = "Required")),
-    responses((status = 202, description = "The pending payment"), (status = 200, description = "A payoff the loan's credit covered: closed at once, no card charged"), (status = 409, description = "`not_active`, `prepayment_not_allowed`, `payment_in_progress`"),
-        (status = 422, description = "`validation_failed` (field codes `out_of_range`, `exceeds_balance`, `amount_mismatch`, `mode_required`)")))]
+    request_body = RepaymentRequest,
+    params(("id" = i64, Path, description = "Loan id"),
+        ("Idempotency-Key" = String, Header, description = "Required; replays the first response")),
+    responses((status = 202, description = "The pending payment", body = PaymentView),
+        (status = 200, description = "A payoff the loan's credit covered: closed at once, no card charged", body = ClosedFromCredit),
+        (status = 403, description = "`forbidden`: borrowers only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_active`, `prepayment_not_allowed`, `payment_in_progress`, `idempotency_conflict`, `idempotency_in_progress`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` (field codes `out_of_range`, `exceeds_balance`, `amount_mismatch`, `mode_required`)", body = Problem, content_type = "application/problem+json")))]
 pub async fn repay(
     State(state): State<SharedState>,
     auth: Authorized<BorrowerOnly>,
     key: IdempotencyKey,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(request): ApiJson<RepaymentRequest>,
 ) -> Result<Response, ApiError> {
     let key = IdempotencyKey(Some(key.require()?));
@@ -319,7 +359,10 @@ pub async fn repay(
             }
             Collection::ClosedFromCredit => Ok((
                 StatusCode::OK,
-                json!({"loan_id": id, "closed_from_credit": true}),
+                json!(ClosedFromCredit {
+                    loan_id: id,
+                    closed_from_credit: true,
+                }),
             )),
         }
     };
@@ -342,11 +385,13 @@ async fn visible_payment(
 }
 
 #[utoipa::path(get, path = "/api/v1/payments/{id}", tag = "loans", security(("bearer" = [])),
-    responses((status = 200, description = "The payment"), (status = 404, description = "`not_found`")))]
+    params(("id" = i64, Path, description = "Payment id")),
+    responses((status = 200, description = "The payment", body = PaymentView),
+        (status = 404, description = "`not_found` (or another borrower's)", body = Problem, content_type = "application/problem+json")))]
 pub async fn payment(
     State(state): State<SharedState>,
     auth: Authorized<AnyUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<PaymentView>, ApiError> {
     Ok(Json(
         visible_payment(&state, auth.principal, id).await?.into(),
@@ -354,11 +399,13 @@ pub async fn payment(
 }
 
 #[utoipa::path(get, path = "/api/v1/loans/{id}/payments", tag = "loans", security(("bearer" = [])),
-    responses((status = 200, description = "Newest first")))]
+    params(("id" = i64, Path, description = "Loan id")),
+    responses((status = 200, description = "Newest first", body = Items<PaymentView>),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json")))]
 pub async fn loan_payments(
     State(state): State<SharedState>,
     auth: Authorized<AnyUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Items<PaymentView>>, ApiError> {
     visible(&state, auth.principal, id).await?;
     let items = state.repository.lending().loan_payments(id).await?;
@@ -367,22 +414,27 @@ pub async fn loan_payments(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct EventView {
     pub id: i64,
     pub date: NaiveDate,
+    #[schema(value_type = EventBody)]
     pub event: Value,
+    /// How the event's amount was split (empty for a disbursement).
+    #[schema(value_type = AllocationView)]
     pub allocation: Value,
     pub payment_id: Option<i64>,
     pub reversed: bool,
 }
 
 #[utoipa::path(get, path = "/api/v1/loans/{id}/events", tag = "loans", security(("bearer" = [])),
-    responses((status = 200, description = "In the order they were recorded")))]
+    params(("id" = i64, Path, description = "Loan id")),
+    responses((status = 200, description = "In the order they were recorded", body = Items<EventView>),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json")))]
 pub async fn events(
     State(state): State<SharedState>,
     auth: Authorized<AnyUser>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Items<EventView>>, ApiError> {
     visible(&state, auth.principal, id).await?;
     let records = state.repository.lending().loan_events(id).await?;
@@ -401,7 +453,7 @@ pub async fn events(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct JournalView {
     pub id: i64,
     pub date: NaiveDate,
@@ -428,11 +480,14 @@ impl From<JournalRecord> for JournalView {
 
 /// The loan's ledger lines (staff).
 #[utoipa::path(get, path = "/api/v1/loans/{id}/ledger", tag = "loans", security(("bearer" = [])),
-    responses((status = 200, description = "Every line of this loan")))]
+    params(("id" = i64, Path, description = "Loan id")),
+    responses((status = 200, description = "Every line of this loan", body = Items<JournalView>),
+        (status = 403, description = "`forbidden`: staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json")))]
 pub async fn ledger(
     State(state): State<SharedState>,
     auth: Authorized<StaffOnly>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Items<JournalView>>, ApiError> {
     visible(&state, auth.principal, id).await?;
     let lines = state.repository.lending().loan_journal(id).await?;
@@ -446,12 +501,13 @@ pub async fn ledger(
 /// that fails authentication is 401 and changes nothing.
 #[utoipa::path(post, path = "/api/v1/payments/callback", tag = "loans",
     request_body(content = String, description = "The provider's signed JSON notice", content_type = "application/json"),
-    responses((status = 200, description = "Acknowledged"), (status = 401, description = "`invalid_signature`")))]
+    responses((status = 200, description = "Acknowledged", body = CallbackAck),
+        (status = 401, description = "`unauthorized`: the notice is not authentic", body = Problem, content_type = "application/problem+json")))]
 pub async fn callback(
     State(state): State<SharedState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CallbackAck>, ApiError> {
     let notice = state
         .payments
         .provider
@@ -461,25 +517,36 @@ pub async fn callback(
             ApiError::Unauthorized("the payment notice is not authentic")
         })?;
     let outcome = servicing::apply_notice(&state, &notice).await?;
-    Ok(Json(json!({
-        "received": true,
-        "applied": outcome == NoticeOutcome::Applied,
-    })))
+    Ok(Json(CallbackAck {
+        received: true,
+        applied: outcome == NoticeOutcome::Applied,
+    }))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// The answer to an authentic payment notice.
+#[derive(Serialize, ToSchema)]
+pub struct CallbackAck {
+    pub received: bool,
+    /// `false` for a duplicate or stale notice, which changes nothing.
+    pub applied: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReversalRequest {
+    /// 1-2000 characters.
     pub reason: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ReversalView {
     pub id: i64,
     pub loan_id: i64,
     pub event_id: i64,
     pub requested_by: UserId,
     pub reason: String,
+    /// `pending`, `approved` or `rejected`.
+    #[schema(example = "pending")]
     pub status: String,
     pub decided_by: Option<UserId>,
     pub decided_at: Option<DateTime<Utc>>,
@@ -505,11 +572,17 @@ impl From<kredit_store::lending::ReversalRequestRecord> for ReversalView {
 /// Ask for a repayment to be reversed (maker); a second member of staff
 /// must approve it.
 #[utoipa::path(post, path = "/api/v1/loans/{id}/events/{event_id}/reversal-requests", tag = "loans", security(("bearer" = [])),
-    responses((status = 201, description = "Pending request"), (status = 409, description = "`reversal_pending`, `not_reversible`")))]
+    request_body = ReversalRequest,
+    params(("id" = i64, Path, description = "Loan id"), ("event_id" = i64, Path, description = "The event to reverse")),
+    responses((status = 201, description = "Pending request", body = ReversalView),
+        (status = 403, description = "`forbidden`: underwriters and admins", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`reversal_pending`, `not_reversible`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `reason_required`", body = Problem, content_type = "application/problem+json")))]
 pub async fn request_reversal(
     State(state): State<SharedState>,
     auth: Authorized<Servicing>,
-    Path((id, event_id)): Path<(i64, i64)>,
+    ApiPath((id, event_id)): ApiPath<(i64, i64)>,
     ApiJson(request): ApiJson<ReversalRequest>,
 ) -> Result<(StatusCode, Json<ReversalView>), ApiError> {
     let reason = free_text(&request.reason).ok_or_else(|| {
@@ -558,13 +631,18 @@ pub async fn request_reversal(
     Ok((StatusCode::CREATED, Json(record.into())))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReversalQuery {
+    /// `pending`, `approved` or `rejected`.
     pub status: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/reversal-requests", tag = "loans", security(("bearer" = [])),
-    responses((status = 200, description = "Newest first")))]
+    params(ReversalQuery),
+    responses((status = 200, description = "Newest first", body = Items<ReversalView>),
+        (status = 403, description = "`forbidden`: staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `invalid_query`", body = Problem, content_type = "application/problem+json")))]
 pub async fn reversal_requests(
     State(state): State<SharedState>,
     _auth: Authorized<StaffOnly>,
@@ -609,11 +687,15 @@ async fn pending_request(
 /// Approve a reversal (checker): the loan is recomputed as if the event had
 /// never happened and only the difference is posted; audited.
 #[utoipa::path(post, path = "/api/v1/reversal-requests/{id}/approve", tag = "loans", security(("bearer" = [])),
-    responses((status = 200, description = "Approved and applied"), (status = 409, description = "`maker_checker`, `not_pending`, `reversal_impossible`")))]
+    params(("id" = i64, Path, description = "Reversal request id")),
+    responses((status = 200, description = "Approved and applied", body = ReversalView),
+        (status = 403, description = "`forbidden`: underwriters and admins", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`maker_checker`, `not_pending`, `reversal_impossible`", body = Problem, content_type = "application/problem+json")))]
 pub async fn approve_reversal(
     State(state): State<SharedState>,
     auth: Authorized<Servicing>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ReversalView>, ApiError> {
     let checker = auth.user_id();
     let request = pending_request(&state, id, checker).await?;
@@ -658,11 +740,15 @@ pub async fn approve_reversal(
 
 /// Reject a reversal request (checker); audited.
 #[utoipa::path(post, path = "/api/v1/reversal-requests/{id}/reject", tag = "loans", security(("bearer" = [])),
-    responses((status = 200, description = "Rejected"), (status = 409, description = "`maker_checker`, `not_pending`")))]
+    params(("id" = i64, Path, description = "Reversal request id")),
+    responses((status = 200, description = "Rejected", body = ReversalView),
+        (status = 403, description = "`forbidden`: underwriters and admins", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`maker_checker`, `not_pending`", body = Problem, content_type = "application/problem+json")))]
 pub async fn reject_reversal(
     State(state): State<SharedState>,
     auth: Authorized<Servicing>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ReversalView>, ApiError> {
     let checker = auth.user_id();
     pending_request(&state, id, checker).await?;

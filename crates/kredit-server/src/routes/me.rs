@@ -22,7 +22,7 @@ pub struct Me {
     /// Masked: `138****5678`.
     #[schema(example = "138****5678")]
     pub phone: String,
-    #[schema(value_type = String, example = "borrower")]
+    #[schema(example = "borrower")]
     pub role: kredit_store::Role,
     pub created_at: DateTime<Utc>,
 }

@@ -5,7 +5,7 @@
 //! is audited (`model.upload`, `model.activate`, `model.challenger`,
 //! `model.retire`) and reloads the models in service.
 
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::routing::{get, post};
@@ -19,7 +19,7 @@ use utoipa::{OpenApi, ToSchema};
 
 use crate::auth::{Authorized, Policy};
 use crate::error::{ApiError, Problem};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::scoring::{self, Monitoring};
 use crate::state::SharedState;
 
@@ -57,17 +57,16 @@ pub fn router() -> Router<SharedState> {
 #[openapi(paths(list, upload, activate, challenger, retire, monitoring))]
 pub struct ModelsApi;
 
-/// A model id in the path; anything but an integer is a 404.
+/// A model id in the path; anything but an integer is 400 `invalid_path`.
 pub struct ModelId(pub ModelVersionId);
 
 impl<S: Send + Sync> FromRequestParts<S> for ModelId {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Path::<ModelVersionId>::from_request_parts(parts, state)
+        ApiPath::<ModelVersionId>::from_request_parts(parts, state)
             .await
-            .map(|Path(id)| ModelId(id))
-            .map_err(|_| ApiError::NotFound)
+            .map(|ApiPath(id)| ModelId(id))
     }
 }
 
@@ -80,10 +79,10 @@ pub struct ModelVersionView {
     /// `scorecard` or `gbm`.
     pub kind: String,
     /// `draft`, `champion`, `challenger` or `retired`.
-    #[schema(value_type = String, example = "champion")]
+    #[schema(example = "champion")]
     pub status: ModelStatus,
     /// Validation metrics at training: auc, gini, ks, brier, log_loss.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<kredit_scoring::model::ValidationMetrics>)]
     pub metrics: Value,
     pub uploaded_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
@@ -192,7 +191,6 @@ pub async fn upload(
 pub struct StatusChanged {
     pub model: ModelVersionView,
     /// The status before this change.
-    #[schema(value_type = String)]
     pub previous_status: ModelStatus,
     /// The version retired to make room (the previous champion or challenger).
     pub retired_previous: Option<ModelVersionId>,

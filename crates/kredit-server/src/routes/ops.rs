@@ -7,14 +7,16 @@ use axum::response::IntoResponse;
 use crate::state::SharedState;
 
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200, description = "ok")))]
+#[utoipa::path(get, path = "/healthz", tag = "ops",
+    responses((status = 200, description = "ok", body = String, content_type = "text/plain")))]
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
 /// The database answers; load balancers route traffic only when ready.
 #[utoipa::path(get, path = "/readyz", tag = "ops",
-    responses((status = 200, description = "ready"), (status = 503, description = "database unreachable")))]
+    responses((status = 200, description = "ready", body = String, content_type = "text/plain"),
+        (status = 503, description = "database unreachable", body = String, content_type = "text/plain")))]
 pub async fn readyz(State(state): State<SharedState>) -> (StatusCode, &'static str) {
     match state.repository.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
@@ -26,7 +28,8 @@ pub async fn readyz(State(state): State<SharedState>) -> (StatusCode, &'static s
 }
 
 /// Prometheus text exposition.
-#[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, description = "Prometheus metrics")))]
+#[utoipa::path(get, path = "/metrics", tag = "ops",
+    responses((status = 200, description = "Prometheus metrics", body = String, content_type = "text/plain; version=0.0.4")))]
 pub async fn metrics() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -12,24 +12,25 @@ use kredit_core::identity::{mask_id_number, mask_name, mask_phone};
 use kredit_core::{Money, Rate};
 use kredit_store::UserId;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
 use kredit_app::close_of_business;
 
 use crate::auth::{AdminOnly, AnyUser, AuditReaders, Authorized, RiskReaders, StaffOnly};
 use crate::config::Environment;
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::loans::{LoanSearch, search_borrowers};
 use crate::state::SharedState;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct BusinessDate {
     pub business_date: NaiveDate,
 }
 
 #[utoipa::path(get, path = "/api/v1/business-date", tag = "operations", security(("bearer" = [])),
-    responses((status = 200, description = "The business date")))]
+    responses((status = 200, description = "The business date", body = BusinessDate)))]
 pub async fn business_date(
     State(state): State<SharedState>,
     _auth: Authorized<AnyUser>,
@@ -39,21 +40,37 @@ pub async fn business_date(
     }))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdvanceRequest {
+    /// The new business date: later than the current one, within ten years.
     pub date: NaiveDate,
+}
+
+/// What close of business did through the new date.
+#[derive(Serialize, ToSchema)]
+pub struct AdvanceReport {
+    pub business_date: NaiveDate,
+    pub loans_processed: u64,
+    pub loans_changed: u64,
+    pub gl_lines: u64,
+    pub auto_debits_submitted: usize,
+    /// The model metrics whose population stability raised an alert.
+    pub model_alerts: Vec<String>,
 }
 
 /// Runs close of business up to a later date (admin; refused in
 /// production, where the scheduled job moves the date; audited).
 #[utoipa::path(post, path = "/api/v1/admin/business-date", tag = "operations", security(("bearer" = [])),
-    responses((status = 200, description = "Closed through the date"), (status = 409, description = "`date_not_later`, `production`")))]
+    request_body = AdvanceRequest,
+    responses((status = 200, description = "Closed through the date", body = AdvanceReport),
+        (status = 403, description = "`forbidden`: admins only", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`date_not_later`, `production`", body = Problem, content_type = "application/problem+json")))]
 pub async fn advance(
     State(state): State<SharedState>,
     auth: Authorized<AdminOnly>,
     ApiJson(request): ApiJson<AdvanceRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AdvanceReport>, ApiError> {
     if state.environment == Environment::Production {
         return Err(ApiError::Conflict {
             code: "production",
@@ -69,18 +86,18 @@ pub async fn advance(
     )
     .await?;
     let report = &closed.report;
-    Ok(Json(json!({
-        "business_date": request.date,
-        "loans_processed": report.loans_processed,
-        "loans_changed": report.loans_changed,
-        "gl_lines": report.gl_lines,
-        "auto_debits_submitted": closed.auto_debits_submitted,
-        "model_alerts": closed.notes,
-    })))
+    Ok(Json(AdvanceReport {
+        business_date: request.date,
+        loans_processed: report.loans_processed,
+        loans_changed: report.loans_changed,
+        gl_lines: report.gl_lines,
+        auto_debits_submitted: closed.auto_debits_submitted,
+        model_alerts: closed.notes,
+    }))
 }
 
 /// One close-of-business run.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CobRunView {
     pub id: i64,
     pub from_date: NaiveDate,
@@ -94,7 +111,7 @@ pub struct CobRunView {
 }
 
 /// Where close of business stands.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CobStatusView {
     pub business_date: NaiveDate,
     /// The business day the schedule says it should be now.
@@ -111,7 +128,8 @@ pub struct CobStatusView {
 
 /// The business date, the schedule and the last runs (staff).
 #[utoipa::path(get, path = "/api/v1/admin/close-of-business", tag = "operations", security(("bearer" = [])),
-    responses((status = 200, description = "Close-of-business status")))]
+    responses((status = 200, description = "Close-of-business status", body = CobStatusView),
+        (status = 403, description = "`forbidden`: staff only", body = Problem, content_type = "application/problem+json")))]
 pub async fn cob_status(
     State(state): State<SharedState>,
     _auth: Authorized<StaffOnly>,
@@ -145,29 +163,31 @@ pub async fn cob_status(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Group {
+    /// The bucket (`M0`…`M7+`) or classification (`normal`…`loss`).
     pub key: String,
     pub loans: i64,
     pub outstanding: Money,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct DailyDisbursement {
     pub date: NaiveDate,
     pub loans: i64,
     pub amount: Money,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ApplicationStats {
     pub total: i64,
+    /// Applications per status (`approved`, `accepted`, `declined`, `referred`, …).
     pub by_status: BTreeMap<String, i64>,
     /// Approved (and accepted) over decided.
     pub approval_rate: Rate,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Portfolio {
     pub business_date: NaiveDate,
     pub loans_active: i64,
@@ -189,7 +209,8 @@ fn ratio(numerator: i64, denominator: i64) -> Rate {
 
 /// The portfolio dashboard (risk officers, admins, auditors).
 #[utoipa::path(get, path = "/api/v1/portfolio/summary", tag = "operations", security(("bearer" = [])),
-    responses((status = 200, description = "Outstanding, disbursements, approval rate, buckets, classification")))]
+    responses((status = 200, description = "Outstanding, disbursements, approval rate, buckets, classification", body = Portfolio),
+        (status = 403, description = "`forbidden`: risk officers, admins, auditors", body = Problem, content_type = "application/problem+json")))]
 pub async fn summary(
     State(state): State<SharedState>,
     _auth: Authorized<RiskReaders>,
@@ -264,7 +285,7 @@ pub async fn summary(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct BorrowerView {
     pub user_id: UserId,
     pub phone: String,
@@ -275,7 +296,10 @@ pub struct BorrowerView {
 
 /// Find borrowers by phone or ID number (staff); every field masked.
 #[utoipa::path(get, path = "/api/v1/admin/borrowers", tag = "operations", security(("bearer" = [])),
-    responses((status = 200, description = "Matching borrowers, masked")))]
+    params(LoanSearch),
+    responses((status = 200, description = "Matching borrowers, masked", body = Vec<BorrowerView>),
+        (status = 403, description = "`forbidden`: staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `search_required`, `invalid_query`", body = Problem, content_type = "application/problem+json")))]
 pub async fn borrowers(
     State(state): State<SharedState>,
     _auth: Authorized<StaffOnly>,
@@ -316,9 +340,17 @@ pub async fn borrowers(
     Ok(Json(found))
 }
 
-#[derive(Serialize)]
+/// One account's totals over the whole ledger.
+#[derive(Serialize, ToSchema)]
+pub struct TrialBalanceAccount {
+    pub account: String,
+    pub debits: Money,
+    pub credits: Money,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct TrialBalance {
-    pub accounts: Vec<Value>,
+    pub accounts: Vec<TrialBalanceAccount>,
     pub total_debits: Money,
     pub total_credits: Money,
     pub balanced: bool,
@@ -326,7 +358,8 @@ pub struct TrialBalance {
 
 /// Debits and credits per account over the whole ledger (risk readers).
 #[utoipa::path(get, path = "/api/v1/ledger/trial-balance", tag = "operations", security(("bearer" = [])),
-    responses((status = 200, description = "Per-account totals; balanced is always true")))]
+    responses((status = 200, description = "Per-account totals; balanced is always true", body = TrialBalance),
+        (status = 403, description = "`forbidden`: risk officers, admins, auditors", body = Problem, content_type = "application/problem+json")))]
 pub async fn trial_balance(
     State(state): State<SharedState>,
     _auth: Authorized<RiskReaders>,
@@ -337,12 +370,10 @@ pub async fn trial_balance(
     Ok(Json(TrialBalance {
         accounts: totals
             .iter()
-            .map(|t| {
-                json!({
-                    "account": t.account,
-                    "debits": Money::from_fen(t.debits_fen),
-                    "credits": Money::from_fen(t.credits_fen),
-                })
+            .map(|t| TrialBalanceAccount {
+                account: t.account.clone(),
+                debits: Money::from_fen(t.debits_fen),
+                credits: Money::from_fen(t.credits_fen),
             })
             .collect(),
         total_debits: Money::from_fen(debits),
@@ -351,13 +382,16 @@ pub async fn trial_balance(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EvidenceQuery {
+    /// Entries with a sequence number from this one on (default 0).
     pub after: Option<i64>,
+    /// Page size, 1-5000 (default 500).
     pub limit: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct EvidencePage {
     pub entries: Vec<EvidenceEntry>,
     /// Whether this page chains correctly onto the entry before it.
@@ -367,7 +401,10 @@ pub struct EvidencePage {
 /// The tamper-evident log (admins, auditors): export it and verify it
 /// independently with SHA-256 over each entry's canonical JSON.
 #[utoipa::path(get, path = "/api/v1/evidence", tag = "operations", security(("bearer" = [])),
-    responses((status = 200, description = "Entries in sequence order")))]
+    params(EvidenceQuery),
+    responses((status = 200, description = "Entries in sequence order", body = EvidencePage),
+        (status = 403, description = "`forbidden`: admins and auditors", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `invalid_query`", body = Problem, content_type = "application/problem+json")))]
 pub async fn evidence_log(
     State(state): State<SharedState>,
     _auth: Authorized<AuditReaders>,

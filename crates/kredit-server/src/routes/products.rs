@@ -2,7 +2,7 @@
 //! and product matching for a borrower.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use kredit_core::apr;
@@ -11,21 +11,24 @@ use kredit_core::schedule::{self, RepaymentMethod, ScheduleTerms};
 use kredit_core::{Money, Rate};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::auth::{AdminOnly, Authorized, BorrowerOnly};
-use crate::error::{ApiError, FieldError};
-use crate::extract::ApiJson;
+use crate::error::{ApiError, FieldError, Problem};
+use crate::extract::{ApiJson, ApiPath};
 use crate::lending::decisioning::{self, DecisionView, Questionnaire};
 use crate::lending::views::{AprView, InstallmentView, Totals};
 use crate::state::{AppState, SharedState};
 use kredit_app::audit::Audit;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ProductView {
     #[serde(flatten)]
     pub product: LoanProduct,
     pub version: i64,
+    #[schema(example = "7.20%")]
     pub min_annual_rate_percent: String,
+    #[schema(example = "18.00%")]
     pub max_annual_rate_percent: String,
 }
 
@@ -56,7 +59,7 @@ pub async fn product(state: &AppState, code: &str) -> Result<Option<LoanProduct>
 
 /// List the loan products (public).
 #[utoipa::path(get, path = "/api/v1/products", tag = "products",
-    responses((status = 200, description = "Every product with its terms")))]
+    responses((status = 200, description = "Every product with its terms", body = Vec<ProductView>)))]
 pub async fn list(State(state): State<SharedState>) -> Result<Json<Vec<ProductView>>, ApiError> {
     let products = all_products(&state).await?;
     Ok(Json(
@@ -121,13 +124,16 @@ async fn save(
 
 /// Create a product (admin; validated by the core; audited).
 #[utoipa::path(post, path = "/api/v1/admin/products", tag = "products", security(("bearer" = [])),
-    responses((status = 201, description = "Created"), (status = 409, description = "`product_exists`"),
-        (status = 422, description = "`validation_failed` naming each field")))]
+    request_body = LoanProduct,
+    responses((status = 201, description = "Created", body = ProductSaved),
+        (status = 403, description = "`forbidden`: admins only", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`product_exists`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` naming each field (`invalid_product`)", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<SharedState>,
     auth: Authorized<AdminOnly>,
     ApiJson(product): ApiJson<LoanProduct>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+) -> Result<(StatusCode, Json<ProductSaved>), ApiError> {
     validate(&state, &product)?;
     if self::product(&state, &product.code).await?.is_some() {
         return Err(ApiError::Conflict {
@@ -141,21 +147,35 @@ pub async fn create(
     let version = save(&state, auth.user_id(), &product, None).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"code": product.code, "version": version})),
+        Json(ProductSaved {
+            code: product.code,
+            version,
+        }),
     ))
+}
+
+/// A product saved: its code and new version.
+#[derive(Serialize, ToSchema)]
+pub struct ProductSaved {
+    pub code: String,
+    pub version: i64,
 }
 
 /// Change a product (admin; audited with before and after). Loans already
 /// made keep the terms they were made on.
 #[utoipa::path(put, path = "/api/v1/admin/products/{code}", tag = "products", security(("bearer" = [])),
-    responses((status = 200, description = "Saved"), (status = 404, description = "`not_found`"),
-        (status = 422, description = "`validation_failed`")))]
+    request_body = LoanProduct,
+    params(("code" = String, Path, description = "Product code; must equal the body's `code`")),
+    responses((status = 200, description = "Saved", body = ProductSaved),
+        (status = 403, description = "`forbidden`: admins only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `code_mismatch`, `invalid_product`", body = Problem, content_type = "application/problem+json")))]
 pub async fn update(
     State(state): State<SharedState>,
     auth: Authorized<AdminOnly>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(product): ApiJson<LoanProduct>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ProductSaved>, ApiError> {
     if product.code != code {
         return Err(ApiError::field(
             "code",
@@ -168,10 +188,10 @@ pub async fn update(
         .await?
         .ok_or(ApiError::NotFound)?;
     let version = save(&state, auth.user_id(), &product, Some(before)).await?;
-    Ok(Json(json!({"code": code, "version": version})))
+    Ok(Json(ProductSaved { code, version }))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalculatorRequest {
     pub principal: Money,
@@ -183,7 +203,7 @@ pub struct CalculatorRequest {
     pub upfront_fee: Option<Money>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CalculatorResponse {
     pub installments: Vec<InstallmentView>,
     pub totals: Totals,
@@ -192,7 +212,9 @@ pub struct CalculatorResponse {
 
 /// Repayment schedule and APR for any terms (public).
 #[utoipa::path(post, path = "/api/v1/calculator", tag = "products",
-    responses((status = 200, description = "Schedule, totals and APR"), (status = 422, description = "`validation_failed`")))]
+    request_body = CalculatorRequest,
+    responses((status = 200, description = "Schedule, totals and APR", body = CalculatorResponse),
+        (status = 422, description = "`validation_failed`: `invalid_terms`, `out_of_range`", body = Problem, content_type = "application/problem+json")))]
 pub async fn calculator(
     State(state): State<SharedState>,
     ApiJson(request): ApiJson<CalculatorRequest>,
@@ -229,7 +251,7 @@ pub async fn calculator(
     }))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MatchRequest {
     pub amount: Money,
@@ -241,7 +263,7 @@ pub struct MatchRequest {
     pub profile: Questionnaire,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct MatchedOffer {
     pub product_code: String,
     pub product_name: String,
@@ -249,7 +271,7 @@ pub struct MatchedOffer {
     pub decision: DecisionView,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct MatchResponse {
     pub offers: Vec<MatchedOffer>,
     /// Products of that purpose that cannot be offered, with why.
@@ -259,7 +281,10 @@ pub struct MatchResponse {
 /// The products a borrower can get for an amount, term and purpose, each
 /// priced for their risk grade with its schedule and APR. Nothing is stored.
 #[utoipa::path(post, path = "/api/v1/products/match", tag = "products", security(("bearer" = [])),
-    responses((status = 200, description = "Offers and declined products with reasons")))]
+    request_body = MatchRequest,
+    responses((status = 200, description = "Offers and declined products with reasons", body = MatchResponse),
+        (status = 403, description = "`forbidden`: borrowers only", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `out_of_range`", body = Problem, content_type = "application/problem+json")))]
 pub async fn match_products(
     State(state): State<SharedState>,
     auth: Authorized<BorrowerOnly>,

@@ -7,14 +7,15 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use kredit_app::outbox::{self, WebhookStatus};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::{AdminOnly, Authorized};
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::extract::ApiJson;
 use crate::idempotency::{self, IdempotencyKey};
 use crate::state::SharedState;
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
     /// Where events are POSTed: an absolute http(s) URL.
@@ -23,7 +24,7 @@ pub struct NewWebhook {
     pub description: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct WebhookCreated {
     pub id: i64,
     pub url: String,
@@ -33,9 +34,11 @@ pub struct WebhookCreated {
 
 /// Register a webhook for every domain event from now on.
 #[utoipa::path(post, path = "/api/v1/admin/webhooks", tag = "admin", security(("bearer" = [])),
+    request_body = NewWebhook,
     params(("Idempotency-Key" = Option<String>, Header, description = "Optional; replays the first response")),
-    responses((status = 201, description = "The webhook and its signing secret (shown once)"),
-        (status = 422, description = "`validation_failed` (`invalid_url`)")))]
+    responses((status = 201, description = "The webhook and its signing secret (shown once)", body = WebhookCreated),
+        (status = 403, description = "`forbidden`: admins only", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` (`invalid_url`, `too_long`)", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<SharedState>,
     auth: Authorized<AdminOnly>,
@@ -77,7 +80,8 @@ pub async fn create(
 /// Every webhook with its delivery state: the last event delivered, how
 /// many are waiting, the last error and the next attempt.
 #[utoipa::path(get, path = "/api/v1/admin/webhooks", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, description = "Webhooks and their delivery state")))]
+    responses((status = 200, description = "Webhooks and their delivery state", body = Vec<WebhookStatus>),
+        (status = 403, description = "`forbidden`: admins only", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<SharedState>,
     _auth: Authorized<AdminOnly>,

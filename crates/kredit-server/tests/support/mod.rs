@@ -273,6 +273,7 @@ impl TestApp {
 
 /// A valid resident ID number for someone `age` years old today, made
 /// unique by `sequence` (0-999).
+#[allow(dead_code)] // not every test binary needs it
 pub fn id_number_aged(age: i32, sequence: u32) -> String {
     // Born on 1 January: the birthday of the current year has passed.
     let birth = NaiveDate::from_ymd_opt(Utc::now().year() - age, 1, 1).expect("date");
@@ -290,6 +291,7 @@ pub fn id_number_aged(age: i32, sequence: u32) -> String {
 /// Four elements that the sandbox verifies, with the card ending chosen by
 /// the caller (see the sandbox table in docs/api.md). With ending `0123`
 /// the number passes the Luhn check.
+#[allow(dead_code)] // not every test binary needs it
 pub fn identity(id_number: &str, card_ending: &str) -> Value {
     json!({
         "real_name": "张三",

@@ -9,15 +9,14 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { dateTime, money, sumMoney, toFen } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
-import type { Application, Contract, Loan } from '../../types';
-import * as normalize from '../../normalize';
+import type { Application } from '../../api-types';
 
 export const TERMS_VERSION = '2026-11';
 
 export default function ApplicationView() {
   const { id } = useParams();
   const { t } = useI18n();
-  const state = useApi((signal) => api.get<unknown>(`/applications/${id}`, signal).then(normalize.application), [id]);
+  const state = useApi((signal) => api.get('/applications/{id}', { path: { id: Number(id) }, signal }), [id]);
   return (
     <>
       <Typography.Title level={1}>
@@ -66,7 +65,7 @@ function Body({ application }: { application: Application }) {
         )}
         <Space style={{ marginTop: 12 }} wrap>
           {application.contract_id && (
-            <LinkButton to={`/app/contracts/${application.contract_id}`}>{t('loan.contract')}</LinkButton>
+            <LinkButton to={`/app/contracts/${application.contract_id}`} state={{ loanId: application.loan_id }}>{t('loan.contract')}</LinkButton>
           )}
           {application.loan_id && (
             <LinkButton to={`/app/loans/${application.loan_id}`} type="primary">{t('app.viewLoan')}</LinkButton>
@@ -88,7 +87,11 @@ function Accept({ application }: { application: Application }) {
   const key = useRef(newIdempotencyKey());
   const offer = application.decision?.offer;
   const accept = useAction(() =>
-    api.post<{ contract: Contract; loan: Loan }>(`/applications/${application.id}/accept`, { agree: true, terms_version: TERMS_VERSION }, key.current),
+    api.post('/applications/{id}/accept', {
+      path: { id: application.id },
+      body: { agree: true, terms_version: TERMS_VERSION },
+      idempotencyKey: key.current,
+    }),
   );
   if (!offer) return <Alert type="warning" title={t('contract.noOffer')} />;
 
@@ -125,7 +128,7 @@ function Accept({ application }: { application: Application }) {
         </div>
         <div>
           <div className="figure-label">{t('app.annualRate')}</div>
-          <div style={{ fontSize: 14 }}>{offer.annual_rate_percent}</div>
+          <div style={{ fontSize: 14 }}>{offer.annual_rate.percent}</div>
         </div>
         {offer.upfront_fee && toFen(offer.upfront_fee) > 0n && (
           <div>

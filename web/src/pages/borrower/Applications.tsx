@@ -6,12 +6,10 @@ import { StatusTag } from '../../components/Finance';
 import { dateTime, money } from '../../format';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
-import type { Items } from '../../types';
-import * as normalize from '../../normalize';
 
 export default function Applications() {
   const { t } = useI18n();
-  const state = useApi((signal) => api.get<Items<unknown>>('/applications', signal).then((d) => ({ items: d.items.map(normalize.application) })), []);
+  const state = useApi((signal) => api.get('/applications', { signal }), []);
   return (
     <>
       <Typography.Title level={1}>{t('app.list')}</Typography.Title>

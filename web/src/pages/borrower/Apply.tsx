@@ -8,8 +8,7 @@ import { AMOUNT_RE, money, twoPlaces } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import { loadIdentity } from '../../identity';
-import type { Application, MatchResult, Offer, Purpose } from '../../types';
-import * as normalize from '../../normalize';
+import type { MatchResponse, Offer, Purpose, Questionnaire, Reason } from '../../api-types';
 
 interface Values {
   amount: string;
@@ -25,15 +24,45 @@ interface Values {
   property?: string;
 }
 
-function profileOf(values: Values) {
-  const profile: Record<string, unknown> = {};
+function profileOf(values: Values): Questionnaire {
+  const profile: Questionnaire = {};
   if (values.monthly_income) profile.monthly_income = twoPlaces(values.monthly_income);
   if (values.savings) profile.savings = twoPlaces(values.savings);
-  for (const key of ['employment_years', 'dependants', 'housing', 'checking_account', 'property'] as const) {
-    if (values[key] !== undefined && values[key] !== null && values[key] !== '') profile[key] = values[key];
+  for (const key of ['employment_years', 'dependants'] as const) {
+    const value = values[key];
+    if (value !== undefined && value !== null) profile[key] = value;
+  }
+  for (const key of ['housing', 'checking_account', 'property'] as const) {
+    const value = values[key];
+    if (value) profile[key] = value;
   }
   if (values.has_guarantor !== undefined) profile.has_guarantor = values.has_guarantor;
   return profile;
+}
+
+/** An offer with the product it is for. */
+interface ProductOffer {
+  product_code: string;
+  product_name: string;
+  offer: Offer;
+}
+
+/** What the match page shows: the priced offers, and why there are none. */
+interface MatchResult {
+  score?: number | null;
+  grade?: string | null;
+  offers: ProductOffer[];
+  reasons: Reason[];
+}
+
+function matchResult(response: MatchResponse): MatchResult {
+  const first = response.offers[0] ?? response.declined[0];
+  const offers = response.offers.flatMap((item) =>
+    item.offer ? [{ product_code: item.product_code, product_name: item.product_name, offer: item.offer }] : [],
+  );
+  const reasons = new Map<string, Reason>();
+  if (offers.length === 0) for (const item of response.declined) for (const reason of item.reasons) reasons.set(reason.code, reason);
+  return { score: first?.score, grade: first?.grade, offers, reasons: [...reasons.values()] };
 }
 
 export default function Apply() {
@@ -44,24 +73,23 @@ export default function Apply() {
   const [request, setRequest] = useState<Values | null>(null);
   const match = useAction((values: Values) =>
     api
-      .post<unknown>('/products/match', { amount: twoPlaces(values.amount), term_months: values.term_months, purpose: values.purpose })
-      .then(normalize.match),
+      .post('/products/match', { body: { amount: twoPlaces(values.amount), term_months: values.term_months, purpose: values.purpose } })
+      .then(matchResult),
   );
   const [result, setResult] = useState<MatchResult | null>(null);
   const key = useRef(newIdempotencyKey());
-  const apply = useAction((offer: Offer, values: Values) =>
-    api.post<Application>(
-      '/applications',
-      {
-        product_code: offer.product_code,
+  const apply = useAction(({ product_code, offer }: ProductOffer, values: Values) =>
+    api.post('/applications', {
+      body: {
+        product_code,
         amount: offer.amount,
         term_months: offer.term_months,
         method: offer.method,
         purpose: values.purpose,
         profile: profileOf(values),
       },
-      key.current,
-    ),
+      idempotencyKey: key.current,
+    }),
   );
 
   const findOffers = async (values: Values) => {
@@ -73,7 +101,7 @@ export default function Apply() {
     }
   };
 
-  const choose = async (offer: Offer) => {
+  const choose = async (offer: ProductOffer) => {
     if (!request) return;
     const application = await apply.run(offer, request);
     if (application) {
@@ -192,17 +220,19 @@ export default function Apply() {
       <ProblemAlert error={match.error} />
       <ProblemAlert error={apply.error} />
       {result && (
-        <Card size="small" title={t('apply.offers')} extra={t('apply.scoreGrade', { score: result.score, grade: result.grade })}>
-          {result.reasons && result.reasons.length > 0 && (
+        <Card size="small" title={t('apply.offers')} extra={t('apply.scoreGrade', { score: result.score ?? '—', grade: result.grade ?? '—' })}>
+          {result.reasons.length > 0 && (
             <Alert type="error" showIcon title={t('app.declinedNote')} description={<Reasons reasons={result.reasons} />} style={{ marginBottom: 12 }} />
           )}
           {result.offers.length === 0 ? (
             <Empty description={t('apply.noOffers')} />
           ) : (
             <Space direction="vertical" style={{ width: '100%' }}>
-              {result.offers.map((offer, index) => (
-                <Card key={`${offer.product_code}-${offer.method}-${index}`} size="small" type="inner" data-testid="offer"
-                  title={`${offer.product_name ?? offer.product_code} · ${t(`method.${offer.method}`)}`}>
+              {result.offers.map((choice, index) => {
+                const offer = choice.offer;
+                return (
+                <Card key={`${choice.product_code}-${offer.method}-${index}`} size="small" type="inner" data-testid="offer"
+                  title={`${choice.product_name || choice.product_code} · ${t(`method.${offer.method}`)}`}>
                   <AprFigure apr={offer.apr} size={28} />
                   <div className="figure-row">
                     <div>
@@ -215,22 +245,23 @@ export default function Apply() {
                     </div>
                     <div>
                       <div className="figure-label">{t('calc.firstPayment')}</div>
-                      <div className="figure-value">{money(offer.first_payment ?? offer.schedule[0]?.payment)}</div>
+                      <div className="figure-value">{money(offer.first_payment)}</div>
                     </div>
                     <div>
                       <div className="figure-label">{t('calc.totalPayment')}</div>
-                      <div className="figure-value">{money(offer.total_payment)}</div>
+                      <div className="figure-value">{money(offer.totals.payment)}</div>
                     </div>
                     <div>
                       <div className="figure-label">{t('app.annualRate')}</div>
-                      <div style={{ fontSize: 14 }}>{offer.annual_rate_percent}</div>
+                      <div style={{ fontSize: 14 }}>{offer.annual_rate.percent}</div>
                     </div>
                   </div>
-                  <Button type="primary" style={{ marginTop: 12 }} block loading={apply.pending} onClick={() => void choose(offer)}>
+                  <Button type="primary" style={{ marginTop: 12 }} block loading={apply.pending} onClick={() => void choose(choice)}>
                     {t('apply.choose')}
                   </Button>
                 </Card>
-              ))}
+                );
+              })}
             </Space>
           )}
         </Card>

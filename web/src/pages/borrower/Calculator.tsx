@@ -5,7 +5,7 @@ import { AprFigure, ScheduleTable } from '../../components/Finance';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { AMOUNT_RE, money, percentToFraction, twoPlaces } from '../../format';
 import { useI18n } from '../../i18n';
-import { METHODS, type CalculatorResult, type Method } from '../../types';
+import { METHODS, type CalculatorResult, type Method } from '../../api-types';
 
 interface Values {
   principal: string;
@@ -43,7 +43,7 @@ export default function Calculator() {
     try {
       const methods = all ? METHODS : [values.method];
       const computed = await Promise.all(
-        methods.map(async (m) => ({ method: m, result: await api.publicPost<CalculatorResult>('/calculator', body(values, m)) })),
+        methods.map(async (m) => ({ method: m, result: await api.publicPost('/calculator', { body: body(values, m) }) })),
       );
       setResults(computed);
       setSelected(values.method);

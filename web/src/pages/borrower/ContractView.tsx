@@ -1,53 +1,54 @@
 import { Card, Descriptions, Typography } from 'antd';
-import { Link, useParams } from 'react-router';
+import { Link, useLocation, useParams } from 'react-router';
 import { api } from '../../api';
 import { Async } from '../../components/Async';
 import { AprFigure, ScheduleTable } from '../../components/Finance';
-import { dateTime, money } from '../../format';
+import { dateTime, fractionPercent, money } from '../../format';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
-import type { Contract } from '../../types';
-import * as normalize from '../../normalize';
+import type { Contract } from '../../api-types';
 
 /** A signed contract; the APR is the largest rate on the page. */
 export function ContractBody({ contract, loanLink }: { contract: Contract; loanLink?: string }) {
   const { t } = useI18n();
-  const d = contract.disclosure;
+  const document = contract.document;
+  const cost = document.cost;
   return (
     <>
       <Card size="small" title={t('contract.keyFacts')} data-testid="contract">
-        <AprFigure apr={{ nominal_percent: d.apr_percent }} size={36} />
+        <AprFigure
+          apr={{ nominal_percent: fractionPercent(cost.apr_nominal), effective_percent: fractionPercent(cost.apr_effective) }}
+          size={36}
+        />
         <div className="figure-row" style={{ marginBottom: 8 }}>
           <div>
             <div className="figure-label">{t('app.annualRate')}</div>
-            <div style={{ fontSize: 14 }}>{d.annual_rate_percent}</div>
+            <div style={{ fontSize: 14 }}>{fractionPercent(cost.annual_interest_rate)}</div>
           </div>
-          <div>
-            <div className="figure-label">{t('contract.monthlyRate')}</div>
-            <div style={{ fontSize: 14 }}>{d.monthly_rate_percent}</div>
-          </div>
-          <div>
-            <div className="figure-label">{t('contract.dailyRate')}</div>
-            <div style={{ fontSize: 14 }}>{d.daily_rate_percent}</div>
-          </div>
+          {Number(cost.monthly_fee_rate) !== 0 && (
+            <div>
+              <div className="figure-label">{t('contract.monthlyFeeRate')}</div>
+              <div style={{ fontSize: 14 }}>{fractionPercent(cost.monthly_fee_rate)}</div>
+            </div>
+          )}
         </div>
         <div className="figure-row">
           <div>
             <div className="figure-label">{t('calc.totalInterest')}</div>
-            <div className="figure-value">{money(d.total_interest)}</div>
+            <div className="figure-value">{money(cost.total_interest)}</div>
           </div>
           <div>
             <div className="figure-label">{t('calc.totalFee')}</div>
-            <div className="figure-value">{money(d.total_fees)}</div>
+            <div className="figure-value">{money(cost.total_fees)}</div>
           </div>
           <div>
             <div className="figure-label">{t('calc.totalPayment')}</div>
-            <div className="figure-value">{money(d.total_payment)}</div>
+            <div className="figure-value">{money(cost.total_repayable)}</div>
           </div>
         </div>
       </Card>
       <Card size="small" title={t('sched.title')}>
-        <ScheduleTable rows={contract.schedule} />
+        <ScheduleTable rows={document.schedule.map((row) => ({ ...row, number: row.n, balance_after: row.remaining }))} />
       </Card>
       <Card size="small" title={t('contract.clauses')}>
         <ol style={{ paddingInlineStart: 20 }}>
@@ -56,7 +57,7 @@ export function ContractBody({ contract, loanLink }: { contract: Contract; loanL
           <li>{t('contract.clause3')}</li>
         </ol>
         <Descriptions size="small" column={1}>
-          <Descriptions.Item label={t('contract.version')}>{contract.terms_version}</Descriptions.Item>
+          <Descriptions.Item label={t('contract.version')}>{document.consents[0]?.terms_version ?? '—'}</Descriptions.Item>
           <Descriptions.Item label={t('contract.signedAt')}>{dateTime(contract.signed_at)}</Descriptions.Item>
           <Descriptions.Item label={t('contract.digest')}>
             <code style={{ wordBreak: 'break-all', fontSize: 12 }}>{contract.digest}</code>
@@ -71,13 +72,14 @@ export function ContractBody({ contract, loanLink }: { contract: Contract; loanL
 export default function ContractView() {
   const { id } = useParams();
   const { t } = useI18n();
-  const state = useApi((signal) => api.get<unknown>(`/contracts/${id}`, signal).then(normalize.contract), [id]);
+  const { state: from } = useLocation() as { state: { loanId?: number } | null };
+  const state = useApi((signal) => api.get('/contracts/{id}', { path: { id: Number(id) }, signal }), [id]);
   return (
     <>
       <Typography.Title level={1}>
         {t('contract.title')} #{id}
       </Typography.Title>
-      <Async state={state}>{(contract) => <ContractBody contract={contract} loanLink={contract.loan_id ? `/app/loans/${contract.loan_id}` : undefined} />}</Async>
+      <Async state={state}>{(contract) => <ContractBody contract={contract} loanLink={from?.loanId ? `/app/loans/${from.loanId}` : undefined} />}</Async>
     </>
   );
 }

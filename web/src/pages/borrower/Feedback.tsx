@@ -4,13 +4,13 @@ import { api } from '../../api';
 import { Async } from '../../components/Async';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
-import type { Feedback as FeedbackItem, Items } from '../../types';
+import type { Feedback as FeedbackItem } from '../../api-types';
 import { FeedbackForm } from './feedback/FeedbackForm';
 import { FeedbackList } from './feedback/FeedbackList';
 
 export default function Feedback() {
   const { t } = useI18n();
-  const mine = useApi((signal) => api.get<Items<FeedbackItem>>('/me/feedback', signal), []);
+  const mine = useApi((signal) => api.get('/me/feedback', { signal }), []);
   // The list is newest first: a new one goes on top (or the list is read again if it never loaded).
   const prepend = (feedback: FeedbackItem) => (mine.data ? mine.setData({ items: [feedback, ...mine.data.items] }) : mine.reload());
   return (

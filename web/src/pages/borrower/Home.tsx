@@ -10,15 +10,13 @@ import { money } from '../../format';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import { loadIdentity } from '../../identity';
-import type { Items, LoanSummary } from '../../types';
-import * as normalize from '../../normalize';
 
 export default function Home() {
   const { t } = useI18n();
   const { me } = useAuth();
   const identity = useApi((signal) => loadIdentity(signal), []);
-  const loans = useApi((signal) => api.get<Items<LoanSummary>>('/loans', signal), []);
-  const applications = useApi((signal) => api.get<Items<unknown>>('/applications', signal).then((d) => ({ items: d.items.map(normalize.application) })), []);
+  const loans = useApi((signal) => api.get('/loans', { signal }), []);
+  const applications = useApi((signal) => api.get('/applications', { signal }), []);
   const open = (applications.data?.items ?? []).filter((a) => a.status === 'approved' || a.status === 'referred');
 
   return (

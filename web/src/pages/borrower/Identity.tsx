@@ -8,7 +8,6 @@ import { dateTime, idNumberValid, PHONE_RE } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { useI18n, useLabel } from '../../i18n';
 import { loadIdentity } from '../../identity';
-import type { Identity as IdentityView } from '../../types';
 
 interface Values {
   real_name: string;
@@ -24,16 +23,15 @@ export default function Identity() {
   const state = useApi((signal) => loadIdentity(signal), []);
   const key = useRef(newIdempotencyKey());
   const submit = useAction((values: Values) =>
-    api.post<IdentityView>(
-      '/me/identity',
-      {
+    api.post('/me/identity', {
+      body: {
         real_name: values.real_name.trim(),
         id_number: values.id_number.trim().toUpperCase(),
         bank_card: values.bank_card.replace(/\s+/g, ''),
         bank_phone: values.bank_phone.trim(),
       },
-      key.current,
-    ),
+      idempotencyKey: key.current,
+    }),
   );
 
   const onFinish = async (values: Values) => {

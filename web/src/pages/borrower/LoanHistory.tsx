@@ -3,7 +3,7 @@ import { StatusTag } from '../../components/Finance';
 import { allocationText } from '../../components/Loan';
 import { dateTime, money } from '../../format';
 import { useI18n, useLabel } from '../../i18n';
-import type { LoanEvent, Payment } from '../../types';
+import type { LoanEvent, Payment } from '../../api-types';
 import type { LoanRecords } from './useLoanRecords';
 
 /** One line of the history: a payment with the loan event it produced, or an event no payment caused (a write-off). */
@@ -28,7 +28,7 @@ function historyEntries({ payments, events }: LoanRecords): HistoryEntry[] {
   }));
   const withoutPayment = events
     .filter((event) => event.payment_id === null || !payments.some((payment) => payment.id === event.payment_id))
-    .map((event): HistoryEntry => ({ key: `e${event.id}`, sortKey: event.date, kind: event.type, amount: event.amount, event }));
+    .map((event): HistoryEntry => ({ key: `e${event.id}`, sortKey: event.date, kind: event.event.type, amount: event.event.amount ?? '0.00', event }));
   return [...fromPayments, ...withoutPayment].sort((a, b) => b.sortKey.localeCompare(a.sortKey));
 }
 

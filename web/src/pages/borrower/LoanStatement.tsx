@@ -3,7 +3,7 @@ import { dateTime, money, toFen } from '../../format';
 import { useI18n } from '../../i18n';
 import type { Key } from '../../messages';
 import { paidTotals, type PaidComponent } from '../../statement';
-import type { Loan } from '../../types';
+import type { Loan } from '../../api-types';
 import type { LoanRecords } from './useLoanRecords';
 
 const COMPONENT_LABELS: Record<PaidComponent, Key> = {

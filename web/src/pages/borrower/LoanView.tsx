@@ -9,7 +9,7 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { AMOUNT_RE, money, toFen, twoPlaces } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
-import type { Loan, Payment, PayoffQuote } from '../../types';
+import type { Loan, Payment, PayoffQuote, RepaymentRequest } from '../../api-types';
 import { LoanHistory } from './LoanHistory';
 import { LoanStatement } from './LoanStatement';
 import { useLoanRecords, type LoanRecords } from './useLoanRecords';
@@ -20,7 +20,7 @@ export default function LoanView() {
   const { id } = useParams();
   const { t } = useI18n();
   const [tick, setTick] = useState(0);
-  const state = useApi((signal) => api.get<Loan>(`/loans/${id}`, signal), [id, tick]);
+  const state = useApi((signal) => api.get('/loans/{id}', { path: { id: Number(id) }, signal }), [id, tick]);
   const loan = state.data;
 
   // While the money is on its way, look again every 1.5 s.
@@ -38,7 +38,7 @@ export default function LoanView() {
           <>
             <LoanFacts
               loan={loan}
-              extra={loan.contract_id ? <Link to={`/app/contracts/${loan.contract_id}`}>{t('loan.contract')}</Link> : undefined}
+              extra={loan.contract_id ? <Link to={`/app/contracts/${loan.contract_id}`} state={{ loanId: loan.id }}>{t('loan.contract')}</Link> : undefined}
             />
             {loan.status === 'pending_disbursement' && <Alert type="info" showIcon title={t('loan.disbursingNote')} style={{ marginBottom: 12 }} />}
             {loan.status === 'active' && <Repay loan={loan} onDone={() => setTick((n) => n + 1)} />}
@@ -78,14 +78,14 @@ function Repay({ loan, onDone }: { loan: Loan; onDone: () => void }) {
   const [quote, setQuote] = useState<PayoffQuote | null>(null);
   const [payment, setPayment] = useState<Payment | null>(null);
   const key = useRef(newIdempotencyKey());
-  const quoteAction = useAction(() => api.get<PayoffQuote>(`/loans/${loan.id}/payoff-quote`));
-  const pay = useAction(async (body: Record<string, string>) => {
-    let current = await api.post<Payment>(`/loans/${loan.id}/repayments`, body, key.current);
+  const quoteAction = useAction(() => api.get('/loans/{id}/payoff-quote', { path: { id: loan.id } }));
+  const pay = useAction(async (body: RepaymentRequest) => {
+    let current = await api.post('/loans/{id}/repayments', { path: { id: loan.id }, body, idempotencyKey: key.current });
     key.current = newIdempotencyKey();
     setPayment(current);
     for (let i = 0; i < 30 && current.status === 'pending'; i += 1) {
       await sleep(1000);
-      current = await api.get<Payment>(`/payments/${current.id}`);
+      current = await api.get('/payments/{id}', { path: { id: current.id } });
     }
     setPayment(current);
     return current;
@@ -109,8 +109,8 @@ function Repay({ loan, onDone }: { loan: Loan; onDone: () => void }) {
   }, [kind, loan.amount_due]);
 
   const submit = async (values: { kind: Kind; amount: string; mode: string }) => {
-    const body: Record<string, string> = { amount: twoPlaces(values.amount), kind: values.kind };
-    if (values.kind === 'prepayment') body.mode = values.mode;
+    const body: RepaymentRequest = { amount: twoPlaces(values.amount), kind: values.kind };
+    if (values.kind === 'prepayment') body.mode = values.mode as RepaymentRequest['mode'];
     const result = await pay.run(body);
     if (result?.status === 'succeeded') {
       message.success(t('loan.paymentDone'));

@@ -19,7 +19,7 @@ export default function Profile() {
     setPending(true);
     setError(null);
     try {
-      await api.post('/me/password', { current_password: values.current, new_password: values.next });
+      await api.post('/me/password', { body: { current_password: values.current, new_password: values.next } });
       message.success(t('profile.changed'));
       form.resetFields();
     } catch (reason) {

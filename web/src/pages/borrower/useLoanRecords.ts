@@ -1,7 +1,6 @@
 import { api } from '../../api';
 import { useApi } from '../../hooks';
-import * as normalize from '../../normalize';
-import type { Items, LoanEvent, Payment } from '../../types';
+import type { LoanEvent, Payment } from '../../api-types';
 
 export interface LoanRecords {
   payments: Payment[];
@@ -13,10 +12,10 @@ export function useLoanRecords(loanId: number, tick: number) {
   return useApi<LoanRecords>(
     async (signal) => {
       const [payments, events] = await Promise.all([
-        api.get<Items<Payment>>(`/loans/${loanId}/payments`, signal),
-        api.get<Items<unknown>>(`/loans/${loanId}/events`, signal),
+        api.get('/loans/{id}/payments', { path: { id: loanId }, signal }),
+        api.get('/loans/{id}/events', { path: { id: loanId }, signal }),
       ]);
-      return { payments: payments.items, events: events.items.map(normalize.event) };
+      return { payments: payments.items, events: events.items };
     },
     [loanId, tick],
   );

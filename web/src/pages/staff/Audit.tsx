@@ -1,15 +1,10 @@
 import { Button, Card, Table, Typography } from 'antd';
 import { useEffect, useState } from 'react';
-import { api, qs } from '../../api';
+import { api } from '../../api';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { dateTime } from '../../format';
 import { useI18n } from '../../i18n';
-import type { AuditEntry } from '../../types';
-
-interface Page {
-  items: AuditEntry[];
-  next_before: number | null;
-}
+import type { AuditEntry } from '../../api-types';
 
 function json(value: unknown): string {
   return value === null || value === undefined ? '' : JSON.stringify(value);
@@ -26,7 +21,7 @@ export default function Audit() {
     setLoading(true);
     setError(null);
     try {
-      const page = await api.get<Page>(`/admin/audit${qs({ limit: 50, before: before ?? undefined })}`);
+      const page = await api.get('/admin/audit', { query: { limit: 50, before: before ?? undefined } });
       setRows((current) => (before ? [...current, ...page.items] : page.items));
       setNext(page.next_before);
     } catch (reason) {

@@ -1,12 +1,12 @@
 // 客户反馈: the borrowers' feedback, open or answered, and the replies to it.
 import { Card, Radio, Typography } from 'antd';
 import { useState } from 'react';
-import { api, qs } from '../../api';
+import { api } from '../../api';
 import { FEEDBACK_RESPONDERS, useHasRole } from '../../auth';
 import { Async } from '../../components/Async';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
-import type { FeedbackStatus, Items, StaffFeedback } from '../../types';
+import type { FeedbackStatus, Feedback } from '../../api-types';
 import { FeedbackTable } from './feedback/FeedbackTable';
 import { ReplyModal } from './feedback/ReplyModal';
 
@@ -18,8 +18,8 @@ export default function CustomerFeedback() {
   const { t } = useI18n();
   const canReply = useHasRole(FEEDBACK_RESPONDERS);
   const [status, setStatus] = useState<Filter>('open');
-  const [replying, setReplying] = useState<StaffFeedback | null>(null);
-  const state = useApi((signal) => api.get<Items<StaffFeedback>>(`/admin/feedback${qs({ status })}`, signal), [status]);
+  const [replying, setReplying] = useState<Feedback | null>(null);
+  const state = useApi((signal) => api.get('/admin/feedback', { query: { status }, signal }), [status]);
   return (
     <>
       <Typography.Title level={1} style={{ fontSize: 22 }}>

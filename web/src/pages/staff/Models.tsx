@@ -8,7 +8,7 @@ import { Async } from '../../components/Async';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
-import type { Items, ModelVersion } from '../../types';
+import type { ModelVersion } from '../../api-types';
 import { ModelVersionsTable } from './models/ModelVersionsTable';
 import { MonitoringDrawer } from './models/MonitoringDrawer';
 import { UploadModelDrawer } from './models/UploadModelDrawer';
@@ -17,7 +17,7 @@ import { useModelStatusChange } from './models/useModelStatusChange';
 export default function Models() {
   const { t } = useI18n();
   const canManage = useHasRole(MODEL_MANAGERS);
-  const state = useApi((signal) => api.get<Items<ModelVersion>>('/admin/models', signal), []);
+  const state = useApi((signal) => api.get('/admin/models', { signal }), []);
   const statusChange = useModelStatusChange(state.reload);
   const [uploading, setUploading] = useState(false);
   const [monitored, setMonitored] = useState<ModelVersion | null>(null);

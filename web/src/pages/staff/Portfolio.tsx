@@ -8,12 +8,13 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { fractionPercent, money } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { useI18n, useLabel } from '../../i18n';
-import * as normalize from '../../normalize';
-import type { Portfolio as Summary } from '../../types';
+import type { Portfolio as Summary } from '../../api-types';
 
 function Charts({ data }: { data: Summary }) {
   const { t } = useI18n();
   const label = useLabel();
+  const byStatus = data.applications.by_status;
+  const count = (status: string) => byStatus[status] ?? 0;
   const options = useMemo(
     () => ({
       disbursed: {
@@ -27,11 +28,11 @@ function Charts({ data }: { data: Summary }) {
         tooltip: { trigger: 'axis' },
         legend: { top: 0 },
         grid: { left: 60, right: 40, top: 32, bottom: 32 },
-        xAxis: { type: 'category', data: data.buckets.map((b) => b.bucket) },
+        xAxis: { type: 'category', data: data.buckets.map((b) => b.key) },
         yAxis: [{ type: 'value' }, { type: 'value', minInterval: 1 }],
         series: [
           { type: 'bar', name: t('pf.outstanding'), data: data.buckets.map((b) => Number(b.outstanding)) },
-          { type: 'line', name: t('pf.count'), yAxisIndex: 1, data: data.buckets.map((b) => b.count) },
+          { type: 'line', name: t('pf.count'), yAxisIndex: 1, data: data.buckets.map((b) => b.loans) },
         ],
       },
       classification: {
@@ -41,7 +42,7 @@ function Charts({ data }: { data: Summary }) {
           {
             type: 'pie',
             radius: ['40%', '68%'],
-            data: data.classification.map((c) => ({ name: label('class', c.class), value: Number(c.outstanding) })),
+            data: data.classification.map((c) => ({ name: label('class', c.key), value: Number(c.outstanding) })),
           },
         ],
       },
@@ -53,9 +54,9 @@ function Charts({ data }: { data: Summary }) {
             type: 'pie',
             radius: '65%',
             data: [
-              { name: t('app.status.approved'), value: data.applications.approved, itemStyle: { color: '#52c41a' } },
-              { name: t('app.status.declined'), value: data.applications.declined, itemStyle: { color: '#ff4d4f' } },
-              { name: t('app.status.referred'), value: data.applications.referred, itemStyle: { color: '#faad14' } },
+              { name: t('app.status.approved'), value: count('approved') + count('accepted'), itemStyle: { color: '#52c41a' } },
+              { name: t('app.status.declined'), value: count('declined'), itemStyle: { color: '#ff4d4f' } },
+              { name: t('app.status.referred'), value: count('referred'), itemStyle: { color: '#faad14' } },
             ],
           },
         ],
@@ -92,7 +93,7 @@ function Charts({ data }: { data: Summary }) {
 function BusinessDate({ onDone }: { onDone: () => void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
-  const advance = useAction((date: string) => api.post<{ business_date: string; loans_processed: number }>('/admin/business-date', { date }));
+  const advance = useAction((date: string) => api.post('/admin/business-date', { body: { date } }));
   const submit = async (values: { date: string }) => {
     const result = await advance.run(values.date);
     if (result) {
@@ -118,7 +119,7 @@ function BusinessDate({ onDone }: { onDone: () => void }) {
 export default function Portfolio() {
   const { t } = useI18n();
   const { me } = useAuth();
-  const state = useApi((signal) => api.get<unknown>('/portfolio/summary', signal).then(normalize.portfolio), []);
+  const state = useApi((signal) => api.get('/portfolio/summary', { signal }), []);
   return (
     <>
       <Typography.Title level={1} style={{ fontSize: 22 }}>

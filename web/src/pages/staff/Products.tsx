@@ -1,4 +1,4 @@
-import { App, Button, Card, Col, Drawer, Form, Input, InputNumber, Row, Select, Switch, Table, Tag, Typography } from 'antd';
+import { App, Button, Card, Col, Drawer, Form, Input, InputNumber, Row, Select, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { api, ApiError } from '../../api';
 import { useAuth } from '../../auth';
@@ -7,26 +7,25 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { AMOUNT_RE, money } from '../../format';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
-import { METHODS, type Product } from '../../types';
-import * as normalize from '../../normalize';
+import { METHODS, type LoanProduct, type Product } from '../../api-types';
 
-const FORM_KEYS = ['code', 'name', 'name_en', 'kind', 'min_amount', 'max_amount', 'min_term_months', 'max_term_months', 'min_annual_rate', 'max_annual_rate', 'methods', 'grace_days', 'active'] as const;
+const FORM_KEYS = ['code', 'name', 'kind', 'min_amount', 'max_amount', 'min_term_months', 'max_term_months', 'min_annual_rate', 'max_annual_rate', 'repayment_methods', 'grace_days'] as const;
+/** What the list adds to a product; not part of what is saved. */
 const DERIVED = ['min_annual_rate_percent', 'max_annual_rate_percent', 'version'];
 const RATE_RE = /^0(?:\.\d{1,10})?$/;
 
-type Values = Pick<Product, (typeof FORM_KEYS)[number]> & { other: string };
+type Values = Pick<LoanProduct, (typeof FORM_KEYS)[number]> & { other: string };
 
 function toValues(product: Product | null): Partial<Values> {
-  if (!product) return { kind: 'consumer', methods: ['equal-installment'], grace_days: 3, active: true, other: '{}' };
+  if (!product) return { kind: 'consumer', repayment_methods: ['equal-installment'], grace_days: 3, other: '{}' };
   const other: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(product)) {
-    if (!(FORM_KEYS as readonly string[]).includes(key) && !DERIVED.includes(key) && key !== 'repayment_methods') other[key] = value;
+    if (!(FORM_KEYS as readonly string[]).includes(key) && !DERIVED.includes(key)) other[key] = value;
   }
-  return { ...product, other: JSON.stringify(other, null, 2) } as Partial<Values>;
+  return { ...product, other: JSON.stringify(other, null, 2) };
 }
 
-function Editor({ product, schema, onSaved, onClose }: { product: Product | null; schema: Set<string>; onSaved: () => void; onClose: () => void }) {
-  const methodsKey = schema.has('repayment_methods') ? 'repayment_methods' : 'methods';
+function Editor({ product, onSaved, onClose }: { product: Product | null; onSaved: () => void; onClose: () => void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
   const [form] = Form.useForm<Values>();
@@ -34,15 +33,14 @@ function Editor({ product, schema, onSaved, onClose }: { product: Product | null
   const [pending, setPending] = useState(false);
 
   const submit = async (values: Values) => {
-    const { other, methods, ...fields } = values;
-    const body: Record<string, unknown> = { ...(JSON.parse(other || '{}') as object), ...fields, [methodsKey]: methods };
-    // Only send what the server's product has (it may refuse unknown fields).
-    for (const key of ['name_en', 'active'] as const) if (!schema.has(key)) delete body[key];
+    const { other, ...fields } = values;
+    // The advanced JSON holds the product's other terms (fees, penalty, allocation, …).
+    const body = { ...(JSON.parse(other || '{}') as Partial<LoanProduct>), ...fields };
     setPending(true);
     setError(null);
     try {
-      if (product) await api.put(`/admin/products/${encodeURIComponent(product.code)}`, body);
-      else await api.post('/admin/products', body);
+      if (product) await api.put('/admin/products/{code}', { path: { code: product.code }, body });
+      else await api.post('/admin/products', { body });
       message.success(t('prod.saved'));
       onSaved();
     } catch (reason) {
@@ -82,11 +80,6 @@ function Editor({ product, schema, onSaved, onClose }: { product: Product | null
             </Form.Item>
           </Col>
           <Col span={12}>
-            <Form.Item label={t('prod.nameEn')} name="name_en">
-              <Input />
-            </Form.Item>
-          </Col>
-          <Col span={12}>
             <Form.Item label={t('prod.minAmount')} name="min_amount" rules={[required, { pattern: /^\d+\.\d{2}$/, message: '0.00' }]}>
               <Input inputMode="decimal" />
             </Form.Item>
@@ -117,18 +110,13 @@ function Editor({ product, schema, onSaved, onClose }: { product: Product | null
             </Form.Item>
           </Col>
           <Col span={24}>
-            <Form.Item label={t('prod.methods')} name="methods" rules={[{ required: true, type: 'array', min: 1, message: t('common.required') }]}>
+            <Form.Item label={t('prod.methods')} name="repayment_methods" rules={[{ required: true, type: 'array', min: 1, message: t('common.required') }]}>
               <Select mode="multiple" options={METHODS.map((m) => ({ value: m, label: t(`method.${m}`) }))} />
             </Form.Item>
           </Col>
           <Col span={12}>
             <Form.Item label={t('prod.graceDays')} name="grace_days" rules={[required]}>
               <InputNumber min={0} max={30} precision={0} style={{ width: '100%' }} />
-            </Form.Item>
-          </Col>
-          <Col span={12}>
-            <Form.Item label={t('prod.active')} name="active" valuePropName="checked">
-              <Switch />
             </Form.Item>
           </Col>
           <Col span={24}>
@@ -161,9 +149,9 @@ function Editor({ product, schema, onSaved, onClose }: { product: Product | null
 }
 
 export default function Products() {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const { me } = useAuth();
-  const state = useApi((signal) => api.get<unknown[] | { items: unknown[] }>('/products', signal).then((d) => (Array.isArray(d) ? d : d.items).map(normalize.product)), []);
+  const state = useApi((signal) => api.get('/products', { signal }), []);
   const [editing, setEditing] = useState<Product | null | 'new'>(null);
   const isAdmin = me?.role === 'admin';
   return (
@@ -181,13 +169,12 @@ export default function Products() {
               dataSource={data}
               columns={[
                 { title: t('prod.code'), dataIndex: 'code' },
-                { title: t('prod.name'), render: (_, p) => (lang === 'en' ? p.name_en : p.name) },
+                { title: t('prod.name'), dataIndex: 'name' },
                 { title: t('prod.kind'), dataIndex: 'kind', render: (k: 'consumer' | 'education' | 'medical') => t(`purpose.${k}`) },
                 { title: t('prod.amountRange'), render: (_, p) => `${money(p.min_amount)} – ${money(p.max_amount)}` },
                 { title: t('prod.termRange'), render: (_, p) => `${p.min_term_months} – ${p.max_term_months}` },
-                { title: t('prod.rateRange'), render: (_, p) => `${p.min_annual_rate_percent ?? p.min_annual_rate} – ${p.max_annual_rate_percent ?? p.max_annual_rate}` },
-                { title: t('prod.methods'), dataIndex: 'methods', render: (ms: string[]) => ms.map((m) => <Tag key={m}>{t(`method.${m}` as 'method.bullet')}</Tag>) },
-                { title: t('prod.active'), dataIndex: 'active', render: (a: boolean) => (a ? <Tag color="green">{t('common.yes')}</Tag> : <Tag>{t('common.no')}</Tag>) },
+                { title: t('prod.rateRange'), render: (_, p) => `${p.min_annual_rate_percent} – ${p.max_annual_rate_percent}` },
+                { title: t('prod.methods'), dataIndex: 'repayment_methods', render: (ms: Product['repayment_methods']) => ms.map((m) => <Tag key={m}>{t(`method.${m}`)}</Tag>) },
                 ...(isAdmin ? [{ title: t('common.actions'), key: 'edit', render: (_: unknown, p: Product) => <Button size="small" onClick={() => setEditing(p)}>{t('prod.edit')}</Button> }] : []),
               ]}
             />
@@ -197,7 +184,6 @@ export default function Products() {
       {editing !== null && (
         <Editor
           product={editing === 'new' ? null : editing}
-          schema={new Set(Object.keys(state.data?.[0] ?? { methods: [], name_en: '', active: true }))}
           onClose={() => setEditing(null)}
           onSaved={() => {
             setEditing(null);

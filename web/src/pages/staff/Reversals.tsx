@@ -6,18 +6,18 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { dateTime } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
-import type { Items, ReversalRequest } from '../../types';
+import type { ReversalRequest } from '../../api-types';
 
 export default function Reversals() {
   const { t } = useI18n();
   const { message } = App.useApp();
-  const state = useApi((signal) => api.get<Items<ReversalRequest> | ReversalRequest[]>('/reversal-requests?status=pending', signal), []);
+  const state = useApi((signal) => api.get('/reversal-requests', { query: { status: 'pending' }, signal }), []);
   const approve = useAction(async (id: number) => {
-    await api.post(`/reversal-requests/${id}/approve`, {});
+    await api.post('/reversal-requests/{id}/approve', { path: { id } });
     return true;
   });
   const reject = useAction(async (id: number) => {
-    await api.post(`/reversal-requests/${id}/reject`, {});
+    await api.post('/reversal-requests/{id}/reject', { path: { id } });
     return true;
   });
   const onReject = async (id: number) => {

@@ -1,12 +1,12 @@
 import { Button, Card, Form, Input, Radio, Space, Table, Typography } from 'antd';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { api, qs } from '../../api';
+import { api } from '../../api';
 import { StatusTag } from '../../components/Finance';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { idNumberValid, money, PHONE_RE } from '../../format';
 import { useI18n } from '../../i18n';
-import type { BorrowerHit, Items, LoanSummary } from '../../types';
+import type { BorrowerHit, Loan } from '../../api-types';
 
 type By = 'phone' | 'id_number';
 
@@ -14,20 +14,20 @@ export default function Servicing() {
   const { t } = useI18n();
   const [form] = Form.useForm<{ by: By; query: string }>();
   const [borrowers, setBorrowers] = useState<BorrowerHit[] | null>(null);
-  const [loans, setLoans] = useState<LoanSummary[] | null>(null);
+  const [loans, setLoans] = useState<Loan[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [pending, setPending] = useState(false);
 
   const search = async (values: { by: By; query: string }) => {
     setPending(true);
     setError(null);
-    const query = qs({ [values.by]: values.query.trim().toUpperCase() });
+    const query = { [values.by]: values.query.trim().toUpperCase() };
     try {
       const [hits, found] = await Promise.all([
-        api.get<BorrowerHit[] | Items<BorrowerHit>>(`/admin/borrowers${query}`),
-        api.get<Items<LoanSummary>>(`/loans${query}`),
+        api.get('/admin/borrowers', { query }),
+        api.get('/loans', { query }),
       ]);
-      setBorrowers(Array.isArray(hits) ? hits : hits.items);
+      setBorrowers(hits);
       setLoans(found.items);
     } catch (reason) {
       setError(reason);

@@ -8,8 +8,7 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { dateTime, fractionPercent, money } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { useI18n, useLabel } from '../../i18n';
-import type { Reason } from '../../types';
-import * as normalize from '../../normalize';
+import type { Reason } from '../../api-types';
 
 export default function StaffApplication() {
   const { id } = useParams();
@@ -17,8 +16,8 @@ export default function StaffApplication() {
   const label = useLabel();
   const { me } = useAuth();
   const { message } = App.useApp();
-  const state = useApi((signal) => api.get<unknown>(`/applications/${id}`, signal).then(normalize.application), [id]);
-  const decide = useAction((decision: string, comment: string) => api.post<unknown>(`/applications/${id}/decision`, { decision, comment }).then(normalize.application));
+  const state = useApi((signal) => api.get('/applications/{id}', { path: { id: Number(id) }, signal }), [id]);
+  const decide = useAction((decision: string, comment: string) => api.post('/applications/{id}/decision', { path: { id: Number(id) }, body: { decision, comment } }));
 
   const onFinish = async (values: { decision: string; comment: string }) => {
     const result = await decide.run(values.decision, values.comment.trim());
@@ -36,7 +35,6 @@ export default function StaffApplication() {
       <Async state={state}>
         {(app) => {
           const d = app.decision;
-          const identity = app.identity;
           return (
             <>
               <Card size="small" data-testid="staff-application">
@@ -52,11 +50,7 @@ export default function StaffApplication() {
                   <Descriptions.Item label={t('calc.method')}>{t(`method.${app.method}`)}</Descriptions.Item>
                   <Descriptions.Item label={t('apply.purpose')}>{label('purpose', app.purpose)}</Descriptions.Item>
                   <Descriptions.Item label={t('uw.identity')}>
-                    {identity ? (
-                      <>
-                        <StatusTag prefix="identity.status" status={identity.status} testId="identity-status" /> {identity.real_name} {identity.id_number}
-                      </>
-                    ) : d?.reasons.some((r) => r.code === 'identity_not_verified') ? (
+                    {d?.reasons.some((r) => r.code === 'identity_not_verified') ? (
                       <StatusTag prefix="identity.status" status="rejected" testId="identity-status" />
                     ) : d ? (
                       // Policy declines every application without a verified identity.
@@ -78,7 +72,7 @@ export default function StaffApplication() {
                       <Descriptions.Item label={t('app.pd')}>{fractionPercent(d.probability_of_default)}</Descriptions.Item>
                       <Descriptions.Item label={t('app.model')}>{d.model}</Descriptions.Item>
                       <Descriptions.Item label={t('app.approvedAmount')}>{money(d.approved_amount)}</Descriptions.Item>
-                      <Descriptions.Item label={t('app.annualRate')}>{d.annual_rate_percent ?? '—'}</Descriptions.Item>
+                      <Descriptions.Item label={t('app.annualRate')}>{d.annual_rate?.percent ?? '—'}</Descriptions.Item>
                     </>
                   )}
                 </Descriptions>

@@ -4,7 +4,7 @@ import { useAuth } from '../../auth';
 import { LangSwitch } from '../../components/LangSwitch';
 import { useI18n } from '../../i18n';
 import type { Key } from '../../messages';
-import type { Role } from '../../types';
+import type { Role } from '../../api-types';
 
 const STAFF_MENU: { path: string; label: Key; roles: Role[] }[] = [
   { path: '/staff/underwriting', label: 'nav.underwriting', roles: ['underwriter', 'admin', 'risk_officer', 'auditor'] },

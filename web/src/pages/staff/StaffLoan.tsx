@@ -9,13 +9,13 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { money } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
-import type { Items, LedgerEntry, Loan, LoanEvent } from '../../types';
+import type { LoanEvent } from '../../api-types';
 
 const REVERSIBLE = ['repayment', 'prepayment', 'payoff'];
 
 function Ledger({ loanId, tick }: { loanId: number; tick: number }) {
   const { t } = useI18n();
-  const state = useApi((signal) => api.get<Items<LedgerEntry>>(`/loans/${loanId}/ledger`, signal), [loanId, tick]);
+  const state = useApi((signal) => api.get('/loans/{id}/ledger', { path: { id: Number(loanId) }, signal }), [loanId, tick]);
   return (
     <Async state={state}>
       {(data) => (
@@ -47,9 +47,9 @@ export default function StaffLoan() {
   const [tick, setTick] = useState(0);
   const [target, setTarget] = useState<LoanEvent | null>(null);
   const [form] = Form.useForm<{ reason: string }>();
-  const state = useApi((signal) => api.get<Loan>(`/loans/${id}`, signal), [id, tick]);
+  const state = useApi((signal) => api.get('/loans/{id}', { path: { id: Number(id) }, signal }), [id, tick]);
   const request = useAction((eventId: number, reason: string) =>
-    api.post<{ id: number; status: string }>(`/loans/${id}/events/${eventId}/reversal-requests`, { reason }),
+    api.post('/loans/{id}/events/{event_id}/reversal-requests', { path: { id: Number(id), event_id: eventId }, body: { reason } }),
   );
   const canRequest = me?.role === 'underwriter' || me?.role === 'admin';
 
@@ -78,7 +78,7 @@ export default function StaffLoan() {
               tick={tick}
               extraTabs={[{ key: 'ledger', label: t('loan.ledger'), children: <Ledger loanId={loan.id} tick={tick} /> }]}
               eventAction={(event) =>
-                canRequest && REVERSIBLE.includes(event.type) && !event.reversed ? (
+                canRequest && REVERSIBLE.includes(event.event.type) && !event.reversed ? (
                   <Button size="small" danger onClick={() => setTarget(event)}>
                     {t('svc.requestReversal')}
                   </Button>

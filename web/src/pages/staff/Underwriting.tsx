@@ -1,21 +1,19 @@
 import { Card, Select, Table, Typography } from 'antd';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { api, qs } from '../../api';
+import { api } from '../../api';
 import { Async } from '../../components/Async';
 import { StatusTag } from '../../components/Finance';
 import { dateTime, money } from '../../format';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
-import type { Items } from '../../types';
-import * as normalize from '../../normalize';
 
 const STATUSES = ['referred', 'approved', 'declined', 'accepted', 'expired'] as const;
 
 export default function Underwriting() {
   const { t } = useI18n();
   const [status, setStatus] = useState<string>('referred');
-  const state = useApi((signal) => api.get<Items<unknown>>(`/applications${qs({ status })}`, signal).then((d) => ({ items: d.items.map(normalize.application) })), [status]);
+  const state = useApi((signal) => api.get('/applications', { query: { status }, signal }), [status]);
   return (
     <>
       <Typography.Title level={1} style={{ fontSize: 22 }}>

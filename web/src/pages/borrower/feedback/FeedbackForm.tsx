@@ -6,7 +6,7 @@ import { showFieldErrors } from '../../../forms';
 import { money } from '../../../format';
 import { useAction, useApi } from '../../../hooks';
 import { useI18n } from '../../../i18n';
-import { FEEDBACK_CATEGORIES, type Feedback, type FeedbackCategory, type Items, type LoanSummary } from '../../../types';
+import { FEEDBACK_CATEGORIES, type Feedback, type FeedbackCategory } from '../../../api-types';
 
 export const MESSAGE_MAX = 2000;
 
@@ -19,7 +19,7 @@ interface Values {
 /** Which of the borrower's loans the feedback is about (optional). */
 function LoanSelect({ id, value, onChange }: { id?: string; value?: number; onChange?: (loanId: number | undefined) => void }) {
   const { t } = useI18n();
-  const loans = useApi((signal) => api.get<Items<LoanSummary>>('/loans', signal), []);
+  const loans = useApi((signal) => api.get('/loans', { signal }), []);
   return (
     <>
       <Select<number>
@@ -45,11 +45,10 @@ export function FeedbackForm({ onSubmitted }: { onSubmitted: (feedback: Feedback
   // Kept until the server accepts, so that a retry after a lost answer cannot file it twice.
   const key = useRef(newIdempotencyKey());
   const send = useAction((values: Values) =>
-    api.post<Feedback>(
-      '/me/feedback',
-      { category: values.category, message: values.message.trim(), ...(values.loan_id ? { loan_id: values.loan_id } : {}) },
-      key.current,
-    ),
+    api.post('/me/feedback', {
+      body: { category: values.category, message: values.message.trim(), ...(values.loan_id ? { loan_id: values.loan_id } : {}) },
+      idempotencyKey: key.current,
+    }),
   );
 
   const submit = async (values: Values) => {

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { FeedbackCategoryTag, FeedbackStatusTag } from '../../../components/FeedbackTags';
 import { dateTime } from '../../../format';
 import { useI18n } from '../../../i18n';
-import type { Feedback } from '../../../types';
+import type { Feedback } from '../../../api-types';
 
 function Reply({ feedback }: { feedback: Feedback }) {
   const { t } = useI18n();

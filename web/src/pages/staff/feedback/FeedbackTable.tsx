@@ -4,13 +4,13 @@ import { Link } from 'react-router';
 import { FeedbackCategoryTag, FeedbackStatusTag } from '../../../components/FeedbackTags';
 import { dateTime } from '../../../format';
 import { useI18n } from '../../../i18n';
-import type { StaffFeedback } from '../../../types';
+import type { Feedback } from '../../../api-types';
 
 const multiline = { whiteSpace: 'pre-wrap', margin: 0, minWidth: 200, maxWidth: 420 } as const;
 
-export function FeedbackTable({ items, canReply, onReply }: { items: StaffFeedback[]; canReply: boolean; onReply: (feedback: StaffFeedback) => void }) {
+export function FeedbackTable({ items, canReply, onReply }: { items: Feedback[]; canReply: boolean; onReply: (feedback: Feedback) => void }) {
   const { t } = useI18n();
-  const columns: ColumnsType<StaffFeedback> = [
+  const columns: ColumnsType<Feedback> = [
     { title: t('common.id'), dataIndex: 'id', width: 56 },
     { title: t('feedback.createdAt'), dataIndex: 'created_at', render: dateTime },
     { title: t('uw.borrower'), dataIndex: 'borrower_phone', render: (phone?: string) => phone ?? '—' },
@@ -36,7 +36,7 @@ export function FeedbackTable({ items, canReply, onReply }: { items: StaffFeedba
           {
             title: t('common.actions'),
             key: 'actions',
-            render: (_: unknown, item: StaffFeedback) =>
+            render: (_: unknown, item: Feedback) =>
               item.status === 'open' && (
                 <Button size="small" type="primary" onClick={() => onReply(item)} aria-label={`${t('feedback.replyTo')} #${item.id}`}>
                   {t('feedback.replyTo')}
@@ -46,5 +46,5 @@ export function FeedbackTable({ items, canReply, onReply }: { items: StaffFeedba
         ]
       : []),
   ];
-  return <Table<StaffFeedback> size="small" rowKey="id" scroll={{ x: true }} dataSource={items} columns={columns} locale={{ emptyText: t('common.none') }} />;
+  return <Table<Feedback> size="small" rowKey="id" scroll={{ x: true }} dataSource={items} columns={columns} locale={{ emptyText: t('common.none') }} />;
 }

@@ -5,16 +5,16 @@ import { ProblemAlert } from '../../../components/ProblemAlert';
 import { showFieldErrors } from '../../../forms';
 import { useAction } from '../../../hooks';
 import { useI18n } from '../../../i18n';
-import type { StaffFeedback } from '../../../types';
+import type { Feedback } from '../../../api-types';
 
 const REPLY_MAX = 2000;
 
 /** Answers one feedback (POST /admin/feedback/{id}/reply); a second answer is refused with 409 `feedback_answered`. */
-export function ReplyModal({ feedback, onClose, onSettled }: { feedback: StaffFeedback; onClose: () => void; onSettled: () => void }) {
+export function ReplyModal({ feedback, onClose, onSettled }: { feedback: Feedback; onClose: () => void; onSettled: () => void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
   const [form] = Form.useForm<{ reply: string }>();
-  const reply = useAction((text: string) => api.post<StaffFeedback>(`/admin/feedback/${feedback.id}/reply`, { reply: text }));
+  const reply = useAction((text: string) => api.post('/admin/feedback/{id}/reply', { path: { id: feedback.id }, body: { reply: text } }));
 
   const submit = async (values: { reply: string }) => {
     const answered = await reply.run(values.reply.trim());

@@ -1,7 +1,7 @@
 import { Button, Popconfirm, Space } from 'antd';
 import { useI18n } from '../../../i18n';
 import type { Key } from '../../../messages';
-import type { ModelVersion } from '../../../types';
+import type { ModelVersion } from '../../../api-types';
 import { ACTIONS_BY_STATUS, type ModelAction } from './modelStatus';
 import type { RunningChange } from './useModelStatusChange';
 

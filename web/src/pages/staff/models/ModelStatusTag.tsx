@@ -1,6 +1,6 @@
 import { Tag } from 'antd';
 import { useLabel } from '../../../i18n';
-import type { ModelStatus } from '../../../types';
+import type { ModelStatus } from '../../../api-types';
 import { STATUS_COLORS } from './modelStatus';
 
 export function ModelStatusTag({ status }: { status: ModelStatus }) {

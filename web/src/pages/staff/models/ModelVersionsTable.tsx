@@ -2,14 +2,14 @@ import { Button, Space, Table } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { dateTime } from '../../../format';
 import { useI18n, useLabel } from '../../../i18n';
-import type { ModelMetrics, ModelVersion } from '../../../types';
+import type { ModelMetrics, ModelVersion } from '../../../api-types';
 import { ModelActions } from './ModelActions';
 import type { ModelAction } from './modelStatus';
 import { ModelStatusTag } from './ModelStatusTag';
 import type { RunningChange } from './useModelStatusChange';
 
 /** A validation metric (a ratio, not money) with four places; '—' when the artefact has none. */
-function metric(metrics: ModelMetrics | null, name: keyof ModelMetrics): string {
+function metric(metrics: ModelMetrics | null | undefined, name: keyof ModelMetrics): string {
   const value = metrics?.[name];
   return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(4) : '—';
 }

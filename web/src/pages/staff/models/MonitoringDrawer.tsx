@@ -4,7 +4,7 @@ import { Async } from '../../../components/Async';
 import { dateTime } from '../../../format';
 import { useApi } from '../../../hooks';
 import { useI18n } from '../../../i18n';
-import type { ModelAlert, ModelMonitoring, ModelVersion, Stability } from '../../../types';
+import type { ModelAlert, ModelMonitoring, ModelVersion, Stability } from '../../../api-types';
 
 /** Below this a population is usually considered stable (docs/models.md, "Monitoring"). */
 const PSI_WATCH = 0.1;
@@ -84,7 +84,7 @@ function StoredAlertsTable({ alerts }: { alerts: ModelAlert[] }) {
 /** Population stability of one version's live applications against its training data, and its stored alerts. */
 export function MonitoringDrawer({ model, onClose }: { model: ModelVersion; onClose: () => void }) {
   const { t } = useI18n();
-  const state = useApi((signal) => api.get<ModelMonitoring>(`/admin/models/${model.id}/monitoring`, signal), [model.id]);
+  const state = useApi((signal) => api.get('/admin/models/{id}/monitoring', { path: { id: model.id }, signal }), [model.id]);
   return (
     <Drawer
       open

@@ -5,7 +5,7 @@ import { ProblemAlert } from '../../../components/ProblemAlert';
 import { showFieldErrors } from '../../../forms';
 import { useAction } from '../../../hooks';
 import { useI18n } from '../../../i18n';
-import type { ModelVersion } from '../../../types';
+import type { ModelVersion } from '../../../api-types';
 
 /** The server's rule for model names. */
 const NAME_RE = /^[a-z0-9._-]{1,64}$/;
@@ -74,7 +74,7 @@ export function UploadModelDrawer({ onClose, onUploaded }: { onClose: () => void
   const { message } = App.useApp();
   const [form] = Form.useForm<UploadValues>();
   const source = Form.useWatch('source', form) ?? 'file';
-  const upload = useAction((name: string, artefact: Record<string, unknown>) => api.post<ModelVersion>('/admin/models', { name, artefact }));
+  const upload = useAction((name: string, artefact: Record<string, unknown>) => api.post('/admin/models', { body: { name, artefact } }));
 
   const artefactRule = {
     validator: (_: unknown, value: ChosenFile | string | undefined) => {

@@ -1,5 +1,5 @@
 // What can be done to a model version in each status.
-import type { ModelStatus } from '../../../types';
+import type { ModelStatus } from '../../../api-types';
 
 /** The path segment of POST /admin/models/{id}/{action}. */
 export type ModelAction = 'activate' | 'challenger' | 'retire';

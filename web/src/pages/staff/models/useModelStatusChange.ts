@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { api } from '../../../api';
 import { useAction } from '../../../hooks';
 import { useI18n } from '../../../i18n';
-import type { ModelStatusChange, ModelVersion } from '../../../types';
+import type { ModelVersion } from '../../../api-types';
 import type { ModelAction } from './modelStatus';
 
 export interface RunningChange {
@@ -20,7 +20,7 @@ export function useModelStatusChange(onSettled: () => void) {
   const { t } = useI18n();
   const { message } = App.useApp();
   const [running, setRunning] = useState<RunningChange | null>(null);
-  const action = useAction((id: number, name: ModelAction) => api.post<ModelStatusChange>(`/admin/models/${id}/${name}`));
+  const action = useAction((id: number, name: ModelAction) => api.post(`/admin/models/{id}/${name}`, { path: { id } }));
 
   const change = async (model: ModelVersion, name: ModelAction) => {
     setRunning({ id: model.id, action: name });

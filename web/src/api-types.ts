@@ -1,0 +1,67 @@
+// Names for the API's shapes, all taken from the OpenAPI document
+// (src/generated/openapi.ts is generated from docs/openapi.json at build
+// time): nothing here describes a shape by hand. Money is a two-place
+// decimal string; rates are fraction strings with a percent beside them.
+import type { components } from './generated/openapi';
+
+type Schemas = components['schemas'];
+
+export type Problem = Schemas['Problem'];
+export type FieldError = Schemas['FieldError'];
+
+export type Role = Schemas['Role'];
+export type Me = Schemas['Me'];
+export type Tokens = Schemas['TokenPair'];
+export type Identity = Schemas['IdentityView'];
+
+export type Method = Schemas['RepaymentMethod'];
+export const METHODS: Method[] = ['equal-installment', 'equal-principal', 'interest-first', 'bullet', 'flat-fee'];
+export type Purpose = Schemas['ProductKind'];
+
+export type Installment = Schemas['InstallmentView'];
+export type Apr = Schemas['AprView'];
+export type CalculatorResult = Schemas['CalculatorResponse'];
+export type Product = Schemas['ProductView'];
+export type LoanProduct = Schemas['LoanProduct'];
+export type Offer = Schemas['OfferView'];
+export type Reason = Schemas['ReasonView'];
+export type Decision = Schemas['DecisionView'];
+export type MatchResponse = Schemas['MatchResponse'];
+export type MatchedOffer = Schemas['MatchedOffer'];
+export type Questionnaire = Schemas['Questionnaire'];
+export type Application = Schemas['ApplicationView'];
+export type Contract = Schemas['ContractView'];
+export type ContractDocument = Schemas['Contract'];
+export type Accepted = Schemas['Accepted'];
+
+export type Loan = Schemas['LoanView'];
+export type LoanInstallment = Schemas['ServicedInstallment'];
+export type PayoffQuote = Schemas['PayoffView'];
+export type RepaymentRequest = Schemas['RepaymentRequest'];
+export type Allocation = Schemas['AllocationView'];
+export type Payment = Schemas['PaymentView'];
+export type LoanEvent = Schemas['EventView'];
+export type LedgerEntry = Schemas['JournalView'];
+export type ReversalRequest = Schemas['ReversalView'];
+
+export type Portfolio = Schemas['Portfolio'];
+export type AdvanceReport = Schemas['AdvanceReport'];
+export type BorrowerHit = Schemas['BorrowerView'];
+export type AuditEntry = Schemas['AuditEntryView'];
+export type AuditPage = Schemas['AuditPage'];
+
+export type ModelStatus = Schemas['ModelStatus'];
+export type ModelVersion = Schemas['ModelVersionView'];
+export type ModelStatusChange = Schemas['StatusChanged'];
+export type ModelMetrics = Schemas['ValidationMetrics'];
+export type ModelMonitoring = Schemas['Monitoring'];
+export type ModelAlert = Schemas['AlertView'];
+export type Stability = Schemas['Stability'];
+
+/** Feedback; the staff's view adds the borrower (phone masked). */
+export type Feedback = Schemas['FeedbackView'];
+/** `question`, `complaint` or `suggestion` (a string in the API). */
+export type FeedbackCategory = 'question' | 'complaint' | 'suggestion';
+export const FEEDBACK_CATEGORIES: FeedbackCategory[] = ['question', 'complaint', 'suggestion'];
+/** `open` or `answered` (a string in the API). */
+export type FeedbackStatus = 'open' | 'answered';
