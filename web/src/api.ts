@@ -137,16 +137,11 @@ type PathsFor<M extends HttpMethod> = { [P in ApiPath]: [Operation<P, M>] extend
 
 type Json<R> = R extends { content: { 'application/json': infer T } } ? T : undefined;
 type Responses<O> = O extends { responses: infer R } ? R : never;
-/** The body of the operation's success answer (undefined for 204). */
-export type Answer<O> = Responses<O> extends infer R
-  ? R extends { 200: infer A }
-    ? Json<A>
-    : R extends { 201: infer A }
-      ? Json<A>
-      : R extends { 202: infer A }
-        ? Json<A>
-        : undefined
-  : never;
+type Success<R, S extends number> = R extends { [K in S]: infer A } ? Json<A> : never;
+type Successes<R> = Success<R, 200> | Success<R, 201> | Success<R, 202>;
+/** The body of the operation's success answers, a union when it has
+ * several (undefined for 204). */
+export type Answer<O> = Responses<O> extends infer R ? ([Successes<R>] extends [never] ? undefined : Successes<R>) : never;
 type RequestBody<O> = O extends { requestBody?: infer R }
   ? [NonNullable<R>] extends [never]
     ? never

@@ -252,6 +252,7 @@ export const dict = {
   'loan.mode.reduce_term': ['月供不变，缩短期限', 'Keep installments, shorten the term'],
   'loan.paymentSent': ['还款已提交，银行处理中…', 'Payment sent; the bank is processing it…'],
   'loan.paymentDone': ['还款成功', 'Payment succeeded'],
+  'loan.closedFromCredit': ['已用账户余额结清，未扣卡', 'Paid off from your credit balance; your card was not charged'],
   'loan.paymentFailed': ['还款失败：{code}', 'Payment failed: {code}'],
   'loan.payments': ['还款记录', 'Payments'],
   'loan.events': ['账务事件', 'Events'],

@@ -80,8 +80,11 @@ function Repay({ loan, onDone }: { loan: Loan; onDone: () => void }) {
   const key = useRef(newIdempotencyKey());
   const quoteAction = useAction(() => api.get('/loans/{id}/payoff-quote', { path: { id: loan.id } }));
   const pay = useAction(async (body: RepaymentRequest) => {
-    let current = await api.post('/loans/{id}/repayments', { path: { id: loan.id }, body, idempotencyKey: key.current });
+    const answer = await api.post('/loans/{id}/repayments', { path: { id: loan.id }, body, idempotencyKey: key.current });
     key.current = newIdempotencyKey();
+    // A payoff the credit balance covers closes the loan at once.
+    if ('closed_from_credit' in answer) return 'closed_from_credit' as const;
+    let current = answer;
     setPayment(current);
     for (let i = 0; i < 30 && current.status === 'pending'; i += 1) {
       await sleep(1000);
@@ -112,7 +115,11 @@ function Repay({ loan, onDone }: { loan: Loan; onDone: () => void }) {
     const body: RepaymentRequest = { amount: twoPlaces(values.amount), kind: values.kind };
     if (values.kind === 'prepayment') body.mode = values.mode as RepaymentRequest['mode'];
     const result = await pay.run(body);
-    if (result?.status === 'succeeded') {
+    if (result === 'closed_from_credit') {
+      message.success(t('loan.closedFromCredit'));
+      setQuote(null);
+      onDone();
+    } else if (result?.status === 'succeeded') {
       message.success(t('loan.paymentDone'));
       setQuote(null);
       onDone();
