@@ -29,7 +29,7 @@ pub struct LoanLocks {
 }
 
 /// A loan held by this task; [`LoanGuard::release`] gives it back.
-pub struct LoanGuard<'a> {
+struct LoanGuard<'a> {
     app: &'a App,
     loan_id: i64,
     holder: String,
@@ -52,7 +52,7 @@ impl LoanLocks {
 }
 
 /// Waits until this task alone may change `loan_id`.
-pub async fn lock(app: &App, loan_id: i64) -> AppResult<LoanGuard<'_>> {
+async fn lock(app: &App, loan_id: i64) -> AppResult<LoanGuard<'_>> {
     let local = app.loan_locks.local(loan_id).lock_owned().await;
     let holder = format!("{}:{}", app.instance, crate::ids::random_reference());
     let name = lease_name(loan_id);
@@ -83,12 +83,8 @@ pub async fn lock(app: &App, loan_id: i64) -> AppResult<LoanGuard<'_>> {
 }
 
 impl LoanGuard<'_> {
-    pub fn loan_id(&self) -> i64 {
-        self.loan_id
-    }
-
     /// Gives the loan back (the in-process mutex with it).
-    pub async fn release(self) -> AppResult<()> {
+    async fn release(self) -> AppResult<()> {
         self.app
             .repository
             .jobs()
@@ -98,7 +94,8 @@ impl LoanGuard<'_> {
     }
 }
 
-/// Runs `operation` holding `loan_id`, releasing it whatever the outcome.
+/// Runs `operation` holding `loan_id`, releasing it whatever the outcome
+/// (a panic leaves the database lease to expire after [`LEASE`]).
 pub async fn with_loan<T, F>(app: &App, loan_id: i64, operation: F) -> AppResult<T>
 where
     F: std::future::Future<Output = AppResult<T>>,

@@ -90,6 +90,30 @@ async fn eventually(
     panic!("{path} never reached the expected state");
 }
 
+/// An equal-instalment consumer loan applied for, accepted and disbursed:
+/// its id and API path.
+async fn active_consumer_loan(
+    app: &TestApp,
+    token: &str,
+    key: &str,
+    amount: &str,
+    term_months: u32,
+) -> (i64, String) {
+    let application = apply(
+        app,
+        token,
+        key,
+        json!({"product_code": "CONSUMER", "amount": amount, "term_months": term_months,
+            "method": "equal-installment", "purpose": "consumer"}),
+    )
+    .await;
+    let accepted = accept(app, token, application.json["id"].as_i64().unwrap()).await;
+    let loan_id = accepted.json["loan"]["id"].as_i64().unwrap();
+    let loan_path = format!("/api/v1/loans/{loan_id}");
+    eventually(app, token, &loan_path, |l| l["status"] == "active").await;
+    (loan_id, loan_path)
+}
+
 async fn trial_balance_holds(app: &TestApp, admin: &str) {
     let reply = app
         .call(
@@ -375,18 +399,7 @@ async fn ledger_checks_out(app: &TestApp) {
 async fn concurrent_repayments_and_duplicate_callbacks(repository: Arc<dyn Repository>) {
     let (app, _admin) = lending_app(repository).await;
     let token = verified_borrower(&app, "13812340007", 30, "6222000000000041").await;
-    let application = apply(
-        &app,
-        &token,
-        "apply-7",
-        json!({"product_code": "CONSUMER", "amount": "50000.00", "term_months": 24,
-            "method": "equal-installment", "purpose": "consumer"}),
-    )
-    .await;
-    let accepted = accept(&app, &token, application.json["id"].as_i64().unwrap()).await;
-    let loan_id = accepted.json["loan"]["id"].as_i64().unwrap();
-    let loan_path = format!("/api/v1/loans/{loan_id}");
-    eventually(&app, &token, &loan_path, |l| l["status"] == "active").await;
+    let (_, loan_path) = active_consumer_loan(&app, &token, "apply-7", "50000.00", 24).await;
 
     let requests = (0..200).map(|i| {
         let app = app.router.clone();
@@ -470,18 +483,7 @@ async fn concurrent_repayments_and_duplicate_callbacks(repository: Arc<dyn Repos
 async fn a_payoff_storm_charges_no_more_than_is_owed(repository: Arc<dyn Repository>) {
     let (app, admin) = lending_app(repository).await;
     let token = verified_borrower(&app, "13812340011", 30, "6222000000000041").await;
-    let application = apply(
-        &app,
-        &token,
-        "apply-11",
-        json!({"product_code": "CONSUMER", "amount": "5000.00", "term_months": 12,
-            "method": "equal-installment", "purpose": "consumer"}),
-    )
-    .await;
-    let accepted = accept(&app, &token, application.json["id"].as_i64().unwrap()).await;
-    let loan_id = accepted.json["loan"]["id"].as_i64().unwrap();
-    let loan_path = format!("/api/v1/loans/{loan_id}");
-    eventually(&app, &token, &loan_path, |l| l["status"] == "active").await;
+    let (_, loan_path) = active_consumer_loan(&app, &token, "apply-11", "5000.00", 12).await;
     let quote = app
         .call(
             Method::GET,
@@ -672,18 +674,7 @@ async fn domain_events_reach_each_subscriber_once_in_order(repository: Arc<dyn R
     let recorded = Arc::new(std::sync::Mutex::new(Vec::new()));
     let recorder = Recorder(recorded.clone());
     let token = verified_borrower(&app, "13812340012", 30, "6222000000000041").await;
-    let application = apply(
-        &app,
-        &token,
-        "apply-12",
-        json!({"product_code": "CONSUMER", "amount": "5000.00", "term_months": 6,
-            "method": "equal-installment", "purpose": "consumer"}),
-    )
-    .await;
-    let accepted = accept(&app, &token, application.json["id"].as_i64().unwrap()).await;
-    let loan_id = accepted.json["loan"]["id"].as_i64().unwrap();
-    let loan_path = format!("/api/v1/loans/{loan_id}");
-    eventually(&app, &token, &loan_path, |l| l["status"] == "active").await;
+    let (loan_id, loan_path) = active_consumer_loan(&app, &token, "apply-12", "5000.00", 6).await;
     let repaid = app
         .call_with(
             Method::POST,
