@@ -411,10 +411,6 @@ mod tests {
         assert!(postings.iter().all(|p| p.amount.is_positive()));
     }
 
-    fn opening(balances: OpeningBalances) -> LoanEvent {
-        LoanEvent::OpeningBalance { balances }
-    }
-
     #[test]
     fn a_loan_on_schedule_opens_and_replays() {
         let terms = terms(
