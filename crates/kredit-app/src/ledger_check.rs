@@ -75,11 +75,24 @@ pub async fn check(repository: &dyn Repository) -> AppResult<LedgerReport> {
     let mut after = 0;
     loop {
         let page = store.disbursed_loans_after(after, 1000).await?;
-        let Some(last) = page.last() else { break };
+        let (Some(first), Some(last)) = (page.first(), page.last()) else {
+            break;
+        };
         after = last.id;
+        // The page's events in one read, by loan.
+        let mut page_events = repository
+            .import()
+            .events_of_loans(first.id, last.id)
+            .await?
+            .into_iter()
+            .peekable();
         for record in page {
             let id = record.id;
-            let events = store.loan_events(id).await?;
+            while page_events.next_if(|e| e.loan_id < id).is_some() {}
+            let mut events = Vec::new();
+            while let Some(event) = page_events.next_if(|e| e.loan_id == id) {
+                events.push(event);
+            }
             let Some(bytes) = record.state.as_deref() else {
                 continue;
             };

@@ -23,6 +23,8 @@ pub enum Account {
     BorrowerCredit,
     WriteOffExpense,
     Suspense,
+    /// The counterpart of balances taken over from another system.
+    MigrationClearing,
 }
 
 /// Whether an account normally carries a debit or a credit balance.
@@ -33,7 +35,7 @@ pub enum Side {
 }
 
 impl Account {
-    pub const ALL: [Account; 11] = [
+    pub const ALL: [Account; 12] = [
         Account::Bank,
         Account::PrincipalReceivable,
         Account::InterestReceivable,
@@ -45,6 +47,7 @@ impl Account {
         Account::BorrowerCredit,
         Account::WriteOffExpense,
         Account::Suspense,
+        Account::MigrationClearing,
     ];
 
     /// Chart-of-accounts code, as Chinese lenders number their ledgers
@@ -62,6 +65,7 @@ impl Account {
             Account::BorrowerCredit => "2241",
             Account::WriteOffExpense => "6701",
             Account::Suspense => "2599",
+            Account::MigrationClearing => "2999",
         }
     }
 
@@ -78,6 +82,7 @@ impl Account {
             Account::BorrowerCredit => "borrower_credit",
             Account::WriteOffExpense => "write_off_expense",
             Account::Suspense => "suspense",
+            Account::MigrationClearing => "migration_clearing",
         }
     }
 
@@ -93,7 +98,8 @@ impl Account {
             | Account::FeeIncome
             | Account::PenaltyIncome
             | Account::BorrowerCredit
-            | Account::Suspense => Side::Credit,
+            | Account::Suspense
+            | Account::MigrationClearing => Side::Credit,
         }
     }
 
@@ -128,6 +134,7 @@ pub enum EntryKind {
     CreditRefund,
     WriteOff,
     Reversal,
+    OpeningBalance,
 }
 
 /// One amount moved from one account to another. `amount` is positive.

@@ -1,20 +1,23 @@
 //! `kredit demo generate`: a realistic portfolio ([`crate::portfolio`])
-//! loaded into the database: the demo products, a borrower for every two
-//! loans (who cannot log in: password hash "!", synthetic phone hash, empty
-//! encrypted phone), the loans with their encoded state, and the business
-//! date. Batches are generated on every core while the previous batch is
-//! inserted with multi-row statements in one transaction each.
+//! loaded into the database as if taken over from another system on the
+//! business date, through the write path of `kredit import loans`
+//! ([`crate::import`]): the demo products, a borrower for every two loans
+//! (who cannot log in: password hash "!", synthetic phone hash, empty
+//! encrypted phone), the loans with their opening-balance event and state,
+//! the opening ledger lines, and the business date. So `kredit ledger
+//! check` passes on a generated portfolio. Batches are generated on every
+//! core while the previous batch is written with multi-row statements in
+//! one transaction each.
 
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use kredit_core::delinquency::ClassificationThresholds;
+use kredit_core::loan::OpeningBalances;
 use kredit_core::product::LoanProduct;
 use kredit_store::Repository;
-use kredit_store::cob::NewLoanRow;
-use kredit_store::loan_state;
 
-use crate::store::{CobError, classification_name, status_name};
+use crate::import::{TakenOver, take_over};
+use crate::store::CobError;
 
 /// Loans generated and inserted per batch.
 const BATCH: usize = 20_000;
@@ -68,31 +71,25 @@ pub async fn generate_into(
         .step_by(BATCH)
         .map(|start| (start, (start + BATCH).min(count)))
         .collect();
-    let spawn = |(start, end): (usize, usize), products: Vec<LoanProduct>| {
-        tokio::task::spawn_blocking(move || build_batch(&products, seed, start, end, as_of))
+    let spawn = |(start, end): (usize, usize), products: Vec<LoanProduct>, tag: String| {
+        tokio::task::spawn_blocking(move || build_batch(&products, seed, &tag, start, end, as_of))
     };
     let mut borrowers = 0;
-    let mut next = batches.first().map(|&b| spawn(b, products.clone()));
+    let mut next = batches
+        .first()
+        .map(|&b| spawn(b, products.clone(), tag.clone()));
     for (i, &(start, end)) in batches.iter().enumerate() {
-        let mut rows = next
+        let loans = next
             .take()
             .expect("a batch is always in flight")
             .await
-            .map_err(|e| CobError::Worker(e.to_string()))?;
-        next = batches.get(i + 1).map(|&b| spawn(b, products.clone()));
+            .map_err(|e| CobError::Worker(e.to_string()))??;
+        next = batches
+            .get(i + 1)
+            .map(|&b| spawn(b, products.clone(), tag.clone()));
         // Borrower k has loans 2k and 2k + 1.
-        let first_borrower = start / 2;
-        let phone_hashes: Vec<String> = (first_borrower..end.div_ceil(2))
-            .map(|k| format!("{tag}:{k}"))
-            .collect();
-        let ids = store
-            .insert_generated_borrowers(&phone_hashes, kredit_store::now())
-            .await?;
-        borrowers += ids.len();
-        for (offset, row) in rows.iter_mut().enumerate() {
-            row.borrower_id = ids[(start + offset) / 2 - first_borrower];
-        }
-        store.insert_loans(&rows, kredit_store::now()).await?;
+        borrowers += end.div_ceil(2) - start / 2;
+        crate::import::write_batch(repository.import(), loans, format!("{tag}:{start}")).await?;
         progress(end);
     }
     Ok(GenerateReport {
@@ -102,37 +99,64 @@ pub async fn generate_into(
     })
 }
 
-/// Loans `start..end` of the portfolio as rows (borrower ids to fill in).
-fn build_batch(
+/// How many other draws a loan slot gets when the core will not take a
+/// generated loan over (paid off, or prepaid and re-amortised, by the
+/// portfolio date).
+const DRAWS: u64 = 64;
+
+/// Loans `start..end` of the portfolio, taken over at `as_of` with the
+/// balances their servicing left: what `kredit import loans` writes for a
+/// portfolio moved from another system. Loan `i` is referenced
+/// `<tag>:<i>` and belongs to borrower `<tag>:<i / 2>`; `generate_into`
+/// uses the tag `demo:<seed>:<loans already in the database>`.
+pub fn build_batch(
     products: &[LoanProduct],
     seed: u64,
+    tag: &str,
     start: usize,
     end: usize,
     as_of: NaiveDate,
-) -> Vec<NewLoanRow> {
-    let thresholds = ClassificationThresholds::default();
+) -> Result<Vec<TakenOver>, CobError> {
     crate::cob::in_parallel(end - start, |range| {
         range
             .map(|i| {
-                let g = crate::portfolio::generate_loan(products, seed, (start + i) as u64, as_of);
-                let d = g.loan.delinquency(&thresholds);
-                NewLoanRow {
-                    borrower_id: 0,
-                    product_code: products[g.product as usize].code.clone(),
-                    status: status_name(g.loan.status),
-                    terms: serde_json::to_string(&g.terms).expect("terms serialise"),
-                    state: loan_state::encode(&g.loan),
-                    as_of: g.loan.as_of,
-                    principal_fen: g.terms.schedule.principal.fen(),
-                    outstanding_fen: g.loan.principal_outstanding().fen(),
-                    dpd: i32::try_from(d.dpd).unwrap_or(i32::MAX),
-                    bucket: d.bucket.label(),
-                    classification: classification_name(d.classification),
+                let index = (start + i) as u64;
+                let mut last_refusal = String::new();
+                for draw in 0..DRAWS {
+                    let g = crate::portfolio::generate_loan(
+                        products,
+                        seed,
+                        index + draw * (1 << 40),
+                        as_of,
+                    );
+                    let receivables = g.loan.receivables();
+                    let balances = OpeningBalances {
+                        principal: receivables.principal,
+                        interest: receivables.interest,
+                        fee: receivables.fee,
+                        penalty: receivables.penalty,
+                        credit: g.loan.credit_balance,
+                    };
+                    match take_over(
+                        &products[g.product as usize].code,
+                        g.terms,
+                        format!("{tag}:{index}"),
+                        format!("{tag}:{}", index / 2),
+                        as_of,
+                        balances,
+                    ) {
+                        Ok(taken) => return Ok(taken),
+                        Err(reason) => last_refusal = reason,
+                    }
                 }
+                Err(CobError::State {
+                    loan_id: index as i64,
+                    error: format!("no loan the core takes over in {DRAWS} draws: {last_refusal}"),
+                })
             })
-            .collect::<Vec<_>>()
+            .collect::<Result<Vec<_>, _>>()
     })
     .into_iter()
-    .flatten()
-    .collect()
+    .collect::<Result<Vec<Vec<_>>, _>>()
+    .map(|batches| batches.into_iter().flatten().collect())
 }

@@ -3,12 +3,14 @@
 //!
 //! [`cob`] is the storage-agnostic engine over loans in memory; [`store`]
 //! runs it over the database in restartable, leased chunks
-//! ([`close_of_business`]); [`generate`] loads a demo portfolio into the
-//! database.
+//! ([`close_of_business`]); [`import`] takes over a portfolio from another
+//! system with its opening balances; [`generate`] loads a demo portfolio
+//! into the database the same way.
 
 pub mod cob;
 pub mod demo;
 pub mod generate;
+pub mod import;
 pub mod portfolio;
 mod rng;
 pub mod store;

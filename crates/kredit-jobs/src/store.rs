@@ -419,6 +419,7 @@ pub fn kind_name(kind: EntryKind) -> &'static str {
         EntryKind::CreditRefund => "credit_refund",
         EntryKind::WriteOff => "write_off",
         EntryKind::Reversal => "reversal",
+        EntryKind::OpeningBalance => "opening_balance",
     }
 }
 

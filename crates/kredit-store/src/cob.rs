@@ -1,8 +1,8 @@
 //! Storage for close of business (see docs/close-of-business.md): runs
 //! split into chunks of loan ids that workers lease, load, and commit in one
 //! transaction each (their loans, their share of the general ledger, their
-//! auto-debits and the chunk's done-mark), plus the bulk inserts of
-//! `kredit demo generate`.
+//! auto-debits and the chunk's done-mark), plus the products and business
+//! date `kredit demo generate` sets (its loans go through [`crate::import`]).
 //!
 //! Reached from any repository through [`Repository::cob`]. Like the
 //! repository, the implementation is written once for both backends; only
@@ -121,23 +121,6 @@ pub struct RunTotals {
     pub auto_debits: i64,
 }
 
-/// A loan for bulk insertion (`kredit demo generate`).
-#[derive(Clone, Debug)]
-pub struct NewLoanRow {
-    pub borrower_id: i64,
-    pub product_code: String,
-    pub status: &'static str,
-    /// The core `LoanTerms` as JSON.
-    pub terms: String,
-    pub state: Vec<u8>,
-    pub as_of: NaiveDate,
-    pub principal_fen: i64,
-    pub outstanding_fen: i64,
-    pub dpd: i32,
-    pub bucket: &'static str,
-    pub classification: &'static str,
-}
-
 #[async_trait]
 pub trait CobStore: Send + Sync {
     async fn business_date(&self) -> StoreResult<Option<NaiveDate>>;
@@ -200,14 +183,6 @@ pub trait CobStore: Send + Sync {
         products: &[(String, String)],
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
-    /// Inserts borrowers that cannot log in (password hash "!"), with
-    /// synthetic phone hashes; returns their ids in order.
-    async fn insert_generated_borrowers(
-        &self,
-        phone_hashes: &[String],
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<i64>>;
-    async fn insert_loans(&self, loans: &[NewLoanRow], now: DateTime<Utc>) -> StoreResult<()>;
 }
 
 /// Rows per multi-row statement: under SQLite's 32,766 and PostgreSQL's
@@ -223,7 +198,7 @@ const ACTIVE_IN_RANGE: &str = "FROM loans WHERE status = 'active' AND id BETWEEN
 /// else literal SQL). PostgreSQL gets `$1, $2, …`; SQLite gets anonymous
 /// `?`, because binding numbered parameters costs SQLite a walk of every
 /// parameter name each (quadratic in a multi-row statement).
-fn placeholders(rows: usize, template: &[&str], numbered: bool) -> String {
+pub(crate) fn placeholders(rows: usize, template: &[&str], numbered: bool) -> String {
     let mut sql = String::with_capacity(rows * template.len() * 7);
     let mut n = 1;
     for row in 0..rows {
@@ -603,72 +578,6 @@ macro_rules! cob_store {
                     .execute(self.pool())
                     .await?;
                 }
-                Ok(())
-            }
-
-            async fn insert_generated_borrowers(
-                &self,
-                phone_hashes: &[String],
-                now: DateTime<Utc>,
-            ) -> StoreResult<Vec<i64>> {
-                let mut tx = self.pool().begin().await?;
-                let mut ids = std::collections::HashMap::with_capacity(phone_hashes.len());
-                for batch in phone_hashes.chunks(ROWS_PER_STATEMENT) {
-                    let sql = format!(
-                        "INSERT INTO users (phone_hash, phone_encrypted, password_hash, role, created_at)
-                         VALUES {} RETURNING id, phone_hash",
-                        placeholders(batch.len(), &["?", "?", "'!'", "'borrower'", "?"], $numbered)
-                    );
-                    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-                    for hash in batch {
-                        query = query.bind(hash).bind(Vec::<u8>::new()).bind(now);
-                    }
-                    let rows: Vec<(i64, String)> = query
-                        .fetch_all(&mut *tx)
-                        .await
-                        .map_err(StoreError::from_write)?;
-                    ids.extend(rows.into_iter().map(|(id, hash)| (hash, id)));
-                }
-                tx.commit().await?;
-                phone_hashes
-                    .iter()
-                    .map(|hash| ids.get(hash).copied().ok_or(StoreError::Conflict))
-                    .collect()
-            }
-
-            async fn insert_loans(&self, loans: &[NewLoanRow], now: DateTime<Utc>) -> StoreResult<()> {
-                let mut tx = self.pool().begin().await?;
-                for batch in loans.chunks(ROWS_PER_STATEMENT) {
-                    let sql = format!(
-                        "INSERT INTO loans (borrower_id, product_code, status, terms, state, as_of,
-                             principal_fen, outstanding_fen, dpd, bucket, classification, version,
-                             created_at, updated_at) VALUES {}",
-                        placeholders(
-                            batch.len(),
-                            &["?", "?", "?", "?", "?", "?", "?", "?", "?", "?", "?", "1", "?", "?"],
-                            $numbered
-                        )
-                    );
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for loan in batch {
-                        query = query
-                            .bind(loan.borrower_id)
-                            .bind(&loan.product_code)
-                            .bind(loan.status)
-                            .bind(&loan.terms)
-                            .bind(&loan.state)
-                            .bind(loan.as_of)
-                            .bind(loan.principal_fen)
-                            .bind(loan.outstanding_fen)
-                            .bind(loan.dpd)
-                            .bind(loan.bucket)
-                            .bind(loan.classification)
-                            .bind(now)
-                            .bind(now);
-                    }
-                    query.execute(&mut *tx).await?;
-                }
-                tx.commit().await?;
                 Ok(())
             }
         }

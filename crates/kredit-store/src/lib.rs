@@ -6,6 +6,7 @@
 pub mod cob;
 mod connect;
 pub mod feedback;
+pub mod import;
 pub mod jobs;
 pub mod lending;
 pub mod loan_state;

@@ -59,6 +59,8 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     /// Close-of-business storage (runs, chunks, bulk loading).
     fn cob(&self) -> &dyn crate::cob::CobStore;
+    /// Loans taken over from another system, written a batch at a time.
+    fn import(&self) -> &dyn crate::import::ImportStore;
     /// Applies the embedded migrations of this backend's dialect.
     async fn migrate(&self) -> StoreResult<()>;
     /// A round trip to the database, for readiness checks.
@@ -223,6 +225,10 @@ macro_rules! sql_repository {
             }
 
             fn cob(&self) -> &dyn crate::cob::CobStore {
+                self
+            }
+
+            fn import(&self) -> &dyn crate::import::ImportStore {
                 self
             }
 

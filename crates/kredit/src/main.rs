@@ -43,6 +43,8 @@ enum Command {
     Cob(commands::cob::CobArgs),
     /// Demo data: generate a realistic loan portfolio into a database.
     Demo(commands::demo::DemoArgs),
+    /// Take over loans from another system with their opening balances.
+    Import(commands::import::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
         Command::Ledger(args) => commands::ledger::run(args),
         Command::Cob(args) => commands::cob::run(args),
         Command::Demo(args) => commands::demo::run(args),
+        Command::Import(args) => commands::import::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

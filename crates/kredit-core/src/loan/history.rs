@@ -7,7 +7,10 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{Allocation, Loan, LoanTerms, PayoffQuote, ReamortiseMode, ServicingError};
+use super::opening::taken_over;
+use super::{
+    Allocation, Loan, LoanTerms, OpeningBalances, PayoffQuote, ReamortiseMode, ServicingError,
+};
 use crate::ledger::{Balances, Discard, EntryKind, PostingSink};
 use crate::money::Money;
 
@@ -15,11 +18,25 @@ use crate::money::Money;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LoanEvent {
-    Repayment { amount: Money },
-    Prepayment { amount: Money, mode: ReamortiseMode },
-    Payoff { amount: Money },
-    CreditRefund { amount: Money },
+    Repayment {
+        amount: Money,
+    },
+    Prepayment {
+        amount: Money,
+        mode: ReamortiseMode,
+    },
+    Payoff {
+        amount: Money,
+    },
+    CreditRefund {
+        amount: Money,
+    },
     WriteOff,
+    /// The balances a loan taken over from another system owed at the
+    /// cut-over: only ever its first event (see `opening`).
+    OpeningBalance {
+        balances: OpeningBalances,
+    },
 }
 
 /// An event with its identity (assigned by whoever stores it) and value date.
@@ -49,6 +66,10 @@ impl Loan {
                 parts,
                 credit: Money::ZERO,
             }),
+            LoanEvent::OpeningBalance { balances } => self
+                .open_with_balances(date, &balances, sink)
+                .map(|()| Allocation::default())
+                .map_err(ServicingError::from),
         }
     }
 }
@@ -68,6 +89,8 @@ pub enum HistoryError {
     },
     #[error(transparent)]
     Servicing(#[from] ServicingError),
+    #[error("event {0} is the loan's opening balance: it cannot be reversed")]
+    OpeningBalanceIsPermanent(u64),
 }
 
 /// A loan with its event history and a checkpoint after every event.
@@ -143,6 +166,12 @@ impl LoanHistory {
             .iter()
             .position(|e| e.id == id)
             .ok_or(HistoryError::UnknownEvent(id))?;
+        if matches!(
+            self.events[position].event,
+            LoanEvent::OpeningBalance { .. }
+        ) {
+            return Err(HistoryError::OpeningBalanceIsPermanent(id));
+        }
         let tail = self.events[position + 1..].to_vec();
         self.recompute(position, tail, on, EntryKind::Reversal, sink)?;
         Ok(())
@@ -230,14 +259,19 @@ impl LoanHistory {
     }
 
     /// The loan from scratch: disbursed, every event applied in order, then
-    /// advanced to `as_of`.
+    /// advanced to `as_of`. A loan taken over from another system posts its
+    /// opening balances instead of its disbursement.
     pub fn replay(
         terms: LoanTerms,
         events: &[DatedEvent],
         as_of: NaiveDate,
         sink: &mut impl PostingSink,
     ) -> Result<Loan, ServicingError> {
-        let mut loan = Loan::disburse(terms, sink)?;
+        let mut loan = if taken_over(events) {
+            Loan::disburse(terms, &mut Discard)?
+        } else {
+            Loan::disburse(terms, sink)?
+        };
         for event in events {
             loan.apply(event, sink)?;
         }

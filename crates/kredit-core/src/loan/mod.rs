@@ -7,6 +7,7 @@
 mod acceptance;
 mod allocation;
 mod history;
+mod opening;
 mod prepayment;
 
 use chrono::{Days, NaiveDate};
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 pub use acceptance::PaymentKind;
 pub use allocation::Parts;
 pub use history::{DatedEvent, HistoryError, LoanEvent, LoanHistory};
+pub use opening::{OpeningBalances, OpeningError};
 pub use prepayment::{PayoffQuote, ReamortiseMode};
 
 use crate::calendar::{DayCount, add_months};
@@ -153,6 +155,8 @@ pub enum ServicingError {
     Schedule(#[from] ScheduleError),
     #[error(transparent)]
     Money(#[from] MoneyError),
+    #[error(transparent)]
+    Opening(#[from] OpeningError),
 }
 
 /// Where a loan stands on its business date.

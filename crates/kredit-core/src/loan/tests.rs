@@ -565,7 +565,7 @@ proptest! {
         let paid: i64 = events.iter().map(|e| match e.event {
             LoanEvent::Repayment { amount } | LoanEvent::Prepayment { amount, .. } | LoanEvent::Payoff { amount } => amount.fen(),
             LoanEvent::CreditRefund { amount } => -amount.fen(),
-            LoanEvent::WriteOff => 0,
+            LoanEvent::WriteOff | LoanEvent::OpeningBalance { .. } => 0,
         }).sum();
         let proceeds = loan.terms.schedule.principal.fen() - loan.terms.upfront_fee.fen();
         prop_assert_eq!(Balances::of(&postings).balance(Account::Bank).fen(), paid - proceeds);

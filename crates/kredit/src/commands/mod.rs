@@ -4,6 +4,7 @@ pub mod admin;
 pub mod bench;
 pub mod cob;
 pub mod demo;
+pub mod import;
 pub mod ledger;
 pub mod migrate;
 pub mod model;

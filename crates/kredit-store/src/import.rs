@@ -1,0 +1,271 @@
+//! Storage for loans taken over from another system (`kredit import loans`)
+//! and for the demo portfolios loaded the same way (`kredit demo generate`):
+//! one transaction per batch writes the borrowers not there yet, the loans
+//! with their external reference, each loan's opening event and the batch's
+//! opening-balance ledger lines, so a batch is there whole or not at all.
+//!
+//! Reached from any repository through [`Repository::import`]; like the
+//! rest of the store, the SQL is written once for both backends.
+//!
+//! [`Repository::import`]: crate::Repository::import
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{Postgres, Sqlite};
+
+use crate::lending::LoanEventRecord;
+use crate::repository::{SqlRepository, StoreError, StoreResult};
+
+/// A loan taken over, with its one event.
+#[derive(Clone, Debug)]
+pub struct ImportedLoan {
+    /// The other system's reference for the loan: unique.
+    pub external_reference: String,
+    /// The borrower's reference: loans with the same one share a borrower.
+    pub borrower_reference: String,
+    pub product_code: String,
+    pub status: &'static str,
+    /// The core `LoanTerms` as JSON.
+    pub terms: String,
+    /// The state, encoded by [`crate::loan_state`].
+    pub state: Vec<u8>,
+    pub as_of: NaiveDate,
+    pub principal_fen: i64,
+    pub outstanding_fen: i64,
+    pub dpd: i32,
+    pub bucket: &'static str,
+    pub classification: &'static str,
+    /// The core `LoanEvent` (its opening balances) as JSON, value-dated
+    /// `as_of`.
+    pub event: String,
+    /// The allocation it produced, as JSON.
+    pub allocation: String,
+}
+
+/// A ledger line of a batch, carrying no loan: the batch's postings summed
+/// per day, product, kind and account pair.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportLine {
+    pub entry_date: NaiveDate,
+    pub product_code: String,
+    pub kind: String,
+    pub debit: String,
+    pub credit: String,
+    pub amount_fen: i64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ImportBatch {
+    pub loans: Vec<ImportedLoan>,
+    pub journal: Vec<ImportLine>,
+    /// The journal lines' source, e.g. `import:<file>:<first line>`.
+    pub source: String,
+}
+
+/// The synthetic phone hash of an imported borrower: such users cannot log
+/// in (password hash "!") until they are identified through KYC.
+pub fn borrower_phone_hash(reference: &str) -> String {
+    format!("import:{reference}")
+}
+
+#[async_trait]
+pub trait ImportStore: Send + Sync {
+    /// Which of `references` are loans already.
+    async fn existing_references(&self, references: &[String]) -> StoreResult<Vec<String>>;
+    /// Writes the batch in one transaction; returns the new loans' ids in
+    /// the batch's order. `Conflict` if a reference is already there.
+    async fn import_batch(&self, batch: &ImportBatch, now: DateTime<Utc>) -> StoreResult<Vec<i64>>;
+    /// The events of the loans with ids in `first_id..=last_id`, by loan
+    /// and id (`kredit ledger check` reads them a page at a time).
+    async fn events_of_loans(
+        &self,
+        first_id: i64,
+        last_id: i64,
+    ) -> StoreResult<Vec<LoanEventRecord>>;
+}
+
+/// Rows per multi-row statement: at most 15 parameters a row, under
+/// SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+const ROWS_PER_STATEMENT: usize = 2_000;
+
+fn placeholders(rows: usize, template: &[&str], numbered: bool) -> String {
+    crate::cob::placeholders(rows, template, numbered)
+}
+
+macro_rules! import_store {
+    ($db:ty, $numbered:expr) => {
+        #[async_trait]
+        impl ImportStore for SqlRepository<$db> {
+            async fn existing_references(
+                &self,
+                references: &[String],
+            ) -> StoreResult<Vec<String>> {
+                let mut found = Vec::new();
+                for batch in references.chunks(ROWS_PER_STATEMENT) {
+                    let sql = format!(
+                        "SELECT external_reference FROM loans WHERE external_reference IN {}",
+                        placeholders(1, &vec!["?"; batch.len()], $numbered)
+                    );
+                    let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
+                    for reference in batch {
+                        query = query.bind(reference);
+                    }
+                    let rows: Vec<String> = query.fetch_all(&self.pool).await?;
+                    found.extend(rows);
+                }
+                Ok(found)
+            }
+
+            async fn import_batch(
+                &self,
+                batch: &ImportBatch,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Vec<i64>> {
+                let mut tx = self.pool.begin().await?;
+
+                let mut hashes: Vec<String> = batch
+                    .loans
+                    .iter()
+                    .map(|l| borrower_phone_hash(&l.borrower_reference))
+                    .collect();
+                hashes.sort_unstable();
+                hashes.dedup();
+                let mut borrowers = HashMap::with_capacity(hashes.len());
+                for chunk in hashes.chunks(ROWS_PER_STATEMENT) {
+                    let sql = format!(
+                        "INSERT INTO users (phone_hash, phone_encrypted, password_hash, role, created_at)
+                         VALUES {} ON CONFLICT (phone_hash) DO NOTHING",
+                        placeholders(chunk.len(), &["?", "?", "'!'", "'borrower'", "?"], $numbered)
+                    );
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for hash in chunk {
+                        query = query.bind(hash).bind(Vec::<u8>::new()).bind(now);
+                    }
+                    query.execute(&mut *tx).await?;
+                    let sql = format!(
+                        "SELECT id, phone_hash FROM users WHERE phone_hash IN {}",
+                        placeholders(1, &vec!["?"; chunk.len()], $numbered)
+                    );
+                    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                    for hash in chunk {
+                        query = query.bind(hash);
+                    }
+                    let rows: Vec<(i64, String)> = query.fetch_all(&mut *tx).await?;
+                    borrowers.extend(rows.into_iter().map(|(id, hash)| (hash, id)));
+                }
+
+                let mut ids = HashMap::with_capacity(batch.loans.len());
+                for chunk in batch.loans.chunks(ROWS_PER_STATEMENT) {
+                    let sql = format!(
+                        "INSERT INTO loans (borrower_id, product_code, status, terms, state, as_of,
+                             principal_fen, outstanding_fen, dpd, bucket, classification, version,
+                             external_reference, created_at, updated_at) VALUES {}
+                         RETURNING id, external_reference",
+                        placeholders(
+                            chunk.len(),
+                            &["?", "?", "?", "?", "?", "?", "?", "?", "?", "?", "?", "1", "?", "?", "?"],
+                            $numbered
+                        )
+                    );
+                    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                    for loan in chunk {
+                        let borrower = borrowers
+                            .get(&borrower_phone_hash(&loan.borrower_reference))
+                            .copied()
+                            .ok_or(StoreError::Conflict)?;
+                        query = query
+                            .bind(borrower)
+                            .bind(&loan.product_code)
+                            .bind(loan.status)
+                            .bind(&loan.terms)
+                            .bind(&loan.state)
+                            .bind(loan.as_of)
+                            .bind(loan.principal_fen)
+                            .bind(loan.outstanding_fen)
+                            .bind(loan.dpd)
+                            .bind(loan.bucket)
+                            .bind(loan.classification)
+                            .bind(&loan.external_reference)
+                            .bind(now)
+                            .bind(now);
+                    }
+                    let rows: Vec<(i64, String)> = query
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(StoreError::from_write)?;
+                    ids.extend(rows.into_iter().map(|(id, reference)| (reference, id)));
+                }
+                let ids: Vec<i64> = batch
+                    .loans
+                    .iter()
+                    .map(|l| ids.get(&l.external_reference).copied().ok_or(StoreError::Conflict))
+                    .collect::<StoreResult<_>>()?;
+
+                for (chunk, chunk_ids) in batch
+                    .loans
+                    .chunks(ROWS_PER_STATEMENT)
+                    .zip(ids.chunks(ROWS_PER_STATEMENT))
+                {
+                    let sql = format!(
+                        "INSERT INTO loan_events (loan_id, value_date, event, allocation, payment_id,
+                             reversed, created_at) VALUES {}",
+                        placeholders(chunk.len(), &["?", "?", "?", "?", "NULL", "FALSE", "?"], $numbered)
+                    );
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for (loan, id) in chunk.iter().zip(chunk_ids) {
+                        query = query
+                            .bind(*id)
+                            .bind(loan.as_of)
+                            .bind(&loan.event)
+                            .bind(&loan.allocation)
+                            .bind(now);
+                    }
+                    query.execute(&mut *tx).await?;
+                }
+
+                for chunk in batch.journal.chunks(ROWS_PER_STATEMENT) {
+                    let sql = format!(
+                        "INSERT INTO journal_entries (entry_date, loan_id, product_code, kind, debit,
+                             credit, amount_fen, source, created_at) VALUES {}",
+                        placeholders(chunk.len(), &["?", "NULL", "?", "?", "?", "?", "?", "?", "?"], $numbered)
+                    );
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for line in chunk {
+                        query = query
+                            .bind(line.entry_date)
+                            .bind(&line.product_code)
+                            .bind(&line.kind)
+                            .bind(&line.debit)
+                            .bind(&line.credit)
+                            .bind(line.amount_fen)
+                            .bind(&batch.source)
+                            .bind(now);
+                    }
+                    query.execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(ids)
+            }
+
+            async fn events_of_loans(
+                &self,
+                first_id: i64,
+                last_id: i64,
+            ) -> StoreResult<Vec<LoanEventRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, loan_id, value_date, event, allocation, payment_id, reversed, created_at
+                     FROM loan_events WHERE loan_id BETWEEN $1 AND $2 ORDER BY loan_id, id",
+                )
+                .bind(first_id)
+                .bind(last_id)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+        }
+    };
+}
+
+import_store!(Sqlite, false);
+import_store!(Postgres, true);
