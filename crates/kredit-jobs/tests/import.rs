@@ -238,16 +238,25 @@ async fn an_interrupted_import_resumes_without_duplicates(repository: Arc<dyn Re
 
 async fn the_cut_over_must_be_the_business_date(repository: Arc<dyn Repository>) {
     prepare(&*repository).await;
+    // A new install without loans takes the cut-over as its business date.
+    let later = cut_over() + Days::new(1);
+    let first = import_file(&*repository, &sample("loans.csv"), Some(later), |_| {})
+        .await
+        .unwrap();
+    assert!(first.imported > 0);
+    assert_eq!(repository.cob().business_date().await.unwrap(), Some(later));
+    // Once it holds loans, a cut-over on another day is refused whole.
+    let loans = repository.cob().loan_count().await.unwrap();
     let error = import_file(
         &*repository,
         &sample("loans.csv"),
-        Some(cut_over() + Days::new(1)),
+        Some(later + Days::new(1)),
         |_| {},
     )
     .await
     .unwrap_err();
     assert!(error.to_string().contains("must be the business date"));
-    assert_eq!(repository.cob().loan_count().await.unwrap(), 0);
+    assert_eq!(repository.cob().loan_count().await.unwrap(), loans);
 }
 
 async fn a_generated_portfolio_checks_out(repository: Arc<dyn Repository>) {
