@@ -532,67 +532,57 @@ pub async fn reverse_event(
     checker: UserId,
     audit: AuditEntry,
 ) -> Result<ChangeOutcome, AppError> {
+    // One at a time with the loan's other changes.
     crate::loan_lock::with_loan(state, loan_id, async {
-        reverse_event_locked(state, loan_id, event_id, request_id, checker, audit).await
+        let store = state.repository.lending();
+        for _ in 0..MAX_ATTEMPTS {
+            let Some(LoadedLoan {
+                record,
+                terms,
+                loan: Some(loan),
+            }) = load(state, loan_id).await?
+            else {
+                return Err(AppError::NotFound);
+            };
+            let events = store.loan_events(loan_id).await?;
+            let mut history = history(terms, &events, loan.as_of)?;
+            if history.current() != &loan {
+                return Err(AppError::internal(format!(
+                    "loan {loan_id}: replayed history differs from the stored state"
+                )));
+            }
+            let mut postings = Vec::new();
+            let id = u64::try_from(event_id).map_err(AppError::internal)?;
+            history
+                .reverse(id, loan.as_of, &mut postings)
+                .map_err(|error| AppError::Conflict {
+                    code: "reversal_impossible",
+                    detail: error.to_string(),
+                })?;
+            let mut change = change_to(&record, history.current());
+            change.reversed_events.push(event_id);
+            change.domain_events.push(outbox::event(
+                "loan.event_reversed",
+                json!({"loan_id": loan_id, "event_id": event_id, "request_id": request_id}),
+            ));
+            change.journal = lines(&record, &postings, &format!("reversal:{event_id}"), None);
+            change.approve_reversal = Some((request_id, checker));
+            change.audit = Some(audit.clone());
+            change.evidence = Some(EvidenceDraft {
+                kind: "loan.event_reversed".to_owned(),
+                subject: format!("loan:{loan_id}"),
+                payload_digest: digest(
+                    &json!({"loan_id": loan_id, "event_id": event_id, "request_id": request_id}),
+                )?,
+            });
+            match store.commit_loan_change(&change).await? {
+                ChangeOutcome::VersionConflict => continue,
+                other => return Ok(other),
+            }
+        }
+        Err(AppError::internal(
+            "a loan kept changing while a reversal was applied",
+        ))
     })
     .await
-}
-
-async fn reverse_event_locked(
-    state: &App,
-    loan_id: i64,
-    event_id: i64,
-    request_id: i64,
-    checker: UserId,
-    audit: AuditEntry,
-) -> Result<ChangeOutcome, AppError> {
-    let store = state.repository.lending();
-    for _ in 0..MAX_ATTEMPTS {
-        let Some(LoadedLoan {
-            record,
-            terms,
-            loan: Some(loan),
-        }) = load(state, loan_id).await?
-        else {
-            return Err(AppError::NotFound);
-        };
-        let events = store.loan_events(loan_id).await?;
-        let mut history = history(terms, &events, loan.as_of)?;
-        if history.current() != &loan {
-            return Err(AppError::internal(format!(
-                "loan {loan_id}: replayed history differs from the stored state"
-            )));
-        }
-        let mut postings = Vec::new();
-        let id = u64::try_from(event_id).map_err(AppError::internal)?;
-        history
-            .reverse(id, loan.as_of, &mut postings)
-            .map_err(|error| AppError::Conflict {
-                code: "reversal_impossible",
-                detail: error.to_string(),
-            })?;
-        let mut change = change_to(&record, history.current());
-        change.reversed_events.push(event_id);
-        change.domain_events.push(outbox::event(
-            "loan.event_reversed",
-            json!({"loan_id": loan_id, "event_id": event_id, "request_id": request_id}),
-        ));
-        change.journal = lines(&record, &postings, &format!("reversal:{event_id}"), None);
-        change.approve_reversal = Some((request_id, checker));
-        change.audit = Some(audit.clone());
-        change.evidence = Some(EvidenceDraft {
-            kind: "loan.event_reversed".to_owned(),
-            subject: format!("loan:{loan_id}"),
-            payload_digest: digest(
-                &json!({"loan_id": loan_id, "event_id": event_id, "request_id": request_id}),
-            )?,
-        });
-        match store.commit_loan_change(&change).await? {
-            ChangeOutcome::VersionConflict => continue,
-            other => return Ok(other),
-        }
-    }
-    Err(AppError::internal(
-        "a loan kept changing while a reversal was applied",
-    ))
 }

@@ -28,7 +28,8 @@ use kredit_core::product::{LoanProduct, OfferRequest};
 use kredit_core::schedule::RepaymentMethod;
 use kredit_core::{Rate, apr::RateCap};
 use kredit_store::Repository;
-use kredit_store::import::{ImportBatch, ImportLine, ImportStore, ImportedLoan};
+use kredit_store::cob::GlLine;
+use kredit_store::import::{ImportBatch, ImportStore, ImportedLoan};
 use kredit_store::loan_state;
 
 use crate::store::{CobError, classification_name, kind_name, status_name};
@@ -130,7 +131,7 @@ pub async fn write_batch(
     let journal = sums
         .into_iter()
         .map(
-            |((entry_date, product_code, kind, debit, credit), amount_fen)| ImportLine {
+            |((entry_date, product_code, kind, debit, credit), amount_fen)| GlLine {
                 entry_date,
                 product_code,
                 kind: kind.to_owned(),

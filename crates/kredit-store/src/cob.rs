@@ -229,6 +229,40 @@ pub(crate) fn placeholders(rows: usize, template: &[&str], numbered: bool) -> St
 
 macro_rules! cob_store {
     ($db:ty, $numbered:expr, $lease_sql:expr) => {
+        impl SqlRepository<$db> {
+            /// General-ledger lines carrying no loan, in multi-row
+            /// statements inside the caller's transaction; `source` names
+            /// where each came from (close of business, an import batch).
+            pub(crate) async fn insert_gl_lines(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                lines: &[GlLine],
+                source: impl Fn(&GlLine) -> String,
+                now: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                for batch in lines.chunks(ROWS_PER_STATEMENT) {
+                    let sql = format!(
+                        "INSERT INTO journal_entries (entry_date, loan_id, product_code, kind, debit,
+                             credit, amount_fen, source, created_at) VALUES {}",
+                        placeholders(batch.len(), &["?", "NULL", "?", "?", "?", "?", "?", "?", "?"], $numbered)
+                    );
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for line in batch {
+                        query = query
+                            .bind(line.entry_date)
+                            .bind(&line.product_code)
+                            .bind(&line.kind)
+                            .bind(&line.debit)
+                            .bind(&line.credit)
+                            .bind(line.amount_fen)
+                            .bind(source(line))
+                            .bind(now);
+                    }
+                    query.execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+        }
+
         #[async_trait]
         impl CobStore for SqlRepository<$db> {
             async fn business_date(&self) -> StoreResult<Option<NaiveDate>> {
@@ -424,26 +458,8 @@ macro_rules! cob_store {
                         return Ok(ChunkCommit::Stale);
                     }
                 }
-                for batch in work.gl.chunks(ROWS_PER_STATEMENT) {
-                    let sql = format!(
-                        "INSERT INTO journal_entries (entry_date, loan_id, product_code, kind, debit,
-                             credit, amount_fen, source, created_at) VALUES {}",
-                        placeholders(batch.len(), &["?", "NULL", "?", "?", "?", "?", "?", "?", "?"], $numbered)
-                    );
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for line in batch {
-                        query = query
-                            .bind(line.entry_date)
-                            .bind(&line.product_code)
-                            .bind(&line.kind)
-                            .bind(&line.debit)
-                            .bind(&line.credit)
-                            .bind(line.amount_fen)
-                            .bind(format!("cob:{}", line.entry_date))
-                            .bind(now);
-                    }
-                    query.execute(&mut *tx).await?;
-                }
+                Self::insert_gl_lines(&mut tx, &work.gl, |line| format!("cob:{}", line.entry_date), now)
+                    .await?;
                 for batch in work.debits.chunks(ROWS_PER_STATEMENT) {
                     let sql = format!(
                         "INSERT INTO auto_debits (loan_id, business_date, amount_fen, status,

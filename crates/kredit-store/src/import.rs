@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Postgres, Sqlite};
 
+use crate::cob::GlLine;
 use crate::lending::LoanEventRecord;
 use crate::repository::{SqlRepository, StoreError, StoreResult};
 
@@ -44,22 +45,12 @@ pub struct ImportedLoan {
     pub allocation: String,
 }
 
-/// A ledger line of a batch, carrying no loan: the batch's postings summed
-/// per day, product, kind and account pair.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ImportLine {
-    pub entry_date: NaiveDate,
-    pub product_code: String,
-    pub kind: String,
-    pub debit: String,
-    pub credit: String,
-    pub amount_fen: i64,
-}
-
 #[derive(Clone, Debug, Default)]
 pub struct ImportBatch {
     pub loans: Vec<ImportedLoan>,
-    pub journal: Vec<ImportLine>,
+    /// The batch's postings summed per day, product, kind and account
+    /// pair, carrying no loan.
+    pub journal: Vec<GlLine>,
     /// The journal lines' source, e.g. `import:<file>:<first line>`.
     pub source: String,
 }
@@ -225,26 +216,8 @@ macro_rules! import_store {
                     query.execute(&mut *tx).await?;
                 }
 
-                for chunk in batch.journal.chunks(ROWS_PER_STATEMENT) {
-                    let sql = format!(
-                        "INSERT INTO journal_entries (entry_date, loan_id, product_code, kind, debit,
-                             credit, amount_fen, source, created_at) VALUES {}",
-                        placeholders(chunk.len(), &["?", "NULL", "?", "?", "?", "?", "?", "?", "?"], $numbered)
-                    );
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for line in chunk {
-                        query = query
-                            .bind(line.entry_date)
-                            .bind(&line.product_code)
-                            .bind(&line.kind)
-                            .bind(&line.debit)
-                            .bind(&line.credit)
-                            .bind(line.amount_fen)
-                            .bind(&batch.source)
-                            .bind(now);
-                    }
-                    query.execute(&mut *tx).await?;
-                }
+                Self::insert_gl_lines(&mut tx, &batch.journal, |_| batch.source.clone(), now)
+                    .await?;
                 tx.commit().await?;
                 Ok(ids)
             }
