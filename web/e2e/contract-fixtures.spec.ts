@@ -3,7 +3,7 @@
 // the lending endpoints answered by fixtures in the browser; accounts, login
 // and identity are the real server's.
 import { expect, test, type Page, type Route } from '@playwright/test';
-import type { Accepted, Application, Contract, Installment, Loan, LoanEvent, MatchResponse, Offer, Payment, PayoffQuote, Portfolio } from '../src/api-types';
+import type { Accepted, Application, ApplicationStatus, Contract, Installment, Loan, LoanEvent, MatchResponse, Offer, Payment, PayoffQuote, Portfolio } from '../src/api-types';
 import { DESKTOP, MOBILE, shoot, uiLogin } from './support';
 
 const apr = { nominal: '0.135000', nominal_percent: '13.50%', effective: '0.143900', effective_percent: '14.39%' };
@@ -27,7 +27,7 @@ const decision = {
   approved_amount: '5000.00', annual_rate: { rate: '0.135', percent: '13.50%' }, offer,
 };
 const matched: MatchResponse = { offers: [{ product_code: 'CONSUMER', product_name: '消费贷', ...decision }], declined: [] };
-const application = (status: string): Application => ({
+const application = (status: ApplicationStatus): Application => ({
   id: 41, borrower_id: 5, status, product_code: 'CONSUMER', amount: '5000.00', term_months: 6, method: 'equal-installment', purpose: 'consumer',
   profile: {}, created_at: '2026-11-25T10:00:00Z', decision,
   underwriting: null, contract_id: status === 'accepted' ? 7 : null, loan_id: status === 'accepted' ? 9 : null,

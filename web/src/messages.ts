@@ -187,7 +187,6 @@ export const dict = {
   'app.status.declined': ['已拒绝', 'Declined'],
   'app.status.referred': ['人工审核中', 'Under review'],
   'app.status.accepted': ['已签约', 'Accepted'],
-  'app.status.expired': ['已过期', 'Expired'],
   'app.decisionTitle': ['审批结果', 'Decision'],
   'app.reasons': ['主要原因', 'Main reasons'],
   'app.approvedAmount': ['批准金额', 'Approved amount'],

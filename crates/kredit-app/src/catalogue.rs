@@ -98,3 +98,28 @@ pub async fn apply(
         .collect();
     Ok(applied)
 }
+
+/// Every stored product with its version.
+pub async fn products(repository: &dyn Repository) -> AppResult<Vec<(LoanProduct, i64)>> {
+    repository
+        .lending()
+        .products()
+        .await?
+        .into_iter()
+        .map(|record| {
+            serde_json::from_str(&record.definition)
+                .map(|product| (product, record.version))
+                .map_err(AppError::internal)
+        })
+        .collect()
+}
+
+/// The stored product with this code.
+pub async fn product(repository: &dyn Repository, code: &str) -> AppResult<Option<LoanProduct>> {
+    match repository.lending().product(code).await? {
+        Some(record) => serde_json::from_str(&record.definition)
+            .map(Some)
+            .map_err(AppError::internal),
+        None => Ok(None),
+    }
+}

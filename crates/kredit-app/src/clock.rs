@@ -10,13 +10,14 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }
 
-/// The operating system's clock.
+/// The operating system's clock, at the precision both databases keep
+/// (microseconds), so a time reads back exactly as it was written.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        kredit_store::now()
     }
 }
 

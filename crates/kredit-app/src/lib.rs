@@ -1,6 +1,6 @@
 //! Kredit's application layer: the workflow of a lender's day, one module
 //! per use case, over ports for what lies outside (the clock, storage,
-//! the payment provider). It knows no HTTP and no SQL: `kredit-server`'s
+//! the payment and identity providers, the credit models). It knows no HTTP and no SQL: `kredit-server`'s
 //! handlers and `kredit`'s commands parse, authorise, call one use case
 //! here and render its result or its [`AppError`].
 
@@ -15,9 +15,12 @@ pub mod ids;
 pub mod install;
 pub mod ledger_check;
 pub mod loan_lock;
+pub mod onboarding;
+pub mod origination;
 pub mod outbox;
 pub mod password;
 pub mod payments;
+pub mod scoring;
 pub mod servicing;
 
 use std::sync::Arc;
@@ -44,6 +47,14 @@ pub struct App {
     /// This instance's name among those sharing the database (lease holder).
     pub instance: String,
     pub loan_locks: loan_lock::LoanLocks,
+    /// Who verifies a borrower's identity, and the rules of that check.
+    pub identity_provider: Arc<dyn onboarding::IdentityProvider>,
+    pub identity: onboarding::IdentityPolicy,
+    /// The lending rules origination decides by.
+    pub lending: origination::LendingPolicy,
+    /// The champion and challenger models in service (none: the rules
+    /// scorecard decides).
+    pub scorer: scoring::ModelScorer,
 }
 
 /// The bank/PSP and where it sends its notices.
@@ -73,6 +84,10 @@ impl App {
                 &ids::random_reference()[..8]
             ),
             loan_locks: loan_lock::LoanLocks::default(),
+            identity_provider: Arc::new(onboarding::SandboxIdentityProvider),
+            identity: onboarding::IdentityPolicy::default(),
+            lending: origination::LendingPolicy::default(),
+            scorer: scoring::ModelScorer::default(),
         }
     }
 

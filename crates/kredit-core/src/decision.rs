@@ -213,6 +213,14 @@ pub struct Decision {
 
 /// Stable reason codes of the policy rules.
 pub mod codes {
+    /// The prefix of a trained model's reason codes: `feature:<name>`.
+    pub const FEATURE_PREFIX: &str = "feature:";
+
+    /// The reason code of a model feature that lowered the score.
+    pub fn feature_code(feature: &str) -> String {
+        format!("{FEATURE_PREFIX}{feature}")
+    }
+
     pub const IDENTITY_NOT_VERIFIED: &str = "identity_not_verified";
     pub const AGE_OUT_OF_POLICY: &str = "age_out_of_policy";
     pub const EXISTING_OVERDUE: &str = "existing_overdue";
@@ -223,6 +231,8 @@ pub mod codes {
     pub const AMOUNT_REDUCED: &str = "amount_reduced";
     pub const BELOW_PRODUCT_MINIMUM: &str = "approved_amount_below_product_minimum";
     pub const RATE_CAP: &str = "offer_above_rate_cap";
+    /// An underwriter declined a referred application.
+    pub const UNDERWRITER_DECLINED: &str = "underwriter_declined";
 }
 
 fn declined(

@@ -5,6 +5,7 @@
 //! here knows about them. The rules each module implements are written down
 //! in `docs/interest.md` and `docs/ledger.md`.
 
+pub mod application;
 pub mod apr;
 pub mod calendar;
 pub mod canonical;
@@ -15,6 +16,7 @@ pub mod delinquency;
 pub mod evidence;
 pub mod identity;
 pub mod ledger;
+pub mod lifecycle;
 pub mod loan;
 pub mod money;
 pub mod product;

@@ -8,17 +8,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::apr::{self, AprDisclosure, AprError, RateCap};
 use crate::calendar::DayCount;
+use crate::lifecycle::string_enum;
 use crate::money::Money;
 use crate::rate::Rate;
 use crate::schedule::{self, RepaymentMethod, Schedule, ScheduleError, ScheduleTerms};
 
-#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProductKind {
-    Consumer,
-    Education,
-    Medical,
+string_enum! {
+    /// What a loan is for.
+    pub enum ProductKind ("product kind") {
+        Consumer = "consumer",
+        Education = "education",
+        Medical = "medical",
+    }
 }
 
 /// A fee taken from the proceeds at disbursement.

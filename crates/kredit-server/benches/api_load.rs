@@ -15,8 +15,8 @@ use std::future::IntoFuture;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use kredit_app::onboarding::SandboxIdentityProvider;
 use kredit_server::config::Config;
-use kredit_server::identity_provider::SandboxIdentityProvider;
 use kredit_server::keys::Keys;
 use kredit_server::state::AppState;
 use serde_json::{Value, json};

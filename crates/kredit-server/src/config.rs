@@ -100,6 +100,19 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The lending rules: the defaults with the configured grade tables
+    /// (already checked by `Config::validate`).
+    pub fn lending_policy(&self) -> kredit_app::origination::LendingPolicy {
+        let mut lending = kredit_app::origination::LendingPolicy::default();
+        if let Some(table) = &self.grade_table {
+            lending.policy.grades = table.clone();
+        }
+        if let Some(table) = &self.model_grade_table {
+            lending.model_grades = table.clone();
+        }
+        lending
+    }
+
     /// Where the payment provider POSTs its notices.
     pub fn payment_callback_url(&self) -> String {
         let base = self
@@ -207,7 +220,7 @@ mod tests {
             jail.create_file("kredit.toml", &table)?;
             let config: Config = Config::figment(Some(Path::new("kredit.toml"))).extract()?;
             config.validate().expect("a valid table");
-            let lending = crate::lending::LendingPolicy::from_config(&config);
+            let lending = config.lending_policy();
             let c = lending.model_grades.band(550);
             assert_eq!(c.max_amount, kredit_core::Money::yuan(30_000));
             assert_eq!(c.action, kredit_core::decision::BandAction::Refer);

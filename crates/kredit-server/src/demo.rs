@@ -8,9 +8,10 @@
 use kredit_store::Role;
 
 use crate::error::ApiError;
-use crate::routes::identity::{self, IdentityRequest};
+use crate::routes::identity;
 use crate::state::AppState;
 use kredit_app::accounts;
+use kredit_app::onboarding::IdentityRequest;
 
 /// A login printed for the person trying the demo.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +42,7 @@ pub async fn seed(state: &AppState) -> Result<Vec<DemoLogin>, ApiError> {
     let logins = seed_users(state).await?;
     seed_verified_identity(state).await?;
     seed_products(state).await?;
-    crate::scoring::seed_demo_model(state).await?;
+    kredit_app::scoring::seed_demo_model(state).await?;
     Ok(logins)
 }
 

@@ -9,12 +9,9 @@
 //! text (never an error), so a new model feature cannot break a decision
 //! letter.
 
-use kredit_core::decision::codes;
+use kredit_core::decision::codes::{self, FEATURE_PREFIX};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-/// The prefix of reasons that come from a trained model's feature.
-pub const FEATURE_PREFIX: &str = "feature:";
 
 /// A reason code with its texts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -77,14 +74,11 @@ const POLICY: &[(&str, &str, &str)] = &[
         "The offer would exceed the interest rate cap",
     ),
     (
-        UNDERWRITER_DECLINED,
+        codes::UNDERWRITER_DECLINED,
         "人工审核未通过",
         "Declined after a manual review",
     ),
 ];
-
-/// An underwriter declined a referred application.
-pub const UNDERWRITER_DECLINED: &str = "underwriter_declined";
 
 /// Factors of the rules-based scorecard (`RulesScorecard`).
 const RULES_SCORECARD: &[(&str, &str, &str)] = &[
@@ -223,13 +217,9 @@ pub fn describe(code: &str) -> ReasonText {
     }
 }
 
-/// The reason code of a model feature.
-pub fn feature_code(feature: &str) -> String {
-    format!("{FEATURE_PREFIX}{feature}")
-}
-
 #[cfg(test)]
 mod tests {
+    use kredit_core::decision::codes::feature_code;
     use kredit_core::decision::{ApplicantProfile, RulesScorecard};
     use kredit_core::money::Money;
 

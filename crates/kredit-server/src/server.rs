@@ -10,9 +10,9 @@ use kredit_store::Repository;
 use crate::app::router;
 use crate::config::{Config, Environment, LogFormat};
 use crate::demo;
-use crate::identity_provider::SandboxIdentityProvider;
 use crate::keys::Keys;
-use crate::state::{AppState, sandbox_payments};
+use crate::state::{AppState, SharedState, sandbox_payments};
+use kredit_app::onboarding::SandboxIdentityProvider;
 
 /// Text logs for people, JSON for log pipelines. `RUST_LOG` filters
 /// (default `info`).
@@ -95,7 +95,7 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
         .scorer
         .reload(state.repository.as_ref())
         .await
-        .map_err(|error| anyhow::anyhow!("cannot load the models: {}", error.problem().detail))?;
+        .map_err(|error| anyhow::anyhow!("cannot load the models: {}", error))?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -103,7 +103,7 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     crate::web::configure(&config);
     let upkeep = tokio::spawn(metrics_upkeep());
     let reconciliation = tokio::spawn(reconciliation_loop(state.clone()));
-    let models = tokio::spawn(crate::scoring::upkeep_loop(state.clone()));
+    let models = tokio::spawn(models_upkeep_loop(state.clone()));
     let close_of_business = tokio::spawn(close_of_business_loop(state.clone()));
     let events = tokio::spawn(outbox_loop(state.clone()));
     axum::serve(listener, router(state))
@@ -145,7 +145,7 @@ async fn close_of_business_loop(state: Arc<AppState>) {
             &state,
             &state.schedule,
             &state.instance,
-            &[&crate::scoring::ModelMonitoring],
+            &[&kredit_app::scoring::ModelMonitoring],
         )
         .await
         {
@@ -227,6 +227,28 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// For as long as the server runs: reloads the models in service every
+/// 30 seconds, so that an activation made through another instance takes
+/// effect here too, and monitors their stability once a day.
+async fn models_upkeep_loop(state: SharedState) {
+    const RELOAD: std::time::Duration = std::time::Duration::from_secs(30);
+    const MONITOR_EVERY: u32 = 24 * 60 * 2; // ticks of RELOAD in a day
+    let mut tick = tokio::time::interval(RELOAD);
+    tick.tick().await; // the first tick is immediate; the server just loaded them
+    for n in 1_u32.. {
+        tick.tick().await;
+        if let Err(error) = state.scorer.reload(state.repository.as_ref()).await {
+            tracing::warn!(?error, "reloading the models failed");
+        }
+        if n % MONITOR_EVERY == 0
+            && let Err(error) =
+                kredit_app::scoring::monitor_in_service(state.repository.as_ref()).await
+        {
+            tracing::warn!(?error, "model monitoring failed");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -6,15 +6,14 @@ use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 use kredit_app::close_of_business::CobSchedule;
+use kredit_app::onboarding::{IdentityPolicy, IdentityProvider};
 use kredit_app::{App, Clock, LocalTime, Payments, SystemClock};
 use kredit_core::identity::AgePolicy;
 use kredit_store::Repository;
 use kredit_store::pii::PiiCipher;
 
 use crate::config::Config;
-use crate::identity_provider::IdentityProvider;
 use crate::keys::Keys;
-use crate::lending::LendingPolicy;
 use crate::token::AccessTokens;
 
 pub type SharedState = Arc<AppState>;
@@ -24,12 +23,8 @@ pub type SharedState = Arc<AppState>;
 pub struct AppState {
     pub app: App,
     pub access_tokens: AccessTokens,
-    pub identity_provider: Arc<dyn IdentityProvider>,
     pub policy: Policies,
-    pub lending: LendingPolicy,
     pub environment: crate::config::Environment,
-    /// The champion and challenger models in service.
-    pub scorer: crate::scoring::ModelScorer,
     /// When this server closes business by itself.
     pub schedule: CobSchedule,
 }
@@ -68,10 +63,6 @@ pub struct Policies {
     pub lockout_max_failures: i64,
     pub lockout_window: Duration,
     pub lockout_duration: Duration,
-    pub age: AgePolicy,
-    /// How long an identity provider may take before the check is left
-    /// `pending`.
-    pub identity_provider_timeout: StdDuration,
 }
 
 impl Policies {
@@ -81,13 +72,6 @@ impl Policies {
             lockout_max_failures: config.lockout_max_failures,
             lockout_window: Duration::minutes(config.lockout_window_minutes),
             lockout_duration: Duration::minutes(config.lockout_minutes),
-            age: AgePolicy {
-                min_age: config.identity_min_age,
-                max_age: config.identity_max_age,
-            },
-            identity_provider_timeout: StdDuration::from_millis(
-                config.identity_provider_timeout_ms,
-            ),
         }
     }
 }
@@ -120,25 +104,32 @@ impl AppState {
         config: &Config,
         clock: Arc<dyn Clock>,
     ) -> SharedState {
+        let mut app = App::new(
+            repository,
+            PiiCipher::new(&keys.pii),
+            payments,
+            LocalTime {
+                clock,
+                zone: config.time_zone().expect("a validated configuration"),
+            },
+        );
+        app.lending = config.lending_policy();
+        app.identity_provider = identity_provider;
+        app.identity = IdentityPolicy {
+            age: AgePolicy {
+                min_age: config.identity_min_age,
+                max_age: config.identity_max_age,
+            },
+            provider_timeout: StdDuration::from_millis(config.identity_provider_timeout_ms),
+        };
         Arc::new(Self {
-            app: App::new(
-                repository,
-                PiiCipher::new(&keys.pii),
-                payments,
-                LocalTime {
-                    clock,
-                    zone: config.time_zone().expect("a validated configuration"),
-                },
-            ),
+            app,
             access_tokens: AccessTokens::new(
                 keys.token_secret.clone(),
                 Duration::seconds(config.access_token_ttl_seconds),
             ),
-            identity_provider,
             policy: Policies::from_config(config),
-            lending: LendingPolicy::from_config(config),
             environment: config.env,
-            scorer: crate::scoring::ModelScorer::default(),
             schedule: config.cob_schedule().expect("a validated configuration"),
         })
     }

@@ -8,8 +8,8 @@ mod support;
 use std::sync::Arc;
 
 use axum::http::{Method, StatusCode};
+use kredit_app::scoring::score_records;
 use kredit_scoring::{Applicant, DEMO_MODEL_JSON};
-use kredit_server::scoring::score_records;
 use kredit_store::{Repository, Role};
 use serde_json::{Value, json};
 use support::TestApp;

@@ -10,11 +10,13 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use kredit_core::application::ApplicationStatus;
 use kredit_core::evidence::{self, EvidenceEntry};
 use serde::Serialize;
 use sqlx::{Postgres, Sqlite};
 
 use crate::model::{AuditEntry, UserId};
+use crate::outbox::NewDomainEvent;
 use crate::repository::{SqlRepository, StoreError, StoreResult};
 
 pub type ApplicationId = i64;
@@ -41,12 +43,15 @@ pub struct NewApplication {
     pub method: String,
     pub purpose: String,
     pub profile: String,
-    pub status: String,
+    pub status: ApplicationStatus,
+    /// The core decision with its assessment, as JSON.
     pub decision: String,
     pub created_at: DateTime<Utc>,
     /// What the credit models said, written with the application (their
     /// `application_id` is set to the new application's).
     pub model_scores: Vec<crate::models::NewModelScore>,
+    /// Written to the outbox with the application, about `application:{id}`.
+    pub domain_events: Vec<NewDomainEvent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -59,7 +64,8 @@ pub struct ApplicationRecord {
     pub method: String,
     pub purpose: String,
     pub profile: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ApplicationStatus,
     pub decision: String,
     pub underwriting: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -216,6 +222,20 @@ pub struct Acceptance {
     pub disbursement: NewPayment,
     /// `contract.signed`; its subject is completed with the contract id.
     pub evidence: EvidenceDraft,
+    /// Written to the outbox about `contract:{id}`, for the new loan.
+    pub domain_events: Vec<NewDomainEvent>,
+}
+
+/// An underwriter's decision on a referred application.
+#[derive(Debug, Clone)]
+pub struct Underwritten {
+    pub application_id: ApplicationId,
+    /// `approved` or `declined`.
+    pub status: ApplicationStatus,
+    pub decision: String,
+    pub underwriting: String,
+    pub audit: AuditEntry,
+    pub domain_events: Vec<NewDomainEvent>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -337,19 +357,12 @@ pub trait LendingStore: Send + Sync {
     async fn applications(
         &self,
         borrower: Option<UserId>,
-        status: Option<&str>,
+        status: Option<ApplicationStatus>,
         limit: i64,
     ) -> StoreResult<Vec<ApplicationRecord>>;
-    /// Records an underwriter's decision on a still-referred application;
-    /// `false` if it is no longer referred.
-    async fn decide_referred(
-        &self,
-        id: ApplicationId,
-        status: &str,
-        decision: &str,
-        underwriting: &str,
-        audit: AuditEntry,
-    ) -> StoreResult<bool>;
+    /// Records an underwriter's decision on a still-referred application
+    /// with its audit entry and events; `false` if it is no longer referred.
+    async fn decide_referred(&self, decided: &Underwritten) -> StoreResult<bool>;
     async fn application_counts(&self) -> StoreResult<Vec<StatusCount>>;
 
     /// Marks an approved application accepted and creates its contract, the
@@ -648,12 +661,20 @@ macro_rules! lending_store {
                 .bind(&application.method)
                 .bind(&application.purpose)
                 .bind(&application.profile)
-                .bind(&application.status)
+                .bind(application.status.as_str())
                 .bind(&application.decision)
                 .bind(application.created_at)
                 .fetch_one(&mut *tx)
                 .await?;
                 Self::insert_model_scores(&mut tx, Some(id), &application.model_scores).await?;
+                Self::insert_domain_events(
+                    &mut tx,
+                    &application.domain_events,
+                    &format!("application:{id}"),
+                    None,
+                    application.created_at,
+                )
+                .await?;
                 tx.commit().await?;
                 Ok(id)
             }
@@ -669,7 +690,7 @@ macro_rules! lending_store {
             async fn applications(
                 &self,
                 borrower: Option<UserId>,
-                status: Option<&str>,
+                status: Option<ApplicationStatus>,
                 limit: i64,
             ) -> StoreResult<Vec<ApplicationRecord>> {
                 let sql = format!(
@@ -678,37 +699,39 @@ macro_rules! lending_store {
                 );
                 Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(borrower)
-                    .bind(status)
+                    .bind(status.map(ApplicationStatus::as_str))
                     .bind(limit)
                     .fetch_all(&self.pool)
                     .await?)
             }
 
-            async fn decide_referred(
-                &self,
-                id: ApplicationId,
-                status: &str,
-                decision: &str,
-                underwriting: &str,
-                audit: AuditEntry,
-            ) -> StoreResult<bool> {
+            async fn decide_referred(&self, decided: &Underwritten) -> StoreResult<bool> {
                 let mut tx = self.pool.begin().await?;
+                let now = crate::now();
                 let updated = sqlx::query(
                     "UPDATE applications SET status = $1, decision = $2, underwriting = $3, updated_at = $4
                      WHERE id = $5 AND status = 'referred'",
                 )
-                .bind(status)
-                .bind(decision)
-                .bind(underwriting)
-                .bind(crate::now())
-                .bind(id)
+                .bind(decided.status.as_str())
+                .bind(&decided.decision)
+                .bind(&decided.underwriting)
+                .bind(now)
+                .bind(decided.application_id)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
                 if updated != 1 {
                     return Ok(false);
                 }
-                Self::insert_audit(&mut tx, &audit).await?;
+                Self::insert_audit(&mut tx, &decided.audit).await?;
+                Self::insert_domain_events(
+                    &mut tx,
+                    &decided.domain_events,
+                    &format!("application:{}", decided.application_id),
+                    None,
+                    now,
+                )
+                .await?;
                 tx.commit().await?;
                 Ok(true)
             }
@@ -771,6 +794,14 @@ macro_rules! lending_store {
                 let mut evidence = acceptance.evidence.clone();
                 evidence.subject = format!("contract:{contract_id}");
                 Self::append_evidence(&mut tx, &evidence).await?;
+                Self::insert_domain_events(
+                    &mut tx,
+                    &acceptance.domain_events,
+                    &evidence.subject,
+                    Some(loan_id),
+                    now,
+                )
+                .await?;
                 tx.commit().await?;
                 Ok(Some(Accepted {
                     contract_id,
@@ -959,19 +990,14 @@ macro_rules! lending_store {
                 if let Some(audit) = &change.audit {
                     Self::insert_audit(&mut tx, audit).await?;
                 }
-                for event in &change.domain_events {
-                    sqlx::query(
-                        "INSERT INTO domain_events (kind, subject, loan_id, payload, occurred_at)
-                         VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(&event.kind)
-                    .bind(format!("loan:{}", change.loan_id))
-                    .bind(change.loan_id)
-                    .bind(&event.payload)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                Self::insert_domain_events(
+                    &mut tx,
+                    &change.domain_events,
+                    &format!("loan:{}", change.loan_id),
+                    Some(change.loan_id),
+                    now,
+                )
+                .await?;
                 tx.commit().await?;
                 Ok(ChangeOutcome::Committed { event_ids })
             }

@@ -92,6 +92,33 @@ const CURSOR_COLUMNS: &str = "SELECT subscriber, last_event_id, attempts, last_e
 
 macro_rules! sql_outbox_store {
     ($db:ty) => {
+        impl SqlRepository<$db> {
+            /// Writes `events` in the caller's transaction, about `subject`
+            /// (`loan:7`, `application:3`, …) and, where there is one, a loan.
+            pub(crate) async fn insert_domain_events(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                events: &[NewDomainEvent],
+                subject: &str,
+                loan_id: Option<i64>,
+                now: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                for event in events {
+                    sqlx::query(
+                        "INSERT INTO domain_events (kind, subject, loan_id, payload, occurred_at)
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&event.kind)
+                    .bind(subject)
+                    .bind(loan_id)
+                    .bind(&event.payload)
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
+            }
+        }
+
         #[async_trait]
         impl OutboxStore for SqlRepository<$db> {
             async fn events_after(

@@ -6,11 +6,13 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use kredit_core::application::ApplicationStatus;
 use kredit_core::evidence;
 use kredit_store::lending::{
     Acceptance, ChangeLine, ChangeOutcome, EvidenceDraft, JournalLine, LoanChange, NewApplication,
     NewLoanEvent, NewPayment, PaymentSettlement,
 };
+use kredit_store::outbox::NewDomainEvent;
 use kredit_store::{
     AuditEntry, NewModelScore, NewModelVersion, NewUser, Repository, Role, ScoreRole,
 };
@@ -51,10 +53,11 @@ async fn approved(repo: &Arc<dyn Repository>, phone_hash: &str) -> (i64, Accepta
             method: "equal-installment".into(),
             purpose: "consumer".into(),
             profile: "{}".into(),
-            status: "approved".into(),
+            status: ApplicationStatus::Approved,
             decision: "{}".into(),
             created_at: kredit_store::now(),
             model_scores: Vec::new(),
+            domain_events: Vec::new(),
         })
         .await
         .unwrap();
@@ -80,6 +83,10 @@ async fn approved(repo: &Arc<dyn Repository>, phone_hash: &str) -> (i64, Accepta
             subject: String::new(),
             payload_digest: "ab".repeat(32),
         },
+        domain_events: vec![NewDomainEvent {
+            kind: "contract.signed".into(),
+            payload: "{}".into(),
+        }],
     };
     (borrower_id, acceptance)
 }
@@ -176,13 +183,27 @@ async fn acceptance_creates_contract_loan_and_payment_once(repo: Arc<dyn Reposit
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(application.status, "accepted");
+    assert_eq!(application.status, ApplicationStatus::Accepted);
     let contract = lending
         .contract(accepted.contract_id)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(contract.digest, acceptance.contract_digest);
+    let events = repo.outbox().events_after(0, 10).await.unwrap();
+    assert_eq!(events.len(), 1, "the acceptance's event, once");
+    assert_eq!(
+        (
+            events[0].kind.as_str(),
+            events[0].subject.clone(),
+            events[0].loan_id
+        ),
+        (
+            "contract.signed",
+            format!("contract:{}", accepted.contract_id),
+            Some(loan.id)
+        )
+    );
     let exposure = lending.exposure(borrower_id).await.unwrap();
     assert_eq!(
         (exposure.open_loans, exposure.outstanding_fen),
@@ -245,9 +266,12 @@ async fn loan_changes_are_atomic_versioned_and_apply_a_notice_once(repo: Arc<dyn
         format!("contract:{}", accepted.contract_id)
     );
     evidence::verify(&entries).unwrap();
-    // The change's domain event is in the outbox, written with it once.
+    // The change's domain event is in the outbox, written with it once,
+    // after the acceptance's.
     let events = repo.outbox().events_after(0, 10).await.unwrap();
-    assert_eq!(events.len(), 1);
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].kind, "contract.signed");
+    let events = &events[1..];
     assert_eq!(
         (events[0].kind.as_str(), events[0].loan_id),
         ("loan.disbursed", Some(loan))
@@ -283,7 +307,8 @@ async fn concurrent_changes_to_one_loan_commit_exactly_once(repo: Arc<dyn Reposi
     let entries = repo.lending().evidence(0, 100).await.unwrap();
     evidence::verify(&entries).unwrap();
     assert_eq!(entries.len(), 2);
-    assert_eq!(repo.outbox().events_after(0, 100).await.unwrap().len(), 1);
+    // The acceptance's event and the one committed change's.
+    assert_eq!(repo.outbox().events_after(0, 100).await.unwrap().len(), 2);
 }
 
 async fn business_date_and_failed_settlements(repo: Arc<dyn Repository>) {
@@ -370,10 +395,11 @@ async fn applications_are_stored_with_their_model_scores(repo: Arc<dyn Repositor
         method: "equal-installment".into(),
         purpose: "consumer".into(),
         profile: "{}".into(),
-        status: "approved".into(),
+        status: ApplicationStatus::Approved,
         decision: "{}".into(),
         created_at: kredit_store::now(),
         model_scores,
+        domain_events: Vec::new(),
     };
     let id = lending
         .create_application(&application(vec![score(model.id)]))

@@ -76,7 +76,6 @@ const STATUS_COLORS: Record<string, string> = {
   accepted: 'blue',
   declined: 'red',
   referred: 'orange',
-  expired: 'default',
   active: 'blue',
   paid_off: 'green',
   pending_disbursement: 'processing',

@@ -1,72 +1,41 @@
 //! Applications: the automated decision at submission, the underwriting
 //! queue for referred ones, and acceptance (contract, loan, disbursement).
+//! The workflow is `kredit_app::origination`; these handlers authorise,
+//! call it and render.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
+use kredit_app::origination::accept::{self, AcceptRequest};
+use kredit_app::origination::apply::{self, ApplicationRequest};
+use kredit_app::origination::underwrite::{self, Underwriting, Verdict};
+use kredit_app::origination::{Questionnaire, StoredDecision};
 use kredit_core::Money;
-use kredit_core::canonical;
-use kredit_core::contract::{Consent, Contract, Signing};
-use kredit_core::decision::Outcome;
-use kredit_core::identity::mask_name;
-use kredit_core::loan::LoanTerms;
+use kredit_core::application::ApplicationStatus;
+use kredit_core::contract::Contract;
 use kredit_core::product::{OfferRequest, ProductKind};
 use kredit_core::schedule::RepaymentMethod;
-use kredit_store::lending::{
-    Acceptance, ApplicationRecord, EvidenceDraft, NewApplication, NewPayment,
-};
+use kredit_store::lending::ApplicationRecord;
 use kredit_store::{Role, UserId};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AnyUser, Authorized, BorrowerOnly, Principal, UnderwritersOnly};
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, free_text};
 use crate::idempotency::{self, IdempotencyKey};
-use crate::lending::decisioning::{self, DecisionView, Questionnaire, ReasonView};
-use crate::reasons;
 use crate::routes::loans::{LoanView, loan_view};
-use crate::routes::products::product;
-use crate::scoring;
 use crate::state::{AppState, SharedState};
-use kredit_app::audit::Audit;
-use kredit_app::payments;
-
-/// The version of the standard loan terms a borrower accepts.
-pub const TERMS_VERSION: &str = "2026-11";
-const LENDER: &str = "Kredit Consumer Finance Co., Ltd.";
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ApplicationRequest {
-    pub product_code: String,
-    pub amount: Money,
-    pub term_months: u32,
-    pub method: RepaymentMethod,
-    pub purpose: ProductKind,
-    #[serde(default)]
-    pub profile: Questionnaire,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Underwriting {
-    pub decided_by: UserId,
-    /// `approve` or `decline`.
-    pub decision: String,
-    pub comment: String,
-    pub at: DateTime<Utc>,
-}
+use crate::views::DecisionView;
 
 #[derive(Serialize, ToSchema)]
 pub struct ApplicationView {
     pub id: i64,
     pub borrower_id: UserId,
-    /// `approved`, `declined`, `referred`, `accepted` or `expired`.
-    #[schema(example = "approved")]
-    pub status: String,
+    pub status: ApplicationStatus,
     pub product_code: String,
     pub amount: Money,
     pub term_months: i32,
@@ -85,7 +54,7 @@ pub struct ApplicationView {
 }
 
 async fn view(state: &AppState, record: ApplicationRecord) -> Result<ApplicationView, ApiError> {
-    let loan = if record.status == "accepted" {
+    let loan = if record.status == ApplicationStatus::Accepted {
         state
             .repository
             .lending()
@@ -94,17 +63,23 @@ async fn view(state: &AppState, record: ApplicationRecord) -> Result<Application
     } else {
         None
     };
+    let request = OfferRequest {
+        amount: Money::from_fen(record.amount_fen),
+        term_months: u32::try_from(record.term_months).map_err(ApiError::internal)?,
+        method: record.method.parse().map_err(ApiError::internal)?,
+        start_date: record.created_at.date_naive(),
+    };
     Ok(ApplicationView {
         id: record.id,
         borrower_id: record.borrower_id,
         status: record.status,
         product_code: record.product_code,
-        amount: Money::from_fen(record.amount_fen),
+        amount: request.amount,
         term_months: record.term_months,
         method: record.method,
         purpose: record.purpose,
         profile: serde_json::from_str(&record.profile).map_err(ApiError::internal)?,
-        decision: serde_json::from_str(&record.decision).map_err(ApiError::internal)?,
+        decision: DecisionView::new(&StoredDecision::parse(&record.decision)?, &request),
         underwriting: record
             .underwriting
             .as_deref()
@@ -135,49 +110,6 @@ async fn visible(
     Ok(record)
 }
 
-fn status_of(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Approved => "approved",
-        Outcome::Declined => "declined",
-        Outcome::Referred => "referred",
-    }
-}
-
-/// The product's own limits are input errors, not credit decisions.
-fn check_fits(
-    product: &kredit_core::product::LoanProduct,
-    offer: &OfferRequest,
-) -> Result<(), ApiError> {
-    if offer.amount < product.min_amount || offer.amount > product.max_amount {
-        return Err(ApiError::field(
-            "amount",
-            "out_of_range",
-            format!(
-                "this product lends {} to {}",
-                product.min_amount, product.max_amount
-            ),
-        ));
-    }
-    if !(product.min_term_months..=product.max_term_months).contains(&offer.term_months) {
-        return Err(ApiError::field(
-            "term_months",
-            "out_of_range",
-            format!(
-                "this product's terms are {} to {} months",
-                product.min_term_months, product.max_term_months
-            ),
-        ));
-    }
-    if !product.repayment_methods.contains(&offer.method) {
-        return Err(ApiError::field(
-            "method",
-            "method_not_offered",
-            "this product does not offer that repayment method",
-        ));
-    }
-    Ok(())
-}
-
 /// Apply for a loan: decided at once (approved, declined or referred to an
 /// underwriter), always with reasons. Requires an `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/applications", tag = "applications", security(("bearer" = [])),
@@ -196,59 +128,8 @@ pub async fn create(
     let key = IdempotencyKey(Some(key.require()?));
     let borrower = auth.user_id();
     let operation = async {
-        let product = product(&state, &request.product_code)
-            .await?
-            .ok_or_else(|| {
-                ApiError::field(
-                    "product_code",
-                    "unknown_product",
-                    "no product has this code",
-                )
-            })?;
-        if product.kind != request.purpose {
-            return Err(ApiError::field(
-                "purpose",
-                "purpose_mismatch",
-                "this product is not offered for that purpose",
-            ));
-        }
-        let offer = OfferRequest {
-            amount: request.amount,
-            term_months: request.term_months,
-            method: request.method,
-            start_date: state.business_date().await?,
-        };
-        check_fits(&product, &offer)?;
-        let profile = decisioning::applicant_profile(&state, borrower, offer.start_date).await?;
-        let (decision, scores) =
-            decisioning::decide(&state, &product, &profile, &offer, &request.profile);
-        let record = NewApplication {
-            borrower_id: borrower,
-            product_code: product.code.clone(),
-            amount_fen: request.amount.fen(),
-            term_months: i32::try_from(request.term_months).map_err(ApiError::internal)?,
-            method: request.method.as_str().to_owned(),
-            purpose: json!(request.purpose)
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            profile: serde_json::to_string(&request.profile).map_err(ApiError::internal)?,
-            status: status_of(decision.outcome).to_owned(),
-            decision: serde_json::to_string(&decision).map_err(ApiError::internal)?,
-            created_at: kredit_store::now(),
-            // Stored with the application, in the same transaction.
-            model_scores: match &scores {
-                Some(scores) => scoring::score_records(0, &scores.scored, &scores.inputs)?,
-                None => Vec::new(),
-            },
-        };
-        let store = state.repository.lending();
-        let id = store.create_application(&record).await?;
-        tracing::info!(application = id, outcome = record.status, score = ?decision.score, "application decided");
-        metrics::counter!("kredit_decisions_total", "outcome" => status_of(decision.outcome))
-            .increment(1);
-        let stored = store.application(id).await?.ok_or(ApiError::Internal)?;
-        Ok((StatusCode::CREATED, view(&state, stored).await?))
+        let record = apply::apply(&state, borrower, &request).await?;
+        Ok((StatusCode::CREATED, view(&state, record).await?))
     };
     idempotency::run(
         &state,
@@ -265,7 +146,7 @@ pub async fn create(
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only applications with this status (`referred` is the underwriting queue).
-    pub status: Option<String>,
+    pub status: Option<ApplicationStatus>,
 }
 
 /// A list under `items`.
@@ -290,7 +171,7 @@ pub async fn list(
     let records = state
         .repository
         .lending()
-        .applications(borrower, query.status.as_deref(), 200)
+        .applications(borrower, query.status, 200)
         .await?;
     let mut items = Vec::with_capacity(records.len());
     for record in records {
@@ -315,9 +196,7 @@ pub async fn show(
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnderwritingRequest {
-    /// `approve` or `decline`.
-    #[schema(example = "approve")]
-    pub decision: String,
+    pub decision: Verdict,
     /// 1-2000 characters.
     pub comment: String,
 }
@@ -330,24 +209,13 @@ pub struct UnderwritingRequest {
         (status = 403, description = "`forbidden`: underwriters only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`own_application`, `not_referred`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `invalid_decision`, `comment_required`", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: `invalid_type` (decision is `approve` or `decline`), `comment_required`", body = Problem, content_type = "application/problem+json")))]
 pub async fn underwrite(
     State(state): State<SharedState>,
     auth: Authorized<UnderwritersOnly>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(request): ApiJson<UnderwritingRequest>,
 ) -> Result<Json<ApplicationView>, ApiError> {
-    let approve = match request.decision.as_str() {
-        "approve" => true,
-        "decline" => false,
-        _ => {
-            return Err(ApiError::field(
-                "decision",
-                "invalid_decision",
-                "decision is approve or decline",
-            ));
-        }
-    };
     let comment = free_text(&request.comment).ok_or_else(|| {
         ApiError::field(
             "comment",
@@ -355,83 +223,9 @@ pub async fn underwrite(
             "a comment of 1-2000 characters explains the decision",
         )
     })?;
-    let underwriter = auth.user_id();
-    let record = visible(&state, auth.principal, id).await?;
-    if record.borrower_id == underwriter {
-        return Err(ApiError::Conflict {
-            code: "own_application",
-            detail: "no one may decide their own application".to_owned(),
-        });
-    }
-    if record.status != "referred" {
-        return Err(ApiError::Conflict {
-            code: "not_referred",
-            detail: format!("the application is {}, not referred", record.status),
-        });
-    }
-    let mut decision: DecisionView =
-        serde_json::from_str(&record.decision).map_err(ApiError::internal)?;
-    let before = json!({"status": record.status});
-    let status = if approve {
-        decision.outcome = Outcome::Approved;
-        "approved"
-    } else {
-        decision.outcome = Outcome::Declined;
-        decision.offer = None;
-        decision.reasons.insert(
-            0,
-            ReasonView {
-                text: reasons::describe(reasons::UNDERWRITER_DECLINED),
-                points: None,
-            },
-        );
-        "declined"
-    };
-    let underwriting = Underwriting {
-        decided_by: underwriter,
-        decision: request.decision.clone(),
-        comment: comment.to_owned(),
-        at: kredit_store::now(),
-    };
-    let audit = Audit {
-        actor: Some(underwriter),
-        action: "application.underwrite",
-        entity_type: "application",
-        entity_id: Some(id.to_string()),
-    }
-    .entry(
-        Some(before),
-        Some(json!({"status": status, "comment": comment})),
-    );
-    let decided = state
-        .repository
-        .lending()
-        .decide_referred(
-            id,
-            status,
-            &serde_json::to_string(&decision).map_err(ApiError::internal)?,
-            &serde_json::to_string(&underwriting).map_err(ApiError::internal)?,
-            audit,
-        )
-        .await?;
-    if !decided {
-        return Err(ApiError::Conflict {
-            code: "not_referred",
-            detail: "the application was decided by someone else meanwhile".to_owned(),
-        });
-    }
-    let record = visible(&state, auth.principal, id).await?;
+    let record =
+        underwrite::underwrite(&state, auth.user_id(), id, request.decision, comment).await?;
     Ok(Json(view(&state, record).await?))
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AcceptRequest {
-    /// Must be `true`.
-    pub agree: bool,
-    /// The current terms' version.
-    #[schema(example = "2026-11")]
-    pub terms_version: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -484,139 +278,15 @@ pub async fn accept(
     let borrower = auth.user_id();
     let route = format!("POST /applications/{id}/accept");
     let operation = async {
-        if !request.agree {
-            return Err(ApiError::field(
-                "agree",
-                "consent_required",
-                "accepting requires agreeing to the terms",
-            ));
-        }
-        if request.terms_version != TERMS_VERSION {
-            return Err(ApiError::field(
-                "terms_version",
-                "terms_version",
-                format!("the current terms are version {TERMS_VERSION}"),
-            ));
-        }
-        let record = visible(&state, auth.principal, id).await?;
-        if record.status != "approved" {
-            return Err(ApiError::Conflict {
-                code: "not_approved",
-                detail: format!("the application is {}, not approved", record.status),
-            });
-        }
-        let decision: DecisionView =
-            serde_json::from_str(&record.decision).map_err(ApiError::internal)?;
-        let (Some(amount), Some(rate)) = (decision.approved_amount, decision.annual_rate) else {
-            return Err(ApiError::internal("approved application without an offer"));
-        };
-        let product = product(&state, &record.product_code)
-            .await?
-            .ok_or_else(|| ApiError::internal("product of an application vanished"))?;
-        let identity = state
-            .repository
-            .identity(borrower)
-            .await?
-            .filter(|i| i.status == kredit_store::IdentityStatus::Verified)
-            .ok_or(ApiError::Conflict {
-                code: "identity_not_verified",
-                detail: "verify your identity and bank card first".to_owned(),
-            })?;
-        // Priced again from today: the schedule starts when the contract is signed.
-        let offer = OfferRequest {
-            amount,
-            term_months: u32::try_from(record.term_months).map_err(ApiError::internal)?,
-            method: record.method.parse().map_err(ApiError::internal)?,
-            start_date: state.business_date().await?,
-        };
-        let quote = product
-            .quote(&offer, rate.rate, state.lending.policy.rate_cap)
-            .map_err(|error| ApiError::Conflict {
-                code: "offer_expired",
-                detail: format!("the offer can no longer be made: {error}"),
-            })?;
-        let terms =
-            LoanTerms::from_quote(&product, &quote, product.schedule_terms(&offer, rate.rate));
-        let signed_at = kredit_store::now();
-        let name = state
-            .pii
-            .decrypt(&identity.real_name_encrypted)
-            .map_err(ApiError::internal)?;
-        let id_number = state
-            .pii
-            .decrypt(&identity.id_number_encrypted)
-            .map_err(ApiError::internal)?;
-        let contract = Contract::new(
-            &product,
-            &quote,
-            &terms,
-            Signing {
-                contract_number: format!("KR-{}-{id:08}", offer.start_date.format("%Y%m%d")),
-                lender: LENDER,
-                borrower_id: borrower.to_string(),
-                // The stored document carries masked personal data only;
-                // the full identity stays encrypted in the identity record.
-                borrower_name: mask_name(&name),
-                borrower_id_number_masked: kredit_core::identity::mask_id_number(&id_number),
-                purpose: record.purpose.clone(),
-                consents: vec![Consent {
-                    kind: "loan_contract".to_owned(),
-                    terms_version: request.terms_version.clone(),
-                    accepted_at: signed_at,
-                    ip: client_ip(&headers),
-                }],
-                signed_at,
-            },
-        );
-        let document = canonical::to_canonical_json(&contract).map_err(ApiError::internal)?;
-        let digest = contract.digest().map_err(ApiError::internal)?;
-        let acceptance = Acceptance {
-            application_id: id,
-            borrower_id: borrower,
-            contract_document: document,
-            contract_digest: digest.clone(),
-            signed_at,
-            product_code: product.code.clone(),
-            terms: serde_json::to_string(&terms).map_err(ApiError::internal)?,
-            principal_fen: amount.fen(),
-            disbursement: NewPayment {
-                merchant_reference: format!("KR-D-{id}"),
-                loan_id: 0,
-                direction: "disbursement".to_owned(),
-                purpose: "disbursement".to_owned(),
-                mode: None,
-                amount_fen: quote.net_proceeds.fen(),
-            },
-            evidence: EvidenceDraft {
-                kind: "contract.signed".to_owned(),
-                subject: String::new(),
-                payload_digest: digest,
-            },
-        };
-        let store = state.repository.lending();
-        let accepted = store
-            .accept_application(&acceptance)
-            .await?
-            .ok_or(ApiError::Conflict {
-                code: "not_approved",
-                detail: "the application was accepted or changed meanwhile".to_owned(),
-            })?;
-        let payment = store
-            .payment(accepted.payment_id)
-            .await?
-            .ok_or(ApiError::Internal)?;
-        payments::submit(&state, &payment, borrower).await?;
-        let contract = contract_view(&state, accepted.contract_id).await?;
+        let accepted = accept::accept(&state, borrower, id, &request, client_ip(&headers)).await?;
         let loan = kredit_app::servicing::load(&state, accepted.loan_id)
             .await?
             .ok_or(ApiError::Internal)?;
-        Ok((
-            StatusCode::CREATED,
-            Accepted {
-                contract,
-                loan: loan_view(&state, loan).await?,
-            },
-        ))
+        let body = Accepted {
+            contract: contract_view(&state, accepted.contract_id).await?,
+            loan: loan_view(&state, loan).await?,
+        };
+        Ok((StatusCode::CREATED, body))
     };
     idempotency::run(&state, borrower, key, &route, &request, operation).await
 }

@@ -20,9 +20,9 @@ use crate::auth::{AnyUser, Authorized, BorrowerOnly, Principal, Servicing, Staff
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, free_text};
 use crate::idempotency::{self, IdempotencyKey};
-use crate::lending::views::{AllocationView, EventBody, ServicedInstallment, next_due};
 use crate::routes::applications::Items;
 use crate::state::{AppState, SharedState};
+use crate::views::{AllocationView, EventBody, ServicedInstallment, next_due};
 use kredit_app::audit::Audit;
 use kredit_app::collections::{self, Collection, CollectionKind, CollectionRequest};
 use kredit_app::payments;

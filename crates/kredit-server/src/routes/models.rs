@@ -20,8 +20,8 @@ use utoipa::{OpenApi, ToSchema};
 use crate::auth::{Authorized, Policy};
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiPath};
-use crate::scoring::{self, Monitoring};
 use crate::state::SharedState;
+use kredit_app::scoring::{self, Monitoring};
 
 /// Managing models: upload, activate, challenger, retire.
 pub struct ModelManagers;

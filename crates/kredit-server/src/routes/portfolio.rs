@@ -82,7 +82,7 @@ pub async fn advance(
         &state,
         request.date,
         auth.user_id(),
-        &[&crate::scoring::ModelMonitoring],
+        &[&kredit_app::scoring::ModelMonitoring],
     )
     .await?;
     let report = &closed.report;

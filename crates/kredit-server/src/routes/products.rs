@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use kredit_core::apr;
-use kredit_core::product::{LoanProduct, OfferRequest, ProductKind};
+use kredit_core::product::LoanProduct;
 use kredit_core::schedule::{self, RepaymentMethod, ScheduleTerms};
 use kredit_core::{Money, Rate};
 use serde::{Deserialize, Serialize};
@@ -16,10 +16,11 @@ use utoipa::ToSchema;
 use crate::auth::{AdminOnly, Authorized, BorrowerOnly};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::{ApiJson, ApiPath};
-use crate::lending::decisioning::{self, DecisionView, Questionnaire};
-use crate::lending::views::{AprView, InstallmentView, Totals};
 use crate::state::{AppState, SharedState};
+use crate::views::{AprView, DecisionView, InstallmentView, Totals};
 use kredit_app::audit::Audit;
+use kredit_app::catalogue;
+use kredit_app::origination::apply::{self, MatchRequest};
 
 #[derive(Serialize, ToSchema)]
 pub struct ProductView {
@@ -32,36 +33,11 @@ pub struct ProductView {
     pub max_annual_rate_percent: String,
 }
 
-/// Every stored product, parsed.
-pub async fn all_products(state: &AppState) -> Result<Vec<(LoanProduct, i64)>, ApiError> {
-    state
-        .repository
-        .lending()
-        .products()
-        .await?
-        .into_iter()
-        .map(|record| {
-            serde_json::from_str(&record.definition)
-                .map(|product| (product, record.version))
-                .map_err(ApiError::internal)
-        })
-        .collect()
-}
-
-pub async fn product(state: &AppState, code: &str) -> Result<Option<LoanProduct>, ApiError> {
-    match state.repository.lending().product(code).await? {
-        Some(record) => serde_json::from_str(&record.definition)
-            .map(Some)
-            .map_err(ApiError::internal),
-        None => Ok(None),
-    }
-}
-
 /// List the loan products (public).
 #[utoipa::path(get, path = "/api/v1/products", tag = "products",
     responses((status = 200, description = "Every product with its terms", body = Vec<ProductView>)))]
 pub async fn list(State(state): State<SharedState>) -> Result<Json<Vec<ProductView>>, ApiError> {
-    let products = all_products(&state).await?;
+    let products = catalogue::products(state.repository.as_ref()).await?;
     Ok(Json(
         products
             .into_iter()
@@ -135,7 +111,10 @@ pub async fn create(
     ApiJson(product): ApiJson<LoanProduct>,
 ) -> Result<(StatusCode, Json<ProductSaved>), ApiError> {
     validate(&state, &product)?;
-    if self::product(&state, &product.code).await?.is_some() {
+    if catalogue::product(state.repository.as_ref(), &product.code)
+        .await?
+        .is_some()
+    {
         return Err(ApiError::Conflict {
             code: "product_exists",
             detail: format!(
@@ -184,7 +163,7 @@ pub async fn update(
         ));
     }
     validate(&state, &product)?;
-    let before = self::product(&state, &code)
+    let before = catalogue::product(state.repository.as_ref(), &code)
         .await?
         .ok_or(ApiError::NotFound)?;
     let version = save(&state, auth.user_id(), &product, Some(before)).await?;
@@ -251,18 +230,6 @@ pub async fn calculator(
     }))
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MatchRequest {
-    pub amount: Money,
-    pub term_months: u32,
-    pub purpose: ProductKind,
-    #[serde(default)]
-    pub method: Option<RepaymentMethod>,
-    #[serde(default)]
-    pub profile: Questionnaire,
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct MatchedOffer {
     pub product_code: String,
@@ -290,51 +257,20 @@ pub async fn match_products(
     auth: Authorized<BorrowerOnly>,
     ApiJson(request): ApiJson<MatchRequest>,
 ) -> Result<Json<MatchResponse>, ApiError> {
-    if !request.amount.is_positive() {
-        return Err(ApiError::field(
-            "amount",
-            "out_of_range",
-            "the amount must be positive",
-        ));
-    }
-    let today = state.business_date().await?;
-    let profile = decisioning::applicant_profile(&state, auth.user_id(), today).await?;
     let mut response = MatchResponse {
         offers: Vec::new(),
         declined: Vec::new(),
     };
-    for (product, _) in all_products(&state).await? {
-        let in_range = product.kind == request.purpose
-            && (product.min_term_months..=product.max_term_months).contains(&request.term_months)
-            && request.amount >= product.min_amount;
-        let method = match request.method {
-            Some(method) if product.repayment_methods.contains(&method) => method,
-            Some(_) => continue,
-            None => match product.repayment_methods.first() {
-                Some(method) => *method,
-                None => continue,
-            },
+    for matched in apply::match_products(&state, auth.user_id(), &request).await? {
+        let offer = MatchedOffer {
+            product_code: matched.product.code,
+            product_name: matched.product.name,
+            decision: DecisionView::new(&matched.decided, &matched.request),
         };
-        if !in_range {
-            continue;
-        }
-        let offer = OfferRequest {
-            amount: request.amount,
-            term_months: request.term_months,
-            method,
-            start_date: today,
-        };
-        let (decision, _) =
-            decisioning::decide(&state, &product, &profile, &offer, &request.profile);
-        let matched = MatchedOffer {
-            product_code: product.code.clone(),
-            product_name: product.name.clone(),
-            decision,
-        };
-        if matched.decision.offer.is_some() {
-            response.offers.push(matched);
+        if offer.decision.offer.is_some() {
+            response.offers.push(offer);
         } else {
-            response.declined.push(matched);
+            response.declined.push(offer);
         }
     }
     // Cheapest first, by the APR the borrower actually pays.

@@ -76,9 +76,9 @@ pub fn run(args: CobArgs) -> anyhow::Result<()> {
             .context("close of business failed")?;
         print_report(&report);
         // The day's population stability of the models in service.
-        let alerts = kredit_server::scoring::monitor_in_service(&*repository)
+        let alerts = kredit_app::scoring::monitor_in_service(&*repository)
             .await
-            .map_err(|error| anyhow::anyhow!("model monitoring: {}", error.problem().detail))?;
+            .map_err(|error| anyhow::anyhow!("model monitoring: {}", error))?;
         for alert in alerts {
             println!("stability alert     {alert}");
         }

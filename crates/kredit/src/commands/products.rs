@@ -40,9 +40,7 @@ pub fn run(args: ProductsArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot read {}", file.display()))?;
     let products = kredit_app::catalogue::parse(&text).map_err(explain)?;
     let config = database.config(&[])?;
-    let cap = kredit_server::lending::LendingPolicy::from_config(&config)
-        .policy
-        .rate_cap;
+    let cap = config.lending_policy().policy.rate_cap;
     if check {
         let problems = kredit_core::catalogue::check(&products, cap);
         for problem in &problems {

@@ -8,7 +8,7 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { dateTime, fractionPercent, money } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { useI18n, useLabel } from '../../i18n';
-import type { Reason } from '../../api-types';
+import type { Reason, Verdict } from '../../api-types';
 
 export default function StaffApplication() {
   const { id } = useParams();
@@ -17,9 +17,9 @@ export default function StaffApplication() {
   const { me } = useAuth();
   const { message } = App.useApp();
   const state = useApi((signal) => api.get('/applications/{id}', { path: { id: Number(id) }, signal }), [id]);
-  const decide = useAction((decision: string, comment: string) => api.post('/applications/{id}/decision', { path: { id: Number(id) }, body: { decision, comment } }));
+  const decide = useAction((decision: Verdict, comment: string) => api.post('/applications/{id}/decision', { path: { id: Number(id) }, body: { decision, comment } }));
 
-  const onFinish = async (values: { decision: string; comment: string }) => {
+  const onFinish = async (values: { decision: Verdict; comment: string }) => {
     const result = await decide.run(values.decision, values.comment.trim());
     if (result) {
       message.success(t('uw.decided'));

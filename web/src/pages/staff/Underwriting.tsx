@@ -2,18 +2,17 @@ import { Card, Select, Table, Typography } from 'antd';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../../api';
+import { APPLICATION_STATUSES, type ApplicationStatus } from '../../api-types';
 import { Async } from '../../components/Async';
 import { StatusTag } from '../../components/Finance';
 import { dateTime, money } from '../../format';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 
-const STATUSES = ['referred', 'approved', 'declined', 'accepted', 'expired'] as const;
-
 export default function Underwriting() {
   const { t } = useI18n();
-  const [status, setStatus] = useState<string>('referred');
-  const state = useApi((signal) => api.get('/applications', { query: { status }, signal }), [status]);
+  const [status, setStatus] = useState<ApplicationStatus | ''>('referred');
+  const state = useApi((signal) => api.get('/applications', { query: { status: status || undefined }, signal }), [status]);
   return (
     <>
       <Typography.Title level={1} style={{ fontSize: 22 }}>
@@ -29,7 +28,7 @@ export default function Underwriting() {
           style={{ width: 180, marginBottom: 12 }}
           onChange={setStatus}
           options={[
-            ...STATUSES.map((s) => ({ value: s, label: t(`app.status.${s}`) })),
+            ...APPLICATION_STATUSES.map((s) => ({ value: s, label: t(`app.status.${s}`) })),
             { value: '', label: t('uw.all') },
           ]}
         />

@@ -3,13 +3,17 @@
 //! beside it; nothing here is a float.
 
 use chrono::NaiveDate;
+use kredit_app::origination::StoredDecision;
 use kredit_core::apr::AprDisclosure;
+use kredit_core::decision::{Grade, Outcome};
 use kredit_core::loan::{InstallmentState, Loan};
-use kredit_core::product::Quote;
+use kredit_core::product::{OfferRequest, Quote};
 use kredit_core::schedule::{Installment, RepaymentMethod, Schedule};
 use kredit_core::{Money, Rate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use crate::reasons::{self, ReasonText};
 
 /// A rate for display: the exact fraction and a percent with two places.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
@@ -130,6 +134,61 @@ impl OfferView {
                 .map_or(Money::ZERO, |i| i.payment),
             totals: (&quote.schedule).into(),
             schedule: quote.schedule.installments.iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
+pub struct ReasonView {
+    #[serde(flatten)]
+    pub text: ReasonText,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points: Option<i32>,
+}
+
+/// A decision as shown, with its reasons in zh-CN and en.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
+pub struct DecisionView {
+    pub outcome: Outcome,
+    pub score: Option<i32>,
+    pub grade: Option<Grade>,
+    pub probability_of_default: Option<Rate>,
+    pub model: String,
+    pub reasons: Vec<ReasonView>,
+    pub approved_amount: Option<Money>,
+    pub annual_rate: Option<RateView>,
+    pub offer: Option<OfferView>,
+}
+
+impl DecisionView {
+    /// The stored decision on `request` (its term and method; the amount
+    /// where none was approved).
+    pub fn new(decided: &StoredDecision, request: &OfferRequest) -> Self {
+        let decision = &decided.decision;
+        DecisionView {
+            outcome: decision.outcome,
+            score: decision.score,
+            grade: decision.grade,
+            probability_of_default: decided.assessment.probability_of_default,
+            model: decided.assessment.model.clone(),
+            reasons: decision
+                .reasons
+                .iter()
+                .map(|reason| ReasonView {
+                    text: reasons::describe(&reason.code),
+                    points: reason.points,
+                })
+                .collect(),
+            approved_amount: decision.approved_amount,
+            annual_rate: decision.annual_rate.map(Into::into),
+            offer: decision.quote.as_ref().map(|quote| {
+                OfferView::new(
+                    decision.approved_amount.unwrap_or(request.amount),
+                    request.term_months,
+                    request.method,
+                    quote,
+                )
+            }),
         }
     }
 }

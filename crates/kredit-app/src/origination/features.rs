@@ -14,7 +14,7 @@ use kredit_core::decision::ApplicantProfile;
 use kredit_core::product::{OfferRequest, ProductKind};
 use kredit_scoring::{Applicant, Value};
 
-use super::decisioning::Questionnaire;
+use super::Questionnaire;
 
 /// Yuan on the 1994 DM scale of the demo model (demo mapping only).
 fn model_units(money: Money) -> f64 {

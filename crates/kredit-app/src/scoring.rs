@@ -1,4 +1,5 @@
-//! Scoring applications with the registered models.
+//! Scoring applications with the registered models (the credit scoring
+//! port of origination).
 //!
 //! [`ModelScorer`] holds the current champion (which decides) and the
 //! challenger (scored in its shadow, never deciding), compiled and ready;
@@ -12,6 +13,7 @@
 
 use std::sync::{Arc, RwLock};
 
+use kredit_core::decision::codes::feature_code;
 use kredit_core::decision::{Reason, RiskAssessment};
 use kredit_core::rate::{RATE_SCALE, Rate};
 use kredit_scoring::model::ModelBody;
@@ -21,10 +23,8 @@ use kredit_store::{
     NewModelAlert, NewModelScore, NewModelVersion, ScoreRole, StoreResult,
 };
 use serde::Serialize;
-use utoipa::ToSchema;
 
-use crate::error::ApiError;
-use crate::reasons::feature_code;
+use crate::{App, AppError, AppResult};
 
 /// A compiled model version.
 #[derive(Debug, Clone)]
@@ -134,7 +134,7 @@ impl ModelScorer {
 
     /// Loads the registry's champion and challenger, reusing the compiled
     /// models of versions already in service.
-    pub async fn reload<R: ModelRegistry + ?Sized>(&self, registry: &R) -> Result<(), ApiError> {
+    pub async fn reload<R: ModelRegistry + ?Sized>(&self, registry: &R) -> AppResult<()> {
         // The registry without artefacts first: most reloads change nothing,
         // and an artefact can be megabytes.
         let versions = registry.model_versions().await?;
@@ -164,8 +164,8 @@ impl ModelScorer {
                     let version = registry
                         .model_version(id)
                         .await?
-                        .ok_or_else(|| ApiError::internal(format!("model {id} vanished")))?;
-                    let model = Model::load(&version.artefact).map_err(ApiError::internal)?;
+                        .ok_or_else(|| AppError::internal(format!("model {id} vanished")))?;
+                    let model = Model::load(&version.artefact).map_err(AppError::internal)?;
                     ActiveModel::new(&version.info, model)
                 }
             };
@@ -219,17 +219,17 @@ pub fn score_records(
     application_id: i64,
     scored: &ScoredApplication,
     features: &Applicant,
-) -> Result<Vec<NewModelScore>, ApiError> {
-    let features = serde_json::to_string(features).map_err(ApiError::internal)?;
+) -> AppResult<Vec<NewModelScore>> {
+    let features = serde_json::to_string(features).map_err(AppError::internal)?;
     let at = kredit_store::now();
     let record = |model_version_id, role, assessment: &RiskAssessment| {
-        Ok::<_, ApiError>(NewModelScore {
+        Ok::<_, AppError>(NewModelScore {
             application_id,
             model_version_id,
             role,
             score: assessment.score,
             pd_units: assessment.probability_of_default.map_or(0, |pd| pd.units()),
-            reasons: serde_json::to_string(&assessment.reasons).map_err(ApiError::internal)?,
+            reasons: serde_json::to_string(&assessment.reasons).map_err(AppError::internal)?,
             features: features.clone(),
             scored_at: at,
         })
@@ -266,7 +266,7 @@ pub async fn register<R: ModelRegistry + ?Sized>(
         uploaded_by: actor,
         created_at: kredit_store::now(),
     };
-    let audit = kredit_app::audit::Audit {
+    let audit = crate::audit::Audit {
         actor,
         action: "model.upload",
         entity_type: "model_version",
@@ -292,7 +292,7 @@ pub fn status_audit(actor: Option<kredit_store::UserId>, to: ModelStatus) -> Aud
         ModelStatus::Retired => "model.retire",
         ModelStatus::Draft => "model.draft",
     };
-    kredit_app::audit::Audit {
+    crate::audit::Audit {
         actor,
         action,
         entity_type: "model_version",
@@ -305,9 +305,10 @@ pub fn status_audit(actor: Option<kredit_store::UserId>, to: ModelStatus) -> Aud
 pub const MONITORING_WINDOW: i64 = 10_000;
 
 /// Stability of a model version over its recorded live scores.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize)]
 pub struct Monitoring {
-    #[schema(value_type = i64)]
+    #[cfg_attr(feature = "utoipa", schema(value_type = i64))]
     pub model_version_id: ModelVersionId,
     /// The stability report: `score` and `features` PSI, `alerts`.
     pub stability: StabilityReport,
@@ -315,7 +316,8 @@ pub struct Monitoring {
     pub alerts: Vec<AlertView>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize)]
 pub struct AlertView {
     pub metric: String,
     pub psi: f64,
@@ -344,18 +346,18 @@ impl From<ModelAlert> for AlertView {
 pub async fn monitor<R: ModelRegistry + ?Sized>(
     registry: &R,
     id: ModelVersionId,
-) -> Result<Option<Monitoring>, ApiError> {
+) -> AppResult<Option<Monitoring>> {
     let Some(version) = registry.model_version(id).await? else {
         return Ok(None);
     };
-    let model = Model::load(&version.artefact).map_err(ApiError::internal)?;
+    let model = Model::load(&version.artefact).map_err(AppError::internal)?;
     let records = registry.model_scores(id, MONITORING_WINDOW).await?;
     let scores: Vec<f64> = records.iter().map(|r| f64::from(r.score)).collect();
     let applications = records
         .iter()
         .map(|r| serde_json::from_str::<Applicant>(&r.features))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(ApiError::internal)?;
+        .map_err(AppError::internal)?;
     let stability = kredit_scoring::stability(&model, &scores, &applications);
     let at = kredit_store::now();
     let raised = stability
@@ -390,9 +392,7 @@ pub async fn monitor<R: ModelRegistry + ?Sized>(
 
 /// Monitors the champion and the challenger in service (see [`monitor`]);
 /// returns the metrics now above the threshold, as `name vN: metric`.
-pub async fn monitor_in_service<R: ModelRegistry + ?Sized>(
-    registry: &R,
-) -> Result<Vec<String>, ApiError> {
+pub async fn monitor_in_service<R: ModelRegistry + ?Sized>(registry: &R) -> AppResult<Vec<String>> {
     let mut raised = Vec::new();
     let in_service = registry
         .model_versions()
@@ -416,36 +416,9 @@ pub async fn monitor_in_service<R: ModelRegistry + ?Sized>(
 pub struct ModelMonitoring;
 
 #[async_trait::async_trait]
-impl kredit_app::close_of_business::AfterClose for ModelMonitoring {
-    async fn day_closed(
-        &self,
-        app: &kredit_app::App,
-        _through: chrono::NaiveDate,
-    ) -> kredit_app::AppResult<Vec<String>> {
-        monitor_in_service(app.repository.as_ref())
-            .await
-            .map_err(|error| kredit_app::AppError::internal(error.problem().detail))
-    }
-}
-
-/// For as long as the server runs: reloads the models in service every
-/// 30 seconds, so that an activation made through another instance takes
-/// effect here too, and monitors their stability once a day.
-pub async fn upkeep_loop(state: Arc<crate::state::AppState>) {
-    const RELOAD: std::time::Duration = std::time::Duration::from_secs(30);
-    const MONITOR_EVERY: u32 = 24 * 60 * 2; // ticks of RELOAD in a day
-    let mut tick = tokio::time::interval(RELOAD);
-    tick.tick().await; // the first tick is immediate; the server just loaded them
-    for n in 1_u32.. {
-        tick.tick().await;
-        if let Err(error) = state.scorer.reload(state.repository.as_ref()).await {
-            tracing::warn!(?error, "reloading the models failed");
-        }
-        if n % MONITOR_EVERY == 0
-            && let Err(error) = monitor_in_service(state.repository.as_ref()).await
-        {
-            tracing::warn!(?error, "model monitoring failed");
-        }
+impl crate::close_of_business::AfterClose for ModelMonitoring {
+    async fn day_closed(&self, app: &App, _through: chrono::NaiveDate) -> AppResult<Vec<String>> {
+        monitor_in_service(app.repository.as_ref()).await
     }
 }
 
@@ -455,7 +428,7 @@ pub const DEMO_MODEL_NAME: &str = "german-credit-scorecard";
 /// `serve --demo`: registers and activates the German Credit scorecard
 /// ([`kredit_scoring::demo_model`]) if no champion exists, then loads the
 /// models in service. Idempotent: an existing champion is left alone.
-pub async fn seed_demo_model(state: &crate::state::AppState) -> Result<(), ApiError> {
+pub async fn seed_demo_model(state: &App) -> AppResult<()> {
     let registry = state.repository.as_ref();
     let versions = registry.model_versions().await?;
     if !versions.iter().any(|v| v.status == ModelStatus::Champion) {
