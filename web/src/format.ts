@@ -31,6 +31,13 @@ export function dateTime(value: string | null | undefined): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
+/** The same with seconds, for moments seconds apart (retries). */
+export function dateTimeSeconds(value: string | null | undefined): string {
+  const minutes = dateTime(value);
+  if (!value || minutes === value) return minutes;
+  return `${minutes}:${String(new Date(value).getSeconds()).padStart(2, '0')}`;
+}
+
 /** Validates a yuan amount typed by a person: positive, at most two decimals. */
 export const AMOUNT_RE = /^(?:0|[1-9]\d{0,11})(?:\.\d{1,2})?$/;
 export const PHONE_RE = /^1[3-9]\d{9}$/;

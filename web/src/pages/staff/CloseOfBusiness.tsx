@@ -1,7 +1,7 @@
 // Close of business: the business date against the schedule, whether a run
 // is in progress, the recent runs, and (admins) closing through a date by
 // hand (GET /admin/close-of-business, POST /admin/business-date).
-import { App, Button, Card, Descriptions, Empty, Form, Input, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, Card, Descriptions, Empty, Form, Grid, Input, Space, Table, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useEffect } from 'react';
 import { api } from '../../api';
@@ -31,9 +31,10 @@ function Overview({ status }: { status: CobStatus }) {
   const { t } = useI18n();
   const lag = daysBetween(status.business_date, status.due);
   const running = inProgress(status);
+  const screens = Grid.useBreakpoint();
   return (
     <Card size="small" style={{ marginBottom: 12 }}>
-      <Descriptions size="small" column={{ xs: 1, md: 2 }} bordered>
+      <Descriptions size="small" column={{ xs: 1, sm: 1, md: 2 }} bordered layout={screens.sm ? 'horizontal' : 'vertical'}>
         <Descriptions.Item label={t('common.businessDate')}>
           <Typography.Text strong style={{ fontSize: 18 }} data-testid="cob-business-date">
             {status.business_date}
@@ -77,15 +78,16 @@ function Overview({ status }: { status: CobStatus }) {
 function Runs({ runs }: { runs: CobRun[] }) {
   const { t } = useI18n();
   const label = useLabel();
+  const nowrap = { whiteSpace: 'nowrap' } as const;
   const columns: ColumnsType<CobRun> = [
-    { title: t('cob.run'), dataIndex: 'id', width: 64, render: (id: number) => `#${id}` },
+    { title: t('cob.run'), dataIndex: 'id', width: 64, responsive: ['sm'], render: (id: number) => `#${id}` },
     {
       title: t('cob.days'),
       key: 'days',
       render: (_, run) => (
-        <span style={{ whiteSpace: 'nowrap' }}>
-          {run.from_date} → {run.to_date}
-        </span>
+        <>
+          <span style={nowrap}>{run.from_date} →</span> <span style={nowrap}>{run.to_date}</span>
+        </>
       ),
     },
     {
@@ -95,9 +97,11 @@ function Runs({ runs }: { runs: CobRun[] }) {
     },
     { title: t('cob.loans'), dataIndex: 'loans', align: 'right' },
     { title: t('cob.chunks'), key: 'chunks', align: 'right', responsive: ['md'], render: (_, run) => `${run.chunks_done}/${run.chunks}` },
-    { title: t('cob.started'), dataIndex: 'started_at', responsive: ['sm'], render: (at: string) => <span style={{ whiteSpace: 'nowrap' }}>{dateTime(at)}</span> },
-    { title: t('cob.duration'), key: 'duration', align: 'right', render: (_, run) => duration(run.started_at, run.finished_at) },
+    { title: t('cob.started'), dataIndex: 'started_at', responsive: ['md'], render: (at: string) => <span style={nowrap}>{dateTime(at)}</span> },
+    { title: t('cob.duration'), key: 'duration', align: 'right', render: (_, run) => <span style={nowrap}>{duration(run.started_at, run.finished_at)}</span> },
   ];
+  // Headings on one line: a narrow screen drops columns rather than stacking characters.
+  for (const column of columns) column.onHeaderCell = () => ({ style: nowrap });
   return (
     <Table<CobRun>
       size="small"

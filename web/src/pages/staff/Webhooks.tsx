@@ -1,14 +1,14 @@
 // Integrators' webhooks (admin): each with its delivery state, and the
 // registration form, whose answer carries the signing secret exactly once
 // (GET and POST /admin/webhooks; docs/events.md).
-import { Alert, App, Button, Card, Empty, Form, Input, Space, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Empty, Form, Grid, Input, Space, Table, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type HTMLAttributes } from 'react';
 import { api, newIdempotencyKey } from '../../api';
 import { Async } from '../../components/Async';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { showFieldErrors } from '../../forms';
-import { dateTime, webhookUrlValid } from '../../format';
+import { dateTime, dateTimeSeconds, webhookUrlValid } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import type { NewWebhook, Webhook, WebhookCreated } from '../../api-types';
@@ -32,7 +32,7 @@ function DeliveryState({ webhook }: { webhook: Webhook }) {
   const { t } = useI18n();
   const health = webhookHealth(webhook);
   return (
-    <div data-testid="webhook-state" style={{ minWidth: 180, maxWidth: 360 }}>
+    <div data-testid="webhook-state" style={{ minWidth: 200, maxWidth: 360 }}>
       <Space wrap size={4}>
         <Tag color={HEALTH_COLOR[health]}>{t(`hook.${health}`)}</Tag>
         {health === 'healthy' && webhook.behind > 0 && <Typography.Text type="secondary">{t('hook.catchingUp', { n: webhook.behind })}</Typography.Text>}
@@ -41,10 +41,10 @@ function DeliveryState({ webhook }: { webhook: Webhook }) {
         <div style={{ marginTop: 4, fontSize: 12 }}>
           <div>
             {t('hook.attempts', { n: webhook.attempts })}
-            {webhook.next_attempt_at && <> · {t('hook.nextAttempt', { at: dateTime(webhook.next_attempt_at) })}</>}
+            {webhook.next_attempt_at && <> · {t('hook.nextAttempt', { at: dateTimeSeconds(webhook.next_attempt_at) })}</>}
           </div>
           {webhook.last_error && (
-            <Typography.Text type="danger" style={{ wordBreak: 'break-word' }} data-testid="webhook-error">
+            <Typography.Text type="danger" style={{ fontSize: 12, overflowWrap: 'anywhere' }} data-testid="webhook-error">
               {t('hook.lastError')}: {webhook.last_error}
             </Typography.Text>
           )}
@@ -54,30 +54,30 @@ function DeliveryState({ webhook }: { webhook: Webhook }) {
   );
 }
 
+function Url({ webhook }: { webhook: Webhook }) {
+  return (
+    <>
+      <Typography.Text code style={{ overflowWrap: 'anywhere' }}>
+        {webhook.url}
+      </Typography.Text>
+      {webhook.description && (
+        <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12 }}>
+          {webhook.description}
+        </Typography.Text>
+      )}
+    </>
+  );
+}
+
 function WebhookTable({ webhooks }: { webhooks: Webhook[] }) {
   const { t } = useI18n();
   const columns: ColumnsType<Webhook> = [
-    { title: t('common.id'), dataIndex: 'id', width: 56, responsive: ['sm'], render: (id: number) => `#${id}` },
-    {
-      title: t('hook.url'),
-      dataIndex: 'url',
-      render: (url: string, webhook) => (
-        <div style={{ minWidth: 140, maxWidth: 360 }}>
-          <Typography.Text code style={{ wordBreak: 'break-all' }}>
-            {url}
-          </Typography.Text>
-          {webhook.description && (
-            <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12 }}>
-              {webhook.description}
-            </Typography.Text>
-          )}
-        </div>
-      ),
-    },
+    { title: t('common.id'), dataIndex: 'id', width: 56, render: (id: number) => `#${id}` },
+    { title: t('hook.url'), dataIndex: 'url', render: (_, webhook) => <div style={{ minWidth: 220, maxWidth: 420 }}><Url webhook={webhook} /></div> },
     { title: t('hook.state'), key: 'state', render: (_, webhook) => <DeliveryState webhook={webhook} /> },
-    { title: t('hook.delivered'), dataIndex: 'delivered_through', align: 'right', responsive: ['md'], render: (id: number) => (id ? `#${id}` : '—') },
-    { title: t('hook.behind'), dataIndex: 'behind', align: 'right', responsive: ['md'] },
-    { title: t('hook.created'), dataIndex: 'created_at', responsive: ['lg'], render: (at: string) => <span style={{ whiteSpace: 'nowrap' }}>{dateTime(at)}</span> },
+    { title: t('hook.delivered'), dataIndex: 'delivered_through', align: 'right', render: (id: number) => (id ? `#${id}` : '—') },
+    { title: t('hook.behind'), dataIndex: 'behind', align: 'right' },
+    { title: t('hook.created'), dataIndex: 'created_at', responsive: ['xl'], render: (at: string) => <span style={{ whiteSpace: 'nowrap' }}>{dateTime(at)}</span> },
   ];
   return (
     <Table<Webhook>
@@ -88,8 +88,35 @@ function WebhookTable({ webhooks }: { webhooks: Webhook[] }) {
       dataSource={webhooks}
       columns={columns}
       data-testid="webhooks"
+      onRow={() => ({ 'data-testid': 'webhook' }) as HTMLAttributes<HTMLElement>}
       locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('hook.none')} /> }}
     />
+  );
+}
+
+/** On a phone: one block per webhook instead of a table too wide to read. */
+function WebhookCards({ webhooks }: { webhooks: Webhook[] }) {
+  const { t } = useI18n();
+  if (webhooks.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('hook.none')} />;
+  return (
+    <div data-testid="webhooks">
+      {webhooks.map((webhook, index) => (
+        <div key={webhook.id} data-testid="webhook" style={{ padding: '10px 0', borderTop: index ? '1px solid #f0f0f0' : undefined }}>
+          <div style={{ display: 'flex', gap: 8, alignItems: 'baseline' }}>
+            <Typography.Text type="secondary">#{webhook.id}</Typography.Text>
+            <div style={{ minWidth: 0 }}>
+              <Url webhook={webhook} />
+            </div>
+          </div>
+          <div style={{ marginTop: 6 }}>
+            <DeliveryState webhook={webhook} />
+          </div>
+          <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12, marginTop: 4 }}>
+            {t('hook.delivered')} {webhook.delivered_through ? `#${webhook.delivered_through}` : '—'} · {t('hook.behind')} {webhook.behind} · {t('hook.created')} {dateTime(webhook.created_at)}
+          </Typography.Text>
+        </div>
+      ))}
+    </div>
   );
 }
 
@@ -125,7 +152,6 @@ function SecretOnce({ created, onDone }: { created: WebhookCreated; onDone: () =
 
 function RegisterForm({ onRegistered }: { onRegistered: (created: WebhookCreated) => void }) {
   const { t } = useI18n();
-  const { message } = App.useApp();
   const [form] = Form.useForm<NewWebhook>();
   // One key per intended registration: a retry of the same values replays the first answer.
   const key = useRef<string | null>(null);
@@ -141,7 +167,6 @@ function RegisterForm({ onRegistered }: { onRegistered: (created: WebhookCreated
     if (created) {
       key.current = null;
       form.resetFields();
-      message.success(t('hook.registered', { id: created.id }));
       onRegistered(created);
     }
   };
@@ -176,6 +201,7 @@ export default function Webhooks() {
   const state = useApi((signal) => api.get('/admin/webhooks', { signal }), []);
   const [created, setCreated] = useState<WebhookCreated | null>(null);
   const { reload } = state;
+  const screens = Grid.useBreakpoint();
 
   return (
     <>
@@ -191,7 +217,7 @@ export default function Webhooks() {
         }}
       />
       <Card size="small" title={t('hook.list')} extra={<Button size="small" onClick={reload} loading={state.loading}>{t('common.refresh')}</Button>}>
-        <Async state={state}>{(webhooks) => <WebhookTable webhooks={webhooks} />}</Async>
+        <Async state={state}>{(webhooks) => (screens.md ? <WebhookTable webhooks={webhooks} /> : <WebhookCards webhooks={webhooks} />)}</Async>
       </Card>
     </>
   );
