@@ -485,7 +485,7 @@ export const dict = {
   'cob.runs': ['最近运行', 'Recent runs'],
   'cob.run': ['批次', 'Run'],
   'cob.days': ['业务日期', 'Business days'],
-  'cob.loans': ['处理借款', 'Loans processed'],
+  'cob.loans': ['借款笔数', 'Loans'],
   'cob.chunks': ['分片', 'Chunks'],
   'cob.started': ['开始时间', 'Started'],
   'cob.duration': ['耗时', 'Duration'],
