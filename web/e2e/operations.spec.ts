@@ -217,3 +217,46 @@ test('roles: an underwriter reads close of business but may not close a day nor 
   const response = await page.request.get(`${BASE()}/api/v1/admin/webhooks`, { headers: { Authorization: `Bearer ${await apiLogin(UNDERWRITER)}` } });
   expect(response.status()).toBe(403);
 });
+
+test('states the demo cannot produce at will: a run in progress days behind, a failing webhook (fixtures)', async ({ page }) => {
+  const now = Date.now();
+  const status: CobStatus = {
+    business_date: '2026-11-28',
+    due: '2026-12-02',
+    schedule_enabled: true,
+    schedule_at: '00:30',
+    time_zone: 'Asia/Shanghai',
+    lease_holder: 'kredit-7f3a@node-2',
+    lease_expires_at: new Date(now + 10 * 60_000).toISOString(),
+    runs: [
+      { id: 12, from_date: '2026-11-28', to_date: '2026-12-02', status: 'running', chunks: 100, chunks_done: 37, loans: 370_000, started_at: new Date(now - 95_000).toISOString(), finished_at: null },
+      { id: 11, from_date: '2026-11-27', to_date: '2026-11-28', status: 'done', chunks: 100, chunks_done: 100, loans: 1_000_000, started_at: '2026-11-27T16:30:05Z', finished_at: '2026-11-27T16:31:17Z' },
+    ],
+  };
+  const failing: Webhook = {
+    id: 7, url: 'https://risk-hub.example.com/api/v2/integrations/kredit/loan-events?tenant=east-region', description: '风控数据平台', active: true,
+    created_at: '2026-11-20T02:00:00Z', delivered_through: 1204, behind: 58, attempts: 9, last_error: 'cannot reach https://risk-hub.example.com/api/v2/integrations/kredit/loan-events?tenant=east-region: error sending request: connection refused',
+    next_attempt_at: new Date(now + 512_000).toISOString(),
+  };
+  await page.route('**/api/v1/admin/close-of-business', (route) => route.fulfill({ json: status }));
+  await page.route('**/api/v1/admin/webhooks', (route) => route.fulfill({ json: [failing] }));
+
+  await uiLogin(page, ADMIN);
+  await expect(page).toHaveURL(/\/staff\/portfolio$/);
+  await menu(page).getByRole('link', { name: '日终批处理' }).click();
+  await expect(page.getByTestId('cob-state')).toContainText('运行中');
+  await expect(page.getByTestId('cob-state')).toContainText('kredit-7f3a@node-2');
+  await expect(page.getByText('落后 4 天')).toBeVisible();
+  await expect(page.getByTestId('cob-runs')).toContainText('1 min 12 s');
+  await expect(page.getByTestId('cob-runs')).toContainText('1,000,000');
+  // A run is in progress: closing by hand waits for it.
+  await expect(page.getByRole('button', { name: '执行日终批处理' })).toBeDisabled();
+  await shoot(page, '35-cob-running');
+
+  await menu(page).getByRole('link', { name: '事件推送' }).click();
+  const row = webhookRow(page, failing.url);
+  await expect(row.getByTestId('webhook-state')).toContainText('持续失败');
+  await expect(row.getByTestId('webhook-state')).toContainText('连续失败 9 次');
+  await expect(row.getByTestId('webhook-error')).toContainText('connection refused');
+  await shoot(page, '36-webhook-failing', { scrollTo: page.getByTestId('webhooks') });
+});

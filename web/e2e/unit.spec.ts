@@ -1,7 +1,7 @@
 // Unit checks of the pure modules (no browser): money and rate formatting,
 // input validation and the statement's sums.
 import { expect, test } from '@playwright/test';
-import { addDays, duration, fractionPercent, idNumberValid, money, nextDailyRun, percentToFraction, sumMoney, twoPlaces, webhookUrlValid } from '../src/format';
+import { addDays, count, duration, fractionPercent, idNumberValid, money, nextDailyRun, percentToFraction, sumMoney, twoPlaces, webhookUrlValid } from '../src/format';
 import { paidTotals } from '../src/statement';
 import type { LoanEvent, Payment } from '../src/api-types';
 
@@ -30,6 +30,8 @@ test('resident ID numbers are checked like the server does', () => {
 });
 
 test('close of business: dates, run lengths and the next scheduled run in the lender’s zone', () => {
+  expect(count(1000000)).toBe('1,000,000');
+  expect(count(0)).toBe('0');
   expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
   expect(addDays('2028-02-28', 1)).toBe('2028-02-29');
   expect(duration('2026-12-01T16:30:12.000Z', '2026-12-01T16:30:12.224Z')).toBe('224 ms');

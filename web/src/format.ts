@@ -86,6 +86,12 @@ export function sumMoney(values: string[]): string {
   return fromFen(values.reduce((acc, value) => acc + toFen(value), 0n));
 }
 
+/** A count with thousands separators: 1000000 → "1,000,000". */
+export function count(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '—';
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 /** A calendar date ("2026-12-01") moved by whole days, without time zones. */
 export function addDays(date: string, days: number): string {
   const [y, m, d] = date.split('-').map(Number);

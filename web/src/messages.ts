@@ -471,6 +471,7 @@ export const dict = {
   'cob.intro': ['每日定时计提利息、处理到期与逾期、生成总账分录并推进业务日期。', 'Every night: interest accrues, instalments fall due, arrears age, the general ledger is posted and the business date moves on.'],
   'cob.due': ['按计划应到日期', 'Due by the schedule'],
   'cob.behind': ['落后 {n} 天，定时任务将在 30 秒内补跑', '{n} days behind: the schedule catches up within 30 seconds'],
+  'cob.behindOff': ['落后 {n} 天', '{n} days behind'],
   'cob.ahead': ['已手动推进，超前计划', 'Moved ahead of the schedule by hand'],
   'cob.upToDate': ['与计划一致', 'Up to date'],
   'cob.schedule': ['定时任务', 'Schedule'],

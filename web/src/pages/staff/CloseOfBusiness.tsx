@@ -9,7 +9,7 @@ import { ADMINS, useHasRole } from '../../auth';
 import { Async } from '../../components/Async';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { showFieldErrors } from '../../forms';
-import { addDays, dateTime, duration, nextDailyRun } from '../../format';
+import { addDays, count, dateTime, duration, nextDailyRun } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { useI18n, useLabel } from '../../i18n';
 import type { CobRun, CobStatus } from '../../api-types';
@@ -44,9 +44,9 @@ function Overview({ status }: { status: CobStatus }) {
           <Space wrap size={4}>
             <span data-testid="cob-due">{status.due}</span>
             {lag > 0 ? (
-              <Tag color="orange">{t('cob.behind', { n: lag })}</Tag>
+              <Tag color="orange" style={{ whiteSpace: 'normal' }}>{t(status.schedule_enabled ? 'cob.behind' : 'cob.behindOff', { n: lag })}</Tag>
             ) : lag < 0 ? (
-              <Tag color="blue">{t('cob.ahead')}</Tag>
+              <Tag color="blue" style={{ whiteSpace: 'normal' }}>{t('cob.ahead')}</Tag>
             ) : (
               <Tag color="green">{t('cob.upToDate')}</Tag>
             )}
@@ -95,10 +95,10 @@ function Runs({ runs }: { runs: CobRun[] }) {
       dataIndex: 'status',
       render: (status: string) => <Tag color={status === 'done' ? 'green' : status === 'running' ? 'processing' : 'default'}>{label('cob.status', status)}</Tag>,
     },
-    { title: t('cob.loans'), dataIndex: 'loans', align: 'right' },
-    { title: t('cob.chunks'), key: 'chunks', align: 'right', responsive: ['md'], render: (_, run) => `${run.chunks_done}/${run.chunks}` },
+    { title: t('cob.loans'), dataIndex: 'loans', align: 'right', render: (loans: number) => count(loans) },
+    { title: t('cob.chunks'), key: 'chunks', align: 'right', responsive: ['md'], render: (_, run) => `${count(run.chunks_done)}/${count(run.chunks)}` },
     { title: t('cob.started'), dataIndex: 'started_at', responsive: ['md'], render: (at: string) => <span style={nowrap}>{dateTime(at)}</span> },
-    { title: t('cob.duration'), key: 'duration', align: 'right', render: (_, run) => <span style={nowrap}>{duration(run.started_at, run.finished_at)}</span> },
+    { title: t('cob.duration'), key: 'duration', align: 'right', render: (_, run) => <span style={nowrap}>{run.finished_at ? duration(run.started_at, run.finished_at) : `${duration(run.started_at, new Date().toISOString())}…`}</span> },
   ];
   // Headings on one line: a narrow screen drops columns rather than stacking characters.
   for (const column of columns) column.onHeaderCell = () => ({ style: nowrap });
@@ -117,6 +117,7 @@ function Runs({ runs }: { runs: CobRun[] }) {
 }
 
 function CloseThrough({ status, onDone }: { status: CobStatus; onDone: () => void }) {
+  const busy = inProgress(status);
   const { t } = useI18n();
   const { message } = App.useApp();
   const [form] = Form.useForm<{ date: string }>();
@@ -153,7 +154,7 @@ function CloseThrough({ status, onDone }: { status: CobStatus; onDone: () => voi
           <Input type="date" min={next} />
         </Form.Item>
         <Form.Item>
-          <Button type="primary" htmlType="submit" loading={advance.pending}>
+          <Button type="primary" htmlType="submit" loading={advance.pending} disabled={busy && !advance.pending}>
             {t('cob.close')}
           </Button>
         </Form.Item>

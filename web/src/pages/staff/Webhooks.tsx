@@ -8,7 +8,7 @@ import { api, newIdempotencyKey } from '../../api';
 import { Async } from '../../components/Async';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { showFieldErrors } from '../../forms';
-import { dateTime, dateTimeSeconds, webhookUrlValid } from '../../format';
+import { count, dateTime, dateTimeSeconds, webhookUrlValid } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
 import type { NewWebhook, Webhook, WebhookCreated } from '../../api-types';
@@ -35,7 +35,7 @@ function DeliveryState({ webhook }: { webhook: Webhook }) {
     <div data-testid="webhook-state" style={{ minWidth: 200, maxWidth: 360 }}>
       <Space wrap size={4}>
         <Tag color={HEALTH_COLOR[health]}>{t(`hook.${health}`)}</Tag>
-        {health === 'healthy' && webhook.behind > 0 && <Typography.Text type="secondary">{t('hook.catchingUp', { n: webhook.behind })}</Typography.Text>}
+        {health === 'healthy' && webhook.behind > 0 && <Typography.Text type="secondary">{t('hook.catchingUp', { n: count(webhook.behind) })}</Typography.Text>}
       </Space>
       {(health === 'retrying' || health === 'failing') && (
         <div style={{ marginTop: 4, fontSize: 12 }}>
@@ -76,9 +76,10 @@ function WebhookTable({ webhooks }: { webhooks: Webhook[] }) {
     { title: t('hook.url'), dataIndex: 'url', render: (_, webhook) => <div style={{ minWidth: 220, maxWidth: 420 }}><Url webhook={webhook} /></div> },
     { title: t('hook.state'), key: 'state', render: (_, webhook) => <DeliveryState webhook={webhook} /> },
     { title: t('hook.delivered'), dataIndex: 'delivered_through', align: 'right', render: (id: number) => (id ? `#${id}` : '—') },
-    { title: t('hook.behind'), dataIndex: 'behind', align: 'right' },
+    { title: t('hook.behind'), dataIndex: 'behind', align: 'right', render: (behind: number) => count(behind) },
     { title: t('hook.created'), dataIndex: 'created_at', responsive: ['xl'], render: (at: string) => <span style={{ whiteSpace: 'nowrap' }}>{dateTime(at)}</span> },
   ];
+  for (const column of columns) column.onHeaderCell = () => ({ style: { whiteSpace: 'nowrap' } });
   return (
     <Table<Webhook>
       size="small"
@@ -103,7 +104,7 @@ function WebhookCards({ webhooks }: { webhooks: Webhook[] }) {
       {webhooks.map((webhook, index) => (
         <div key={webhook.id} data-testid="webhook" style={{ padding: '10px 0', borderTop: index ? '1px solid #f0f0f0' : undefined }}>
           <div style={{ display: 'flex', gap: 8, alignItems: 'baseline' }}>
-            <Typography.Text type="secondary">#{webhook.id}</Typography.Text>
+            <Typography.Text type="secondary" style={{ whiteSpace: 'nowrap', flexShrink: 0 }}>#{webhook.id}</Typography.Text>
             <div style={{ minWidth: 0 }}>
               <Url webhook={webhook} />
             </div>
@@ -112,7 +113,7 @@ function WebhookCards({ webhooks }: { webhooks: Webhook[] }) {
             <DeliveryState webhook={webhook} />
           </div>
           <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12, marginTop: 4 }}>
-            {t('hook.delivered')} {webhook.delivered_through ? `#${webhook.delivered_through}` : '—'} · {t('hook.behind')} {webhook.behind} · {t('hook.created')} {dateTime(webhook.created_at)}
+            {t('hook.delivered')} {webhook.delivered_through ? `#${webhook.delivered_through}` : '—'} · {t('hook.behind')} {count(webhook.behind)} · {t('hook.created')} {dateTime(webhook.created_at)}
           </Typography.Text>
         </div>
       ))}
