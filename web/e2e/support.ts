@@ -46,7 +46,7 @@ export async function apiLogin(phone: string, password = PASSWORD): Promise<stri
 }
 
 /** A newly registered borrower (prefix keeps the test files' numbers apart), identity verified when asked. */
-export async function newBorrower(prefix: '135' | '136', options: { verified: boolean; birth?: string }): Promise<{ phone: string; token: string }> {
+export async function newBorrower(prefix: '134' | '135' | '136', options: { verified: boolean; birth?: string }): Promise<{ phone: string; token: string }> {
   const phone = `${prefix}${String(Date.now() % 100_000_000).padStart(8, '0')}`;
   await apiCall('POST', '/auth/register', { phone, password: PASSWORD });
   const token = await apiLogin(phone);

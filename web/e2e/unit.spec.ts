@@ -1,7 +1,7 @@
 // Unit checks of the pure modules (no browser): money and rate formatting,
 // input validation and the statement's sums.
 import { expect, test } from '@playwright/test';
-import { fractionPercent, idNumberValid, money, percentToFraction, sumMoney, twoPlaces } from '../src/format';
+import { addDays, count, duration, fractionPercent, idNumberValid, money, nextDailyRun, percentToFraction, sumMoney, twoPlaces, webhookUrlValid } from '../src/format';
 import { paidTotals } from '../src/statement';
 import type { LoanEvent, Payment } from '../src/api-types';
 
@@ -27,6 +27,31 @@ test('resident ID numbers are checked like the server does', () => {
   expect(idNumberValid('440304199506150028')).toBe(true);
   expect(idNumberValid('110105199001010011')).toBe(false);
   expect(idNumberValid('11010519900101001')).toBe(false);
+});
+
+test('close of business: dates, run lengths and the next scheduled run in the lender’s zone', () => {
+  expect(count(1000000)).toBe('1,000,000');
+  expect(count(0)).toBe('0');
+  expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
+  expect(addDays('2028-02-28', 1)).toBe('2028-02-29');
+  expect(duration('2026-12-01T16:30:12.000Z', '2026-12-01T16:30:12.224Z')).toBe('224 ms');
+  expect(duration('2026-12-01T16:30:00Z', '2026-12-01T16:31:05Z')).toBe('1 min 5 s');
+  expect(duration('2026-12-01T16:30:00Z', '2026-12-01T18:30:00Z')).toBe('2 h');
+  expect(duration('2026-12-01T16:30:00Z', null)).toBe('—');
+  // 00:29 and 00:30 in Shanghai (UTC+8) on 2 December.
+  expect(nextDailyRun('00:30', 'Asia/Shanghai', new Date('2026-12-01T16:29:00Z'))).toBe('2026-12-02 00:30');
+  expect(nextDailyRun('00:30', 'Asia/Shanghai', new Date('2026-12-01T16:30:00Z'))).toBe('2026-12-03 00:30');
+  expect(nextDailyRun('00:30', 'Asia/Shanghai', new Date('2026-12-31T17:00:00Z'))).toBe('2027-01-02 00:30');
+});
+
+test('webhook URLs are checked like the server does', () => {
+  expect(webhookUrlValid('https://example.com/kredit/events')).toBe(true);
+  expect(webhookUrlValid('http://127.0.0.1:8080/hook?x=1')).toBe(true);
+  expect(webhookUrlValid('ftp://example.com/hook')).toBe(false);
+  expect(webhookUrlValid('https://user:secret@example.com/hook')).toBe(false);
+  expect(webhookUrlValid('https://user@example.com/hook')).toBe(false);
+  expect(webhookUrlValid('/relative')).toBe(false);
+  expect(webhookUrlValid('example.com/hook')).toBe(false);
 });
 
 test('the statement sums the confirmed, unreversed collections by component in fen', () => {

@@ -3,7 +3,7 @@ import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import { lazy, Suspense, type ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
-import { AuthProvider, homeFor, STAFF_ROLES, useAuth } from './auth';
+import { ADMINS, AuthProvider, COB_READERS, homeFor, STAFF_ROLES, useAuth } from './auth';
 import { PageSpinner } from './components/Async';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { I18nProvider, useI18n } from './i18n';
@@ -35,6 +35,8 @@ const Models = lazy(() => import('./pages/staff/Models'));
 const Portfolio = lazy(() => import('./pages/staff/Portfolio'));
 const Audit = lazy(() => import('./pages/staff/Audit'));
 const CustomerFeedback = lazy(() => import('./pages/staff/CustomerFeedback'));
+const CloseOfBusiness = lazy(() => import('./pages/staff/CloseOfBusiness'));
+const Webhooks = lazy(() => import('./pages/staff/Webhooks'));
 
 function RequireRole({ roles, children }: { roles: Role[]; children: ReactNode }) {
   const { me, checking } = useAuth();
@@ -137,6 +139,8 @@ export function App() {
                   <Route path="portfolio" element={<Page><Portfolio /></Page>} />
                   <Route path="audit" element={<Page><Audit /></Page>} />
                   <Route path="feedback" element={<Page><CustomerFeedback /></Page>} />
+                  <Route path="close-of-business" element={<RequireRole roles={COB_READERS}><Page><CloseOfBusiness /></Page></RequireRole>} />
+                  <Route path="webhooks" element={<RequireRole roles={ADMINS}><Page><Webhooks /></Page></RequireRole>} />
                   <Route path="profile" element={<Page><Profile /></Page>} />
                 </Route>
                 <Route path="*" element={<NotFound />} />

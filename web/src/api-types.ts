@@ -49,6 +49,11 @@ export type ReversalRequest = Schemas['ReversalView'];
 
 export type Portfolio = Schemas['Portfolio'];
 export type AdvanceReport = Schemas['AdvanceReport'];
+export type CobStatus = Schemas['CobStatusView'];
+export type CobRun = Schemas['CobRunView'];
+export type Webhook = Schemas['WebhookStatus'];
+export type NewWebhook = Schemas['NewWebhook'];
+export type WebhookCreated = Schemas['WebhookCreated'];
 export type BorrowerHit = Schemas['BorrowerView'];
 export type AuditEntry = Schemas['AuditEntryView'];
 export type AuditPage = Schemas['AuditPage'];

@@ -18,6 +18,10 @@ export const STAFF_ROLES: Role[] = ['underwriter', 'risk_officer', 'admin', 'aud
 export const MODEL_MANAGERS: Role[] = ['risk_officer', 'admin'];
 /** Who may answer customer feedback (auditors only read it). */
 export const FEEDBACK_RESPONDERS: Role[] = ['underwriter', 'risk_officer', 'admin'];
+/** Who may read close of business (the server's StaffOnly on GET /admin/close-of-business). */
+export const COB_READERS: Role[] = STAFF_ROLES;
+/** Who may close business through a date and manage webhooks (the server's AdminOnly). */
+export const ADMINS: Role[] = ['admin'];
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [me, setMe] = useState<Me | null>(null);

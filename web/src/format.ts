@@ -31,6 +31,13 @@ export function dateTime(value: string | null | undefined): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
+/** The same with seconds, for moments seconds apart (retries). */
+export function dateTimeSeconds(value: string | null | undefined): string {
+  const minutes = dateTime(value);
+  if (!value || minutes === value) return minutes;
+  return `${minutes}:${String(new Date(value).getSeconds()).padStart(2, '0')}`;
+}
+
 /** Validates a yuan amount typed by a person: positive, at most two decimals. */
 export const AMOUNT_RE = /^(?:0|[1-9]\d{0,11})(?:\.\d{1,2})?$/;
 export const PHONE_RE = /^1[3-9]\d{9}$/;
@@ -77,4 +84,61 @@ export function fromFen(fen: bigint): string {
 
 export function sumMoney(values: string[]): string {
   return fromFen(values.reduce((acc, value) => acc + toFen(value), 0n));
+}
+
+/** A count with thousands separators: 1000000 → "1,000,000". */
+export function count(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '—';
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** A calendar date ("2026-12-01") moved by whole days, without time zones. */
+export function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const moved = new Date(Date.UTC(y, m - 1, d + days));
+  return moved.toISOString().slice(0, 10);
+}
+
+/** "1 h 2 min 3 s" style length of a run from two instants; "—" while it runs. */
+export function duration(start: string | null | undefined, end: string | null | undefined): string {
+  if (!start || !end) return '—';
+  const ms = new Date(end).getTime() - new Date(start).getTime();
+  if (Number.isNaN(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${ms} ms`;
+  const total = Math.round(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const min = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return [h ? `${h} h` : '', min ? `${min} min` : '', s || (!h && !min) ? `${s} s` : ''].filter(Boolean).join(' ');
+}
+
+/**
+ * The next moment a daily local time `at` ("00:30") comes round in `zone`
+ * after `now`, as the local date and time there ("2026-12-03 00:30").
+ */
+export function nextDailyRun(at: string, zone: string, now: Date = new Date()): string {
+  let parts: Record<string, string>;
+  try {
+    parts = Object.fromEntries(
+      new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+        .formatToParts(now)
+        .map((part) => [part.type, part.value]),
+    );
+  } catch {
+    return at; // a zone this browser does not know
+  }
+  const today = `${parts.year}-${parts.month}-${parts.day}`;
+  const local = `${parts.hour}:${parts.minute}`;
+  return `${local < at ? today : addDays(today, 1)} ${at}`;
+}
+
+/** What the server accepts as a webhook URL: absolute http(s), a host, no credentials (kredit_app::outbox::register_webhook). */
+export function webhookUrlValid(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && url.username === '' && url.password === '';
 }

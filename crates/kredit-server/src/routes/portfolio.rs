@@ -102,9 +102,11 @@ pub struct CobRunView {
     pub id: i64,
     pub from_date: NaiveDate,
     pub to_date: NaiveDate,
+    /// `running` or `done`.
     pub status: String,
     pub chunks: i64,
     pub chunks_done: i64,
+    /// Active loans the run processed.
     pub loans: i64,
     pub started_at: chrono::DateTime<chrono::Utc>,
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,

@@ -1,12 +1,11 @@
-import { App, Button, Card, Col, Form, Input, Row, Statistic, Typography } from 'antd';
+import { Card, Col, Row, Statistic, Typography } from 'antd';
 import { useMemo } from 'react';
+import { Link } from 'react-router';
 import { api } from '../../api';
-import { useAuth } from '../../auth';
 import { Async } from '../../components/Async';
 import { Chart } from '../../components/Chart';
-import { ProblemAlert } from '../../components/ProblemAlert';
 import { fractionPercent, money } from '../../format';
-import { useAction, useApi } from '../../hooks';
+import { useApi } from '../../hooks';
 import { useI18n, useLabel } from '../../i18n';
 import type { Portfolio as Summary } from '../../api-types';
 
@@ -90,35 +89,8 @@ function Charts({ data }: { data: Summary }) {
   );
 }
 
-function BusinessDate({ onDone }: { onDone: () => void }) {
-  const { t } = useI18n();
-  const { message } = App.useApp();
-  const advance = useAction((date: string) => api.post('/admin/business-date', { body: { date } }));
-  const submit = async (values: { date: string }) => {
-    const result = await advance.run(values.date);
-    if (result) {
-      message.success(t('pf.advanced', { date: result.business_date, n: result.loans_processed }));
-      onDone();
-    }
-  };
-  return (
-    <Card size="small" title={t('pf.advanceDate')} style={{ marginTop: 12 }}>
-      <ProblemAlert error={advance.error} />
-      <Form layout="inline" onFinish={submit} requiredMark={false}>
-        <Form.Item label={t('common.businessDate')} name="date" rules={[{ required: true, pattern: /^\d{4}-\d{2}-\d{2}$/, message: 'YYYY-MM-DD' }]}>
-          <Input type="date" />
-        </Form.Item>
-        <Button htmlType="submit" loading={advance.pending}>
-          {t('pf.advance')}
-        </Button>
-      </Form>
-    </Card>
-  );
-}
-
 export default function Portfolio() {
   const { t } = useI18n();
-  const { me } = useAuth();
   const state = useApi((signal) => api.get('/portfolio/summary', { signal }), []);
   return (
     <>
@@ -151,13 +123,12 @@ export default function Portfolio() {
               </Col>
             </Row>
             <Typography.Paragraph type="secondary">
-              {t('common.businessDate')}: {data.business_date}
+              {t('common.businessDate')}: {data.business_date} · <Link to="/staff/close-of-business">{t('pf.toCob')}</Link>
             </Typography.Paragraph>
             <Charts data={data} />
           </>
         )}
       </Async>
-      {me?.role === 'admin' && <BusinessDate onDone={state.reload} />}
     </>
   );
 }
