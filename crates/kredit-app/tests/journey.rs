@@ -178,13 +178,13 @@ async fn a_borrower_goes_from_registration_to_a_repaid_instalment(repository: Ar
     );
 
     // Bad input is refused and stores nothing.
-    let too_much = apply::apply(&app, borrower, &request(10_000_000, 6)).await;
+    let too_much = apply::apply(&app, borrower, &request(10_000_000, 6), None).await;
     assert!(
         matches!(&too_much, Err(AppError::Validation { errors, .. }) if errors[0].code == "out_of_range"),
         "{too_much:?}"
     );
 
-    let application = apply::apply(&app, borrower, &request(5_000, 6))
+    let application = apply::apply(&app, borrower, &request(5_000, 6), None)
         .await
         .unwrap();
     assert_eq!(application.status, ApplicationStatus::Approved);
@@ -306,7 +306,7 @@ async fn an_underwriter_decides_a_referred_application(repository: Arc<dyn Repos
     // Young, near the product's ceiling, over a long term: the rules
     // scorecard lands in the review band.
     let borrower = verified_borrower(&app, "13812340003", 23, "6222021234567840123").await;
-    let application = apply::apply(&app, borrower, &request(180_000, 36))
+    let application = apply::apply(&app, borrower, &request(180_000, 36), None)
         .await
         .unwrap();
     assert_eq!(application.status, ApplicationStatus::Referred);

@@ -21,6 +21,7 @@ pub mod loan;
 pub mod money;
 pub mod product;
 pub mod rate;
+pub mod reversal;
 pub mod schedule;
 
 pub use money::Money;

@@ -9,6 +9,11 @@
 //! since they changed nothing and the client may correct and resend. A
 //! reservation whose server died before answering is abandoned after
 //! [`ABANDONED_AFTER`] and the next retry runs the request.
+//!
+//! A use case that writes in one transaction can take its reply into that
+//! transaction instead ([`prior`], then [`Fresh::reply`]): nothing is
+//! reserved first, the change and its reply commit together, and a twin
+//! sent at the same moment finds the key taken and replays the reply.
 
 use std::future::Future;
 
@@ -16,7 +21,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kredit_store::{IdempotencyClaim, StoredResponse, UserId};
+use kredit_store::{IdempotencyClaim, IdempotencyRecord, IdempotentReply, StoredResponse, UserId};
 use serde::Serialize;
 
 use crate::error::ApiError;
@@ -96,13 +101,7 @@ where
         .claim_idempotency_key(user, &key, &request_hash, now, now - ABANDONED_AFTER)
         .await?
     {
-        IdempotencyClaim::Existing(record) if record.request_hash != request_hash => {
-            Err(ApiError::IdempotencyConflict)
-        }
-        IdempotencyClaim::Existing(record) => match record.response {
-            Some(stored) => Ok(replay(&stored)),
-            None => Err(ApiError::IdempotencyInProgress),
-        },
+        IdempotencyClaim::Existing(record) => replay_existing(&record, &request_hash),
         IdempotencyClaim::Claimed => match operation.await {
             Ok((status, body)) => {
                 let body = serde_json::to_string(&body).map_err(ApiError::internal)?;
@@ -121,6 +120,86 @@ where
             }
         },
     }
+}
+
+/// The answer a key used before gets: its reply, or why there is none.
+fn replay_existing(record: &IdempotencyRecord, request_hash: &str) -> Result<Response, ApiError> {
+    if record.request_hash != request_hash {
+        return Err(ApiError::IdempotencyConflict);
+    }
+    match &record.response {
+        Some(stored) => Ok(replay(stored)),
+        None => Err(ApiError::IdempotencyInProgress),
+    }
+}
+
+/// What a key says before a one-transaction operation runs.
+pub enum Prior {
+    /// Used before: this is the answer.
+    Answered(Response),
+    /// Not used yet: run the operation with [`Fresh::reply`].
+    Fresh(Fresh),
+}
+
+/// A key not used yet, and the request it is for.
+pub struct Fresh {
+    user: UserId,
+    key: String,
+    request_hash: String,
+}
+
+/// Looks the key up without writing anything (see the module docs).
+pub async fn prior(
+    state: &SharedState,
+    user: UserId,
+    key: String,
+    route: &str,
+    request: &impl Serialize,
+) -> Result<Prior, ApiError> {
+    let request_hash = request_hash(state, route, request)?;
+    match state.repository.idempotency_record(user, &key).await? {
+        Some(record) => replay_existing(&record, &request_hash).map(Prior::Answered),
+        None => Ok(Prior::Fresh(Fresh {
+            user,
+            key,
+            request_hash,
+        })),
+    }
+}
+
+impl Fresh {
+    /// The reply for the operation's transaction to write.
+    pub fn reply<'a, R>(
+        &'a self,
+        status: StatusCode,
+        body: &'a (dyn Fn(&R) -> Result<String, String> + Send + Sync),
+    ) -> IdempotentReply<'a, R> {
+        IdempotentReply {
+            user_id: self.user,
+            key: &self.key,
+            request_hash: &self.request_hash,
+            status: status.as_u16(),
+            body,
+        }
+    }
+
+    /// The answer after a twin took the key first: the twin's reply.
+    pub async fn answer_of_twin(&self, state: &SharedState) -> Result<Response, ApiError> {
+        let record = state
+            .repository
+            .idempotency_record(self.user, &self.key)
+            .await?
+            .ok_or_else(|| ApiError::internal("a taken idempotency key vanished"))?;
+        replay_existing(&record, &self.request_hash)
+    }
+}
+
+/// A fresh JSON answer.
+pub fn respond(status: StatusCode, body: String) -> Response {
+    json_response(&StoredResponse {
+        status: status.as_u16(),
+        body,
+    })
 }
 
 /// Keyed (HMAC) rather than a plain digest: request bodies can carry

@@ -1056,7 +1056,44 @@ async fn bad_input_is_refused_and_changes_nothing(repository: Arc<dyn Repository
     forged.assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
 }
 
+/// A hurried borrower's client sends one application ten times at once
+/// under one key: one application is decided, and every answer is its.
+async fn one_application_sent_ten_times_at_once_is_decided_once(repository: Arc<dyn Repository>) {
+    let (app, _admin) = lending_app(repository).await;
+    let token = verified_borrower(&app, "13812340031", 30, "6222000000000031").await;
+    let body = json!({"product_code": "CONSUMER", "amount": "5000.00", "term_months": 6,
+        "method": "equal-installment", "purpose": "consumer"});
+    let app = Arc::new(app);
+    let sends: Vec<_> = (0..10)
+        .map(|_| {
+            let (app, token, body) = (app.clone(), token.clone(), body.clone());
+            tokio::spawn(async move { apply(&app, &token, "ten-at-once", body).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for send in sends {
+        answers.push(send.await.unwrap());
+    }
+    for answer in &answers {
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+        assert_eq!(
+            answer.json, answers[0].json,
+            "every answer is the first one's"
+        );
+    }
+    let replayed = answers
+        .iter()
+        .filter(|a| a.headers.get("idempotent-replayed").is_some())
+        .count();
+    assert_eq!(replayed, 9, "one decided, nine replayed");
+    let list = app
+        .call(Method::GET, "/api/v1/applications", Some(&token), None)
+        .await;
+    assert_eq!(list.json["items"].as_array().unwrap().len(), 1);
+}
+
 kredit_store::test_on_both_backends!(
+    one_application_sent_ten_times_at_once_is_decided_once,
     borrower_journey_from_application_to_payoff,
     auto_debit_collects_what_fell_due,
     referred_applications_wait_for_an_underwriter,

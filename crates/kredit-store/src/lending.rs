@@ -12,10 +12,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use kredit_core::application::ApplicationStatus;
 use kredit_core::evidence::{self, EvidenceEntry};
+use kredit_core::reversal::ReversalStatus;
 use serde::Serialize;
 use sqlx::{Postgres, Sqlite};
 
-use crate::model::{AuditEntry, UserId};
+use crate::model::{AuditEntry, IdempotentReply, UserId};
 use crate::outbox::NewDomainEvent;
 use crate::repository::{SqlRepository, StoreError, StoreResult};
 
@@ -183,7 +184,8 @@ pub struct ReversalRequestRecord {
     pub event_id: EventId,
     pub requested_by: UserId,
     pub reason: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ReversalStatus,
     pub decided_by: Option<UserId>,
     pub decided_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -351,7 +353,13 @@ pub trait LendingStore: Send + Sync {
     async fn products(&self) -> StoreResult<Vec<ProductRecord>>;
     async fn product(&self, code: &str) -> StoreResult<Option<ProductRecord>>;
 
-    async fn create_application(&self, application: &NewApplication) -> StoreResult<ApplicationId>;
+    /// Stores a decided application (with its model scores, events and,
+    /// for a retriable request, its reply) in one transaction.
+    async fn create_application(
+        &self,
+        application: &NewApplication,
+        reply: Option<&IdempotentReply<'_, ApplicationRecord>>,
+    ) -> StoreResult<ApplicationRecord>;
     async fn application(&self, id: ApplicationId) -> StoreResult<Option<ApplicationRecord>>;
     /// Newest first; `borrower` limits to one borrower, `status` to one status.
     async fn applications(
@@ -425,7 +433,7 @@ pub trait LendingStore: Send + Sync {
     async fn reversal_request(&self, id: i64) -> StoreResult<Option<ReversalRequestRecord>>;
     async fn reversal_requests(
         &self,
-        status: Option<&str>,
+        status: Option<ReversalStatus>,
     ) -> StoreResult<Vec<ReversalRequestRecord>>;
     async fn reject_reversal(
         &self,
@@ -647,7 +655,8 @@ macro_rules! lending_store {
             async fn create_application(
                 &self,
                 application: &NewApplication,
-            ) -> StoreResult<ApplicationId> {
+                reply: Option<&IdempotentReply<'_, ApplicationRecord>>,
+            ) -> StoreResult<ApplicationRecord> {
                 let mut tx = self.pool.begin().await?;
                 let id: ApplicationId = sqlx::query_scalar(
                     "INSERT INTO applications (borrower_id, product_code, amount_fen, term_months, method,
@@ -675,8 +684,27 @@ macro_rules! lending_store {
                     application.created_at,
                 )
                 .await?;
+                let record = ApplicationRecord {
+                    id,
+                    borrower_id: application.borrower_id,
+                    product_code: application.product_code.clone(),
+                    amount_fen: application.amount_fen,
+                    term_months: application.term_months,
+                    method: application.method.clone(),
+                    purpose: application.purpose.clone(),
+                    profile: application.profile.clone(),
+                    status: application.status,
+                    decision: application.decision.clone(),
+                    underwriting: None,
+                    created_at: application.created_at,
+                    updated_at: application.created_at,
+                };
+                if let Some(reply) = reply {
+                    Self::insert_idempotent_reply(&mut tx, reply, &record, application.created_at)
+                        .await?;
+                }
                 tx.commit().await?;
-                Ok(id)
+                Ok(record)
             }
 
             async fn application(&self, id: ApplicationId) -> StoreResult<Option<ApplicationRecord>> {
@@ -1154,11 +1182,11 @@ macro_rules! lending_store {
 
             async fn reversal_requests(
                 &self,
-                status: Option<&str>,
+                status: Option<ReversalStatus>,
             ) -> StoreResult<Vec<ReversalRequestRecord>> {
                 let sql = format!("{REVERSAL_COLUMNS} WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC LIMIT 200");
                 Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(status)
+                    .bind(status.map(ReversalStatus::as_str))
                     .fetch_all(&self.pool)
                     .await?)
             }

@@ -162,6 +162,19 @@ pub struct StoredResponse {
     pub body: String,
 }
 
+/// The reply to a retriable request, written in the transaction of the
+/// change it reports, so that the change and its reply exist together or
+/// not at all (and the request costs one write transaction). A twin that
+/// committed first makes the write fail with `StoreError::Conflict`.
+pub struct IdempotentReply<'a, R> {
+    pub user_id: UserId,
+    pub key: &'a str,
+    pub request_hash: &'a str,
+    pub status: u16,
+    /// The body, rendered from the row the change wrote.
+    pub body: &'a (dyn Fn(&R) -> Result<String, String> + Send + Sync),
+}
+
 /// What happened when a request tried to claim an idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdempotencyClaim {

@@ -13,8 +13,8 @@ use sqlx::{Pool, Postgres, Sqlite};
 use thiserror::Error;
 
 use crate::model::{
-    AuditEntry, AuditRecord, IdempotencyClaim, IdempotencyRecord, IdentityRecord, NewUser,
-    StoredResponse, User, UserId,
+    AuditEntry, AuditRecord, IdempotencyClaim, IdempotencyRecord, IdempotentReply, IdentityRecord,
+    NewUser, StoredResponse, User, UserId,
 };
 use crate::models::ModelRegistry;
 
@@ -155,6 +155,12 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
         key: &str,
         response: &StoredResponse,
     ) -> StoreResult<()>;
+    /// The key's record, if it was used; writes nothing.
+    async fn idempotency_record(
+        &self,
+        user: UserId,
+        key: &str,
+    ) -> StoreResult<Option<IdempotencyRecord>>;
     /// Frees a reservation whose request failed, so the client may retry.
     async fn release_idempotency_key(&self, user: UserId, key: &str) -> StoreResult<()>;
 
@@ -182,6 +188,32 @@ const USER_COLUMNS: &str = "SELECT id, phone_hash, phone_encrypted, password_has
 macro_rules! sql_repository {
     ($db:ty, $connection:ty, $backend:expr, $migrations:literal) => {
         impl SqlRepository<$db> {
+            /// Writes a retriable request's reply in the caller's transaction;
+            /// `Conflict` if the key was taken meanwhile.
+            pub(crate) async fn insert_idempotent_reply<R>(
+                connection: &mut $connection,
+                reply: &IdempotentReply<'_, R>,
+                row: &R,
+                now: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                let body = (reply.body)(row).map_err(StoreError::Invariant)?;
+                sqlx::query(
+                    "INSERT INTO idempotency_keys
+                         (user_id, idempotency_key, request_hash, response_status, response_body, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(reply.user_id)
+                .bind(reply.key)
+                .bind(reply.request_hash)
+                .bind(i32::from(reply.status))
+                .bind(body)
+                .bind(now)
+                .execute(&mut *connection)
+                .await
+                .map_err(StoreError::from_write)?;
+                Ok(())
+            }
+
             pub(crate) async fn insert_audit(
                 connection: &mut $connection,
                 entry: &AuditEntry,
@@ -514,23 +546,35 @@ macro_rules! sql_repository {
                 if inserted == 1 {
                     return Ok(IdempotencyClaim::Claimed);
                 }
-                let (request_hash, status, body): (String, Option<i32>, Option<String>) =
-                    sqlx::query_as(
-                        "SELECT request_hash, response_status, response_body FROM idempotency_keys
-                         WHERE user_id = $1 AND idempotency_key = $2",
-                    )
-                    .bind(user)
-                    .bind(key)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let response = match (status, body) {
-                    (Some(status), Some(body)) => Some(StoredResponse {
-                        status: u16::try_from(status).unwrap_or(500),
-                        body,
-                    }),
-                    _ => None,
-                };
-                Ok(IdempotencyClaim::Existing(IdempotencyRecord { request_hash, response }))
+                let record = self.idempotency_record(user, key).await?;
+                record
+                    .map(IdempotencyClaim::Existing)
+                    .ok_or_else(|| StoreError::Invariant("an idempotency key vanished".to_owned()))
+            }
+
+            async fn idempotency_record(
+                &self,
+                user: UserId,
+                key: &str,
+            ) -> StoreResult<Option<IdempotencyRecord>> {
+                let row: Option<(String, Option<i32>, Option<String>)> = sqlx::query_as(
+                    "SELECT request_hash, response_status, response_body FROM idempotency_keys
+                     WHERE user_id = $1 AND idempotency_key = $2",
+                )
+                .bind(user)
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(request_hash, status, body)| {
+                    let response = match (status, body) {
+                        (Some(status), Some(body)) => Some(StoredResponse {
+                            status: u16::try_from(status).unwrap_or(500),
+                            body,
+                        }),
+                        _ => None,
+                    };
+                    IdempotencyRecord { request_hash, response }
+                }))
             }
 
             async fn complete_idempotency_key(

@@ -6,8 +6,8 @@ use kredit_core::Money;
 use kredit_core::application::ApplicationStatus;
 use kredit_core::product::{LoanProduct, OfferRequest, ProductKind};
 use kredit_core::schedule::RepaymentMethod;
-use kredit_store::UserId;
 use kredit_store::lending::{ApplicationRecord, NewApplication};
+use kredit_store::{IdempotentReply, StoreError, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -27,14 +27,20 @@ pub struct ApplicationRequest {
     pub profile: Questionnaire,
 }
 
+/// The conflict when a retried request's twin committed first: the caller
+/// replays the twin's reply.
+pub const IDEMPOTENCY_KEY_TAKEN: &str = "idempotency_key_taken";
+
 /// Decides an application at once and stores it (approved, declined or
-/// referred to an underwriter). A request the product cannot take at all
-/// (unknown product, another purpose, amount, term or method outside it)
-/// is an input error, not a credit decision: nothing is stored.
+/// referred to an underwriter) in one write transaction, with `reply`
+/// when the request is retriable. A request the product cannot take at
+/// all (unknown product, another purpose, amount, term or method outside
+/// it) is an input error, not a credit decision: nothing is stored.
 pub async fn apply(
     app: &App,
     borrower: UserId,
     request: &ApplicationRequest,
+    reply: Option<&IdempotentReply<'_, ApplicationRecord>>,
 ) -> AppResult<ApplicationRecord> {
     let product = catalogue::product(app.repository.as_ref(), &request.product_code)
         .await?
@@ -80,11 +86,23 @@ pub async fn apply(
         },
         domain_events: vec![decided_event(&product.code, &offer, status, &decided, None)],
     };
-    let store = app.repository.lending();
-    let id = store.create_application(&record).await?;
-    tracing::info!(application = id, outcome = status.as_str(), score = ?decided.decision.score, "application decided");
+    let stored = match app
+        .repository
+        .lending()
+        .create_application(&record, reply)
+        .await
+    {
+        Err(StoreError::Conflict) if reply.is_some() => {
+            return Err(AppError::conflict(
+                IDEMPOTENCY_KEY_TAKEN,
+                "a twin of this request was answered first",
+            ));
+        }
+        other => other?,
+    };
+    tracing::info!(application = stored.id, outcome = status.as_str(), score = ?decided.decision.score, "application decided");
     metrics::counter!("kredit_decisions_total", "outcome" => status.as_str()).increment(1);
-    store.application(id).await?.ok_or(AppError::Internal)
+    Ok(stored)
 }
 
 /// `application.decided`: by the engine (`decided_by` null) or an

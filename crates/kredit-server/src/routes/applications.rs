@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
+use kredit_app::AppError;
 use kredit_app::origination::accept::{self, AcceptRequest};
 use kredit_app::origination::apply::{self, ApplicationRequest};
 use kredit_app::origination::underwrite::{self, Underwriting, Verdict};
@@ -17,7 +18,7 @@ use kredit_core::application::ApplicationStatus;
 use kredit_core::contract::Contract;
 use kredit_core::product::{OfferRequest, ProductKind};
 use kredit_core::schedule::RepaymentMethod;
-use kredit_store::lending::ApplicationRecord;
+use kredit_store::lending::{ApplicationRecord, LoanRecord};
 use kredit_store::{Role, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -26,7 +27,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{AnyUser, Authorized, BorrowerOnly, Principal, UnderwritersOnly};
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, free_text};
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::{self, IdempotencyKey, Prior};
 use crate::routes::loans::{LoanView, loan_view};
 use crate::state::{AppState, SharedState};
 use crate::views::DecisionView;
@@ -63,6 +64,13 @@ async fn view(state: &AppState, record: ApplicationRecord) -> Result<Application
     } else {
         None
     };
+    render(record, loan)
+}
+
+fn render(
+    record: ApplicationRecord,
+    loan: Option<LoanRecord>,
+) -> Result<ApplicationView, ApiError> {
     let request = OfferRequest {
         amount: Money::from_fen(record.amount_fen),
         term_months: u32::try_from(record.term_months).map_err(ApiError::internal)?,
@@ -90,6 +98,12 @@ async fn view(state: &AppState, record: ApplicationRecord) -> Result<Application
         loan_id: loan.map(|l| l.id),
         created_at: record.created_at,
     })
+}
+
+/// A new application as its JSON reply.
+fn reply_body(record: &ApplicationRecord) -> Result<String, String> {
+    let view = render(record.clone(), None).map_err(|error| format!("{error:?}"))?;
+    serde_json::to_string(&view).map_err(|error| error.to_string())
 }
 
 /// The application, if the caller may see it: its borrower or staff.
@@ -125,21 +139,24 @@ pub async fn create(
     key: IdempotencyKey,
     ApiJson(request): ApiJson<ApplicationRequest>,
 ) -> Result<Response, ApiError> {
-    let key = IdempotencyKey(Some(key.require()?));
     let borrower = auth.user_id();
-    let operation = async {
-        let record = apply::apply(&state, borrower, &request).await?;
-        Ok((StatusCode::CREATED, view(&state, record).await?))
+    let route = "POST /applications";
+    // The decision and its reply are one write transaction.
+    let fresh = match idempotency::prior(&state, borrower, key.require()?, route, &request).await? {
+        Prior::Answered(answer) => return Ok(answer),
+        Prior::Fresh(fresh) => fresh,
     };
-    idempotency::run(
-        &state,
-        borrower,
-        key,
-        "POST /applications",
-        &request,
-        operation,
-    )
-    .await
+    let reply = fresh.reply(StatusCode::CREATED, &reply_body);
+    match apply::apply(&state, borrower, &request, Some(&reply)).await {
+        Ok(record) => {
+            let body = reply_body(&record).map_err(ApiError::internal)?;
+            Ok(idempotency::respond(StatusCode::CREATED, body))
+        }
+        Err(AppError::Conflict { code, .. }) if code == apply::IDEMPOTENCY_KEY_TAKEN => {
+            fresh.answer_of_twin(&state).await
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -10,7 +10,8 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use kredit_core::Money;
 use kredit_core::loan::{Loan, ReamortiseMode};
-use kredit_store::lending::{ChangeOutcome, JournalRecord, PaymentRecord};
+use kredit_core::reversal::ReversalStatus;
+use kredit_store::lending::{JournalRecord, PaymentRecord};
 use kredit_store::{Role, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -23,10 +24,9 @@ use crate::idempotency::{self, IdempotencyKey};
 use crate::routes::applications::Items;
 use crate::state::{AppState, SharedState};
 use crate::views::{AllocationView, EventBody, ServicedInstallment, next_due};
-use kredit_app::audit::Audit;
 use kredit_app::collections::{self, Collection, CollectionKind, CollectionRequest};
-use kredit_app::payments;
 use kredit_app::servicing::{self, LoadedLoan, NoticeOutcome};
+use kredit_app::{payments, reversals};
 
 #[derive(Serialize, ToSchema)]
 pub struct LoanView {
@@ -545,9 +545,7 @@ pub struct ReversalView {
     pub event_id: i64,
     pub requested_by: UserId,
     pub reason: String,
-    /// `pending`, `approved` or `rejected`.
-    #[schema(example = "pending")]
-    pub status: String,
+    pub status: ReversalStatus,
     pub decided_by: Option<UserId>,
     pub decided_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -589,53 +587,14 @@ pub async fn request_reversal(
         ApiError::field("reason", "reason_required", "say why, in 1-2000 characters")
     })?;
     visible(&state, auth.principal, id).await?;
-    let store = state.repository.lending();
-    let event = store
-        .loan_events(id)
-        .await?
-        .into_iter()
-        .find(|e| e.id == event_id)
-        .ok_or(ApiError::NotFound)?;
-    let reversible = !event.reversed
-        && serde_json::from_str::<kredit_core::loan::LoanEvent>(&event.event).is_ok();
-    if !reversible {
-        return Err(ApiError::Conflict {
-            code: "not_reversible",
-            detail: "only a repayment that stands can be reversed".to_owned(),
-        });
-    }
-    let audit = Audit {
-        actor: Some(auth.user_id()),
-        action: "loan.reversal_requested",
-        entity_type: "reversal_request",
-        entity_id: None,
-    }
-    .entry(
-        None,
-        Some(json!({"loan_id": id, "event_id": event_id, "reason": reason})),
-    );
-    let request_id = store
-        .create_reversal_request(id, event_id, auth.user_id(), reason, audit)
-        .await
-        .map_err(|error| match error {
-            kredit_store::StoreError::Conflict => ApiError::Conflict {
-                code: "reversal_pending",
-                detail: "this event already has a pending reversal request".to_owned(),
-            },
-            other => other.into(),
-        })?;
-    let record = store
-        .reversal_request(request_id)
-        .await?
-        .ok_or(ApiError::Internal)?;
+    let record = reversals::request(&state, auth.user_id(), id, event_id, reason).await?;
     Ok((StatusCode::CREATED, Json(record.into())))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReversalQuery {
-    /// `pending`, `approved` or `rejected`.
-    pub status: Option<String>,
+    pub status: Option<ReversalStatus>,
 }
 
 #[utoipa::path(get, path = "/api/v1/reversal-requests", tag = "loans", security(("bearer" = [])),
@@ -651,37 +610,11 @@ pub async fn reversal_requests(
     let records = state
         .repository
         .lending()
-        .reversal_requests(query.status.as_deref())
+        .reversal_requests(query.status)
         .await?;
     Ok(Json(Items {
         items: records.into_iter().map(Into::into).collect(),
     }))
-}
-
-async fn pending_request(
-    state: &AppState,
-    id: i64,
-    checker: UserId,
-) -> Result<kredit_store::lending::ReversalRequestRecord, ApiError> {
-    let request = state
-        .repository
-        .lending()
-        .reversal_request(id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if request.requested_by == checker {
-        return Err(ApiError::Conflict {
-            code: "maker_checker",
-            detail: "the checker must be someone other than the maker".to_owned(),
-        });
-    }
-    if request.status != "pending" {
-        return Err(ApiError::Conflict {
-            code: "not_pending",
-            detail: format!("the request is {}", request.status),
-        });
-    }
-    Ok(request)
 }
 
 /// Approve a reversal (checker): the loan is recomputed as if the event had
@@ -697,44 +630,7 @@ pub async fn approve_reversal(
     auth: Authorized<Servicing>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ReversalView>, ApiError> {
-    let checker = auth.user_id();
-    let request = pending_request(&state, id, checker).await?;
-    let audit = Audit {
-        actor: Some(checker),
-        action: "loan.reversal_approved",
-        entity_type: "reversal_request",
-        entity_id: Some(id.to_string()),
-    }
-    .entry(
-        Some(json!({"status": "pending"})),
-        Some(
-            json!({"status": "approved", "loan_id": request.loan_id, "event_id": request.event_id}),
-        ),
-    );
-    match servicing::reverse_event(
-        &state,
-        request.loan_id,
-        request.event_id,
-        id,
-        checker,
-        audit,
-    )
-    .await?
-    {
-        ChangeOutcome::Committed { .. } => {}
-        _ => {
-            return Err(ApiError::Conflict {
-                code: "not_pending",
-                detail: "the request was decided meanwhile".to_owned(),
-            });
-        }
-    }
-    let record = state
-        .repository
-        .lending()
-        .reversal_request(id)
-        .await?
-        .ok_or(ApiError::Internal)?;
+    let record = reversals::approve(&state, auth.user_id(), id).await?;
     Ok(Json(record.into()))
 }
 
@@ -750,28 +646,6 @@ pub async fn reject_reversal(
     auth: Authorized<Servicing>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ReversalView>, ApiError> {
-    let checker = auth.user_id();
-    pending_request(&state, id, checker).await?;
-    let audit = Audit {
-        actor: Some(checker),
-        action: "loan.reversal_rejected",
-        entity_type: "reversal_request",
-        entity_id: Some(id.to_string()),
-    }
-    .entry(
-        Some(json!({"status": "pending"})),
-        Some(json!({"status": "rejected"})),
-    );
-    let store = state.repository.lending();
-    if !store.reject_reversal(id, checker, audit).await? {
-        return Err(ApiError::Conflict {
-            code: "not_pending",
-            detail: "the request was decided meanwhile".to_owned(),
-        });
-    }
-    let record = store
-        .reversal_request(id)
-        .await?
-        .ok_or(ApiError::Internal)?;
+    let record = reversals::reject(&state, auth.user_id(), id).await?;
     Ok(Json(record.into()))
 }
