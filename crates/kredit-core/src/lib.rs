@@ -17,6 +17,7 @@ pub mod identity;
 pub mod ledger;
 pub mod loan;
 pub mod money;
+pub mod payment;
 pub mod product;
 pub mod rate;
 pub mod schedule;
