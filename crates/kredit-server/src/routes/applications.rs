@@ -582,8 +582,8 @@ pub async fn accept(
             disbursement: NewPayment {
                 merchant_reference: format!("KR-D-{id}"),
                 loan_id: 0,
-                direction: "disbursement".to_owned(),
-                purpose: "disbursement".to_owned(),
+                direction: kredit_core::payment::PaymentDirection::Disbursement,
+                purpose: kredit_core::payment::PaymentPurpose::Disbursement,
                 mode: None,
                 amount_fen: quote.net_proceeds.fen(),
             },
