@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
-use kredit_app::close_of_business::CobSchedule;
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use kredit_app::close_of_business::{self, CobSchedule};
 use kredit_app::payments::{self, Authorisation, AuthoriseAll, PaymentAuthoriser};
 use kredit_app::{App, AppResult, FakeClock, LocalTime, Payments, catalogue, install};
 use kredit_core::Money;
@@ -23,6 +23,7 @@ use kredit_core::loan::LoanTerms;
 use kredit_core::payment::{PaymentDirection, PaymentPurpose, PaymentStatus};
 use kredit_core::product::OfferRequest;
 use kredit_core::schedule::RepaymentMethod;
+use kredit_jobs::CobOptions;
 use kredit_payments::sandbox::cards;
 use kredit_payments::{
     CallbackSecret, PaymentProvider, PaymentReference, ProviderError, SandboxConfig,
@@ -289,6 +290,11 @@ impl Lender {
             .collect()
     }
 
+    async fn close_through(&self, through: NaiveDate) {
+        close_of_business::close_through(&self.app, through, &CobOptions::default(), &[])
+            .await
+            .unwrap();
+    }
 }
 
 async fn a_refused_payment_is_never_sent(repository: Arc<dyn Repository>) {
@@ -431,8 +437,96 @@ async fn a_failed_collection_is_an_event(repository: Arc<dyn Repository>) {
     assert_eq!(lender.events_of(loan).await.len(), 2);
 }
 
+/// The instalment events of `loan`: (kind, instalment, date it happened).
+async fn instalment_events(lender: &Lender, loan: i64) -> Vec<(String, u64, NaiveDate)> {
+    lender
+        .events_of(loan)
+        .await
+        .into_iter()
+        .filter(|(kind, _)| kind.starts_with("installment."))
+        .map(|(kind, payload)| {
+            let on = if kind == "installment.due" {
+                &payload["due_date"]
+            } else {
+                &payload["overdue_since"]
+            };
+            let on = date(on.as_str().unwrap());
+            (kind, payload["installment"].as_u64().unwrap(), on)
+        })
+        .collect()
+}
+
+fn expected(first_due: NaiveDate) -> Vec<(String, u64, NaiveDate)> {
+    vec![
+        ("installment.due".to_owned(), 1, first_due),
+        (
+            "installment.overdue".to_owned(),
+            1,
+            first_due + Days::new(1),
+        ),
+    ]
+}
+
+async fn close_of_business_says_when_instalments_fall_due_and_overdue(
+    repository: Arc<dyn Repository>,
+) {
+    let lender = lender(&repository, Arc::new(AuthoriseAll)).await;
+    let (a, b) = (
+        lender.borrower(4, cards::CARD_SUCCEEDS).await,
+        lender.borrower(5, cards::CARD_SUCCEEDS).await,
+    );
+    let loans = [lender.active_loan(a).await, lender.active_loan(b).await];
+    let first_due = date("2027-01-01");
+
+    // Day by day up to the day before the first due date: nothing.
+    lender.close_through(first_due - Days::new(1)).await;
+    for loan in loans {
+        assert!(instalment_events(&lender, loan).await.is_empty());
+    }
+    // The due date, the day after and two more: due once, overdue once,
+    // in that order, for each loan.
+    for day in 0..4 {
+        lender.close_through(first_due + Days::new(day)).await;
+    }
+    // Closing a closed day again raises nothing.
+    lender.close_through(first_due + Days::new(3)).await;
+    for loan in loans {
+        assert_eq!(instalment_events(&lender, loan).await, expected(first_due));
+        let events = lender.events_of(loan).await;
+        let due = &events
+            .iter()
+            .find(|(k, _)| k == "installment.due")
+            .unwrap()
+            .1;
+        assert_eq!(due["loan_id"], loan);
+        assert_eq!(due["due_date"], "2027-01-01");
+        let amount: Money = due["amount_due"].as_str().unwrap().parse().unwrap();
+        assert!(amount.is_positive());
+        let overdue = &events
+            .iter()
+            .find(|(k, _)| k == "installment.overdue")
+            .unwrap()
+            .1;
+        assert_eq!(overdue["amount_overdue"], due["amount_due"]);
+    }
+}
+
+/// Several missed days closed in one run raise the same events as closing
+/// them one by one.
+async fn a_catch_up_run_raises_each_event_once(repository: Arc<dyn Repository>) {
+    let lender = lender(&repository, Arc::new(AuthoriseAll)).await;
+    let borrower = lender.borrower(6, cards::CARD_SUCCEEDS).await;
+    let loan = lender.active_loan(borrower).await;
+    let first_due = date("2027-01-01");
+    lender.close_through(first_due + Days::new(5)).await;
+    lender.close_through(first_due + Days::new(6)).await;
+    assert_eq!(instalment_events(&lender, loan).await, expected(first_due));
+}
+
 kredit_store::test_on_both_backends!(
     a_refused_payment_is_never_sent,
     reconciliation_finishes_payments_a_crash_left_behind,
     a_failed_collection_is_an_event,
+    close_of_business_says_when_instalments_fall_due_and_overdue,
+    a_catch_up_run_raises_each_event_once,
 );
