@@ -65,6 +65,23 @@ impl PaymentAuthoriser for RefuseDisbursements {
     }
 }
 
+/// A policy service that is down for its first `outage` calls, then
+/// authorises.
+struct FlakyAuthoriser {
+    outage: usize,
+    asked: AtomicUsize,
+}
+
+#[async_trait]
+impl PaymentAuthoriser for FlakyAuthoriser {
+    async fn authorise(&self, _: &App, _: &PaymentRecord) -> AppResult<Authorisation> {
+        if self.asked.fetch_add(1, Ordering::SeqCst) < self.outage {
+            return Err(kredit_app::AppError::internal("policy service unavailable"));
+        }
+        Ok(Authorisation::Authorised)
+    }
+}
+
 struct Lender {
     app: App,
     sandbox: Arc<SandboxProvider>,
@@ -391,6 +408,40 @@ async fn reconciliation_finishes_payments_a_crash_left_behind(repository: Arc<dy
     }
 }
 
+/// An authoriser that cannot answer delays the money; it never lets a
+/// payment through unchecked.
+async fn an_authoriser_outage_delays_and_never_skips(repository: Arc<dyn Repository>) {
+    let authoriser = Arc::new(FlakyAuthoriser {
+        outage: 2,
+        asked: AtomicUsize::new(0),
+    });
+    let lender = lender(&repository, authoriser.clone()).await;
+    let borrower = lender.borrower(7, cards::CARD_SUCCEEDS).await;
+    let payment = lender.accepted(borrower).await;
+    payments::submit(&lender.app, &payment, borrower)
+        .await
+        .unwrap();
+    payments::reconcile(&lender.app, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(
+        lender.payment(payment.id).await.status,
+        PaymentStatus::Created
+    );
+    assert!(!lender.bank_has(&payment).await);
+    // The service is back: the next reconciliation authorises and sends.
+    payments::reconcile(&lender.app, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(authoriser.asked.load(Ordering::SeqCst), 3);
+    assert!(lender.bank_has(&payment).await);
+    assert_eq!(
+        lender.settled(payment.id).await.status,
+        PaymentStatus::Succeeded
+    );
+    assert_eq!(lender.loan_status(payment.loan_id).await, "active");
+}
+
 async fn a_failed_collection_is_an_event(repository: Arc<dyn Repository>) {
     let lender = lender(&repository, Arc::new(AuthoriseAll)).await;
     let borrower = lender.borrower(3, cards::CARD_SUCCEEDS).await;
@@ -526,6 +577,7 @@ async fn a_catch_up_run_raises_each_event_once(repository: Arc<dyn Repository>) 
 kredit_store::test_on_both_backends!(
     a_refused_payment_is_never_sent,
     reconciliation_finishes_payments_a_crash_left_behind,
+    an_authoriser_outage_delays_and_never_skips,
     a_failed_collection_is_an_event,
     close_of_business_says_when_instalments_fall_due_and_overdue,
     a_catch_up_run_raises_each_event_once,
