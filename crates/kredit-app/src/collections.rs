@@ -18,6 +18,7 @@
 use kredit_core::Money;
 use kredit_core::ledger::Discard;
 use kredit_core::loan::{PaymentKind, ReamortiseMode, ServicingError};
+use kredit_core::payment::{PaymentDirection, PaymentPurpose};
 use kredit_store::lending::{NewPayment, PaymentRecord};
 use serde::{Deserialize, Serialize};
 
@@ -38,11 +39,11 @@ pub enum CollectionKind {
 
 impl CollectionKind {
     /// The payment's `purpose`.
-    pub fn as_str(self) -> &'static str {
+    pub fn purpose(self) -> PaymentPurpose {
         match self {
-            CollectionKind::Repayment => "repayment",
-            CollectionKind::Prepayment => "prepayment",
-            CollectionKind::Payoff => "payoff",
+            CollectionKind::Repayment => PaymentPurpose::Repayment,
+            CollectionKind::Prepayment => PaymentPurpose::Prepayment,
+            CollectionKind::Payoff => PaymentPurpose::Payoff,
         }
     }
 }
@@ -57,8 +58,10 @@ pub struct CollectionRequest {
     pub mode: Option<ReamortiseMode>,
 }
 
+/// A collection not yet settled (created, authorised or submitted): its
+/// money may still arrive.
 fn is_open_collection(payment: &PaymentRecord) -> bool {
-    payment.direction == "collection" && payment.status == "pending"
+    payment.direction == PaymentDirection::Collection && !payment.status.is_final()
 }
 
 impl CollectionRequest {
@@ -143,9 +146,7 @@ pub async fn request(app: &App, loan_id: i64, request: CollectionRequest) -> App
             .into_iter()
             .filter(is_open_collection)
             .collect();
-        let open_exclusive = open
-            .iter()
-            .any(|p| p.purpose == "payoff" || p.purpose == "prepayment");
+        let open_exclusive = open.iter().any(|p| p.purpose.is_exclusive());
         if (kind != PaymentKind::Repayment && !open.is_empty()) || open_exclusive {
             return Err(AppError::conflict(
                 "payment_in_progress",
@@ -192,8 +193,8 @@ pub async fn request(app: &App, loan_id: i64, request: CollectionRequest) -> App
             .create_payment(&NewPayment {
                 merchant_reference: format!("KR-C-{loan_id}-{}", crate::ids::random_reference()),
                 loan_id,
-                direction: "collection".to_owned(),
-                purpose: request.kind.as_str().to_owned(),
+                direction: request.kind.purpose().direction(),
+                purpose: request.kind.purpose(),
                 mode: match kind {
                     PaymentKind::Prepayment(ReamortiseMode::ReduceInstallment) => {
                         Some("reduce_installment".to_owned())

@@ -58,9 +58,14 @@ pub struct App {
     pub scorer: scoring::ModelScorer,
 }
 
-/// The bank/PSP and where it sends its notices.
+/// The bank/PSP, where it sends its notices, and what every payment passes
+/// before it is sent.
 pub struct Payments {
     pub provider: Arc<dyn PaymentProvider>,
+    /// Asked about every payment before it is sent
+    /// ([`payments::PaymentAuthoriser`]); [`payments::AuthoriseAll`] until
+    /// a disbursement policy is plugged in.
+    pub authoriser: Arc<dyn payments::PaymentAuthoriser>,
     /// The absolute URL of `POST /api/v1/payments/callback`.
     pub callback_url: String,
     /// Whether the auto-debits close of business queues are sent.

@@ -9,6 +9,7 @@ use kredit_core::Money;
 use kredit_core::canonical;
 use kredit_core::ledger::{Account, Discard, EntryKind, Posting};
 use kredit_core::loan::{DatedEvent, Loan, LoanEvent, LoanHistory, LoanStatus, LoanTerms};
+use kredit_core::payment::{self, PaymentDirection, PaymentPurpose};
 use kredit_payments::{PaymentCallback, PaymentStatus};
 use kredit_store::lending::{
     ChangeLine, ChangeOutcome, EvidenceDraft, JournalLine, LoanChange, LoanRecord, NewLoanEvent,
@@ -124,20 +125,52 @@ fn digest(value: &serde_json::Value) -> Result<String, AppError> {
     canonical::digest(value).map_err(AppError::internal)
 }
 
+/// What a provider notice makes of the payment: the provider's `pending`
+/// means it holds the payment (`submitted`).
 fn settlement_of(payment: &PaymentRecord, callback: &PaymentCallback) -> PaymentSettlement {
     let (status, failure_code) = match &callback.status {
-        PaymentStatus::Pending => ("pending", None),
-        PaymentStatus::Succeeded => ("succeeded", None),
-        PaymentStatus::Failed { code, .. } => ("failed", Some(code.clone())),
+        PaymentStatus::Pending => (payment::PaymentStatus::Submitted, None),
+        PaymentStatus::Succeeded => (payment::PaymentStatus::Succeeded, None),
+        PaymentStatus::Failed { code, .. } => (payment::PaymentStatus::Failed, Some(code.clone())),
     };
     PaymentSettlement {
         payment_id: payment.id,
-        sequence: i64::try_from(callback.sequence).unwrap_or(i64::MAX),
-        status: status.to_owned(),
+        sequence: Some(i64::try_from(callback.sequence).unwrap_or(i64::MAX)),
+        status,
         failure_code,
         provider_reference: Some(callback.provider_reference.clone()),
         applied: None,
     }
+}
+
+/// Who failed a payment, for its `payment.failed` event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FailedBy {
+    /// Our authoriser refused it before it was sent.
+    Authoriser { code: String, reason: String },
+    /// The bank or PSP reported it failed.
+    Provider { code: String, message: String },
+}
+
+/// `payment.failed`: written with the payment's failure, in its transaction.
+pub(crate) fn payment_failed_event(payment: &PaymentRecord, failed: &FailedBy) -> NewDomainEvent {
+    let (by, code, reason) = match failed {
+        FailedBy::Authoriser { code, reason } => ("authoriser", code, reason),
+        FailedBy::Provider { code, message } => ("provider", code, message),
+    };
+    outbox::event(
+        "payment.failed",
+        json!({
+            "loan_id": payment.loan_id,
+            "payment_id": payment.id,
+            "direction": payment.direction,
+            "purpose": payment.purpose,
+            "amount": Money::from_fen(payment.amount_fen),
+            "code": code,
+            "reason": reason,
+            "failed_by": by,
+        }),
+    )
 }
 
 /// What became of a provider notice.
@@ -193,7 +226,8 @@ async fn apply_notice_once(
         return Ok(None);
     };
     let last = u64::try_from(payment.last_applied_sequence).unwrap_or(0);
-    if payment.status != "pending"
+    // A `created` payment was never sent: no notice about it is genuine.
+    if !payment.status.awaits_provider()
         || kredit_payments::decide_callback(callback, last)
             != kredit_payments::CallbackDecision::Apply
     {
@@ -207,22 +241,52 @@ async fn apply_notice_once(
         return Ok(None);
     }
     let settlement = settlement_of(&payment, callback);
-    let outcome = match (&callback.status, payment.direction.as_str()) {
-        (PaymentStatus::Pending, _) | (PaymentStatus::Failed { .. }, "collection") => {
-            // Settles the payment alone: no loan changes.
-            return Ok(Some(if store.settle_payment(&settlement).await? {
-                ChangeOutcome::Committed {
-                    event_ids: Vec::new(),
+    let outcome = match (&callback.status, payment.direction) {
+        (PaymentStatus::Pending, _) => settle_alone(state, &settlement, &[]).await?,
+        (PaymentStatus::Failed { code, message }, direction) => {
+            let failed = FailedBy::Provider {
+                code: code.clone(),
+                message: message.clone(),
+            };
+            match direction {
+                PaymentDirection::Collection => {
+                    let event = payment_failed_event(&payment, &failed);
+                    settle_alone(state, &settlement, &[event]).await?
                 }
-            } else {
-                ChangeOutcome::AlreadyApplied
-            }));
+                PaymentDirection::Disbursement => {
+                    fail_disbursement(state, &payment, settlement, &failed).await?
+                }
+            }
         }
-        (PaymentStatus::Succeeded, "disbursement") => disburse(state, &payment, settlement).await?,
-        (PaymentStatus::Failed { .. }, _) => fail_disbursement(state, &payment, settlement).await?,
-        (PaymentStatus::Succeeded, _) => collect(state, &payment, settlement).await?,
+        (PaymentStatus::Succeeded, PaymentDirection::Disbursement) => {
+            disburse(state, &payment, settlement).await?
+        }
+        (PaymentStatus::Succeeded, PaymentDirection::Collection) => {
+            collect(state, &payment, settlement).await?
+        }
     };
     Ok(Some(outcome))
+}
+
+/// Settles the payment alone, with its events: the loan does not change (a
+/// failed collection, a notice that the bank holds the payment).
+async fn settle_alone(
+    state: &App,
+    settlement: &PaymentSettlement,
+    events: &[NewDomainEvent],
+) -> Result<ChangeOutcome, AppError> {
+    let settled = state
+        .repository
+        .lending()
+        .settle_payment(settlement, events)
+        .await?;
+    Ok(if settled {
+        ChangeOutcome::Committed {
+            event_ids: Vec::new(),
+        }
+    } else {
+        ChangeOutcome::AlreadyApplied
+    })
 }
 
 async fn loaded(state: &App, loan_id: i64) -> Result<LoadedLoan, AppError> {
@@ -291,11 +355,13 @@ async fn disburse(
         .await?)
 }
 
-/// The money never left: the loan is closed as failed, never half active.
+/// The money never left (the bank refused it, or our authoriser did before
+/// it was sent): the loan is closed as failed, never half active.
 async fn fail_disbursement(
     state: &App,
     payment: &PaymentRecord,
     settlement: PaymentSettlement,
+    failed: &FailedBy,
 ) -> Result<ChangeOutcome, AppError> {
     let LoadedLoan { record, .. } = loaded(state, payment.loan_id).await?;
     if record.status != "pending_disbursement" {
@@ -317,10 +383,13 @@ async fn fail_disbursement(
         approve_reversal: None,
         evidence: None,
         audit: None,
-        domain_events: vec![outbox::event(
-            "loan.disbursement_failed",
-            json!({"loan_id": record.id, "payment_id": payment.id, "code": settlement.failure_code}),
-        )],
+        domain_events: vec![
+            payment_failed_event(payment, failed),
+            outbox::event(
+                "loan.disbursement_failed",
+                json!({"loan_id": record.id, "payment_id": payment.id, "code": settlement.failure_code}),
+            ),
+        ],
         settlement: Some(settlement),
     };
     Ok(state
@@ -328,6 +397,25 @@ async fn fail_disbursement(
         .lending()
         .commit_loan_change(&change)
         .await?)
+}
+
+/// [`fail_disbursement`], recomputed if the loan moved meanwhile. The
+/// caller holds the loan's lock.
+pub(crate) async fn fail_disbursement_retrying(
+    state: &App,
+    payment: &PaymentRecord,
+    settlement: PaymentSettlement,
+    failed: &FailedBy,
+) -> Result<(), AppError> {
+    for _ in 0..MAX_ATTEMPTS {
+        match fail_disbursement(state, payment, settlement.clone(), failed).await? {
+            ChangeOutcome::VersionConflict => continue,
+            ChangeOutcome::Committed { .. } | ChangeOutcome::AlreadyApplied => return Ok(()),
+        }
+    }
+    Err(AppError::internal(
+        "a loan kept changing while its disbursement was failed",
+    ))
 }
 
 /// `loan.closed`: the loan is paid off (or written off).
@@ -346,11 +434,11 @@ fn closed_event(record: &LoanRecord, loan: &Loan, date: NaiveDate) -> NewDomainE
 /// The event a collection stands for.
 fn collection_event(payment: &PaymentRecord) -> LoanEvent {
     let amount = Money::from_fen(payment.amount_fen);
-    match (payment.purpose.as_str(), payment.mode.as_deref()) {
-        ("prepayment", Some(mode)) => serde_json::from_value(json!(mode))
+    match (payment.purpose, payment.mode.as_deref()) {
+        (PaymentPurpose::Prepayment, Some(mode)) => serde_json::from_value(json!(mode))
             .map(|mode| LoanEvent::Prepayment { amount, mode })
             .unwrap_or(LoanEvent::Repayment { amount }),
-        ("payoff", _) => LoanEvent::Payoff { amount },
+        (PaymentPurpose::Payoff, _) => LoanEvent::Payoff { amount },
         _ => LoanEvent::Repayment { amount },
     }
 }

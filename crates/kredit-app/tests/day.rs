@@ -30,6 +30,7 @@ fn instance(repository: &Arc<dyn Repository>, clock: &Arc<FakeClock>) -> App {
     let secret = CallbackSecret::new(b"test callback secret, 32 bytes!!".to_vec()).unwrap();
     let payments = Payments {
         provider: Arc::new(SandboxProvider::new(SandboxConfig::new(secret)).unwrap()),
+        authoriser: kredit_app::payments::AuthoriseAll::shared(),
         callback_url: "http://127.0.0.1:9/api/v1/payments/callback".to_owned(),
         auto_debit: true,
     };

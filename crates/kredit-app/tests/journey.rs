@@ -37,6 +37,7 @@ async fn installed(repository: &Arc<dyn Repository>) -> App {
     sandbox.settle_delay = Duration::from_millis(10);
     let payments = Payments {
         provider: Arc::new(SandboxProvider::new(sandbox).unwrap()),
+        authoriser: payments::AuthoriseAll::shared(),
         // Nobody listens: notices arrive by reconciliation here.
         callback_url: "http://127.0.0.1:9/api/v1/payments/callback".to_owned(),
         auto_debit: false,
@@ -133,7 +134,7 @@ async fn settle(app: &App) {
         payments::reconcile(app, Duration::ZERO).await.unwrap();
         let lending = app.repository.lending();
         if lending
-            .pending_payments(Utc::now(), 10)
+            .open_payments(Utc::now(), 10)
             .await
             .unwrap()
             .is_empty()

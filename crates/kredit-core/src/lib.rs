@@ -19,6 +19,7 @@ pub mod ledger;
 pub mod lifecycle;
 pub mod loan;
 pub mod money;
+pub mod payment;
 pub mod product;
 pub mod rate;
 pub mod reversal;

@@ -4,15 +4,11 @@ use chrono::{DateTime, Utc};
 use kredit_core::Money;
 use serde::{Deserialize, Serialize};
 
-/// Which way money moves, seen from the lender.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// Lender → borrower: paying out a loan.
-    Disbursement,
-    /// Borrower → lender: debiting a repayment.
-    Collection,
-}
+/// Which way money moves, seen from the lender: the core's
+/// [`PaymentDirection`](kredit_core::payment::PaymentDirection), so the
+/// lender's records and the provider's instructions share one concept (and
+/// one wire name each).
+pub use kredit_core::payment::PaymentDirection as Direction;
 
 /// One payment Kredit asks the provider to make.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -51,6 +51,7 @@ pub fn sandbox_payments(keys: &Keys, config: &Config) -> anyhow::Result<Payments
         kredit_payments::SandboxProvider::new(kredit_payments::SandboxConfig::new(secret))?;
     Ok(Payments {
         provider: Arc::new(provider),
+        authoriser: kredit_app::payments::AuthoriseAll::shared(),
         callback_url: config.payment_callback_url(),
         auto_debit: config.auto_debit,
     })

@@ -1,8 +1,9 @@
 //! Storage for close of business (see docs/close-of-business.md): runs
 //! split into chunks of loan ids that workers lease, load, and commit in one
 //! transaction each (their loans, their share of the general ledger, their
-//! auto-debits and the chunk's done-mark), plus the products and business
-//! date `kredit demo generate` sets (its loans go through [`crate::import`]).
+//! auto-debits, the events they raise and the chunk's done-mark), plus the
+//! products and business date `kredit demo generate` sets (its loans go
+//! through [`crate::import`]).
 //!
 //! Reached from any repository through [`Repository::cob`]. Like the
 //! repository, the implementation is written once for both backends; only
@@ -84,6 +85,14 @@ pub struct QueuedDebit {
     pub amount_fen: i64,
 }
 
+/// A domain event close of business raises about a loan (an instalment
+/// falling due or overdue), written to the outbox with the chunk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CobEvent {
+    pub loan_id: i64,
+    pub event: crate::outbox::NewDomainEvent,
+}
+
 /// Everything one chunk produced, committed atomically.
 #[derive(Clone, Debug)]
 pub struct ChunkWork {
@@ -98,6 +107,8 @@ pub struct ChunkWork {
     pub writes: Vec<LoanWrite>,
     pub gl: Vec<GlLine>,
     pub debits: Vec<QueuedDebit>,
+    /// In the order they are to be delivered (by loan, then by date).
+    pub events: Vec<CobEvent>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,7 +164,7 @@ pub trait CobStore: Send + Sync {
     async fn load_chunk(&self, lease: &ChunkLease) -> StoreResult<Vec<StoredLoan>>;
     /// In one transaction: marks the chunk done (if still leased to
     /// `worker`), checks no loan changed since read, writes the loans, the
-    /// ledger lines and the auto-debits.
+    /// ledger lines, the auto-debits and the domain events.
     async fn commit_chunk(
         &self,
         work: &ChunkWork,
@@ -473,6 +484,22 @@ macro_rules! cob_store {
                             .bind(work.business_date)
                             .bind(debit.amount_fen)
                             .bind(now)
+                            .bind(now);
+                    }
+                    query.execute(&mut *tx).await?;
+                }
+                for batch in work.events.chunks(ROWS_PER_STATEMENT) {
+                    let sql = format!(
+                        "INSERT INTO domain_events (kind, subject, loan_id, payload, occurred_at) VALUES {}",
+                        placeholders(batch.len(), &["?"; 5], $numbered)
+                    );
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for CobEvent { loan_id, event } in batch {
+                        query = query
+                            .bind(&event.kind)
+                            .bind(format!("loan:{loan_id}"))
+                            .bind(*loan_id)
+                            .bind(&event.payload)
                             .bind(now);
                     }
                     query.execute(&mut *tx).await?;

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use kredit_core::application::ApplicationStatus;
 use kredit_core::evidence::{self, EvidenceEntry};
+use kredit_core::payment::{PaymentDirection, PaymentPurpose, PaymentStatus};
 use kredit_core::reversal::ReversalStatus;
 use serde::Serialize;
 use sqlx::{Postgres, Sqlite};
@@ -115,16 +116,21 @@ pub struct LoanEventRecord {
     pub created_at: DateTime<Utc>,
 }
 
+/// A payment as stored. Its direction, purpose and status are TEXT columns
+/// decoded here, at the row boundary, through the core's one mapping of each.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct PaymentRecord {
     pub id: PaymentId,
     pub merchant_reference: String,
     pub loan_id: LoanId,
-    pub direction: String,
-    pub purpose: String,
+    #[sqlx(try_from = "String")]
+    pub direction: PaymentDirection,
+    #[sqlx(try_from = "String")]
+    pub purpose: PaymentPurpose,
     pub mode: Option<String>,
     pub amount_fen: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: PaymentStatus,
     pub failure_code: Option<String>,
     pub provider_reference: Option<String>,
     pub last_applied_sequence: i64,
@@ -133,12 +139,14 @@ pub struct PaymentRecord {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A payment to write; it starts `created` (see `kredit_core::payment`).
 #[derive(Debug, Clone)]
 pub struct NewPayment {
     pub merchant_reference: String,
     pub loan_id: LoanId,
-    pub direction: String,
-    pub purpose: String,
+    /// Must be `purpose.direction()`.
+    pub direction: PaymentDirection,
+    pub purpose: PaymentPurpose,
     pub mode: Option<String>,
     pub amount_fen: i64,
 }
@@ -265,13 +273,18 @@ pub struct ChangeLine {
     pub event_index: Option<usize>,
 }
 
-/// A payment's status moved by a provider notice. Applied only if the
-/// payment is still pending and the notice is newer than the last applied.
+/// A payment's status moved by a provider notice, or by the authoriser's
+/// refusal. A notice (`sequence: Some`) applies only to a payment the
+/// provider may hold (`PaymentStatus::AT_PROVIDER`) and only if it is newer
+/// than the last one applied; a refusal (`sequence: None`) only to a
+/// payment still `created`. Either way the step must be one the lifecycle
+/// allows (a `submitted` notice on a submitted payment records its
+/// sequence and leaves the status).
 #[derive(Debug, Clone)]
 pub struct PaymentSettlement {
     pub payment_id: PaymentId,
-    pub sequence: i64,
-    pub status: String,
+    pub sequence: Option<i64>,
+    pub status: PaymentStatus,
     pub failure_code: Option<String>,
     pub provider_reference: Option<String>,
     pub applied: Option<String>,
@@ -403,15 +416,31 @@ pub trait LendingStore: Send + Sync {
         merchant_reference: &str,
     ) -> StoreResult<Option<PaymentRecord>>;
     async fn loan_payments(&self, loan: LoanId) -> StoreResult<Vec<PaymentRecord>>;
-    /// Pending payments created before `before`, oldest first (reconciliation).
-    async fn pending_payments(
+    /// Payments not yet final (created, authorised or submitted) created
+    /// before `before`, oldest first (reconciliation).
+    async fn open_payments(
         &self,
         before: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<PaymentRecord>>;
-    /// Settles a payment that changes no loan (a failed collection); `false`
-    /// if the notice was a duplicate or stale.
-    async fn settle_payment(&self, settlement: &PaymentSettlement) -> StoreResult<bool>;
+    /// Moves a payment from `from` to `to` (authorised, submitted) if it is
+    /// still `from`; `false` if something else moved it first. A step the
+    /// lifecycle does not allow is an `Invariant` error.
+    async fn advance_payment(
+        &self,
+        id: PaymentId,
+        from: PaymentStatus,
+        to: PaymentStatus,
+    ) -> StoreResult<bool>;
+    /// Settles a payment that changes no loan (a failed or refused
+    /// collection, a `submitted` notice) with its domain events, in one
+    /// transaction; `false` (and nothing written) if the notice was a
+    /// duplicate or stale, or the payment had moved on.
+    async fn settle_payment(
+        &self,
+        settlement: &PaymentSettlement,
+        domain_events: &[crate::outbox::NewDomainEvent],
+    ) -> StoreResult<bool>;
 
     async fn loan_journal(&self, loan: LoanId) -> StoreResult<Vec<JournalRecord>>;
     async fn append_journal(&self, lines: &[JournalLine]) -> StoreResult<()>;
@@ -506,6 +535,40 @@ fn seal(previous: Option<&EvidenceEntry>, draft: &EvidenceDraft) -> StoreResult<
     .map_err(|error| StoreError::Invariant(error.to_string()))
 }
 
+/// `'a', 'b'`: statuses as SQL literals (their names are ours, from the
+/// core's one mapping, never client text).
+fn status_list(statuses: impl IntoIterator<Item = PaymentStatus>) -> String {
+    statuses
+        .into_iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The statuses `settlement` may move a payment from: for a provider notice
+/// those the provider may hold, for a refusal `created`; of those, the ones
+/// from which its status is a step of the lifecycle (or, for a notice that
+/// the payment is still on its way, no change).
+fn settled_from(settlement: &PaymentSettlement) -> StoreResult<String> {
+    let candidates: &[PaymentStatus] = match settlement.sequence {
+        Some(_) => &PaymentStatus::AT_PROVIDER,
+        None => &[PaymentStatus::Created],
+    };
+    let to = settlement.status;
+    let from: Vec<PaymentStatus> = candidates
+        .iter()
+        .copied()
+        .filter(|from| from.can_become(to) || (*from == to && !to.is_final()))
+        .collect();
+    if from.is_empty() {
+        return Err(StoreError::Invariant(format!(
+            "payment {}: no status settles to {to}",
+            settlement.payment_id
+        )));
+    }
+    Ok(status_list(from))
+}
+
 macro_rules! lending_store {
     ($db:ty, $connection:ty, $serialise:literal) => {
         impl SqlRepository<$db> {
@@ -567,30 +630,33 @@ macro_rules! lending_store {
                 Ok(())
             }
 
-            /// Applies a settlement if it is newer than what was applied and
-            /// the payment is still pending; `false` otherwise.
+            /// Applies a settlement if the payment is in a status it may
+            /// settle and (for a notice) it is newer than what was applied;
+            /// the payment's loan, or `None` if nothing was changed.
             async fn apply_settlement(
                 connection: &mut $connection,
                 settlement: &PaymentSettlement,
                 now: DateTime<Utc>,
-            ) -> StoreResult<bool> {
-                let updated = sqlx::query(
+            ) -> StoreResult<Option<LoanId>> {
+                let sql = format!(
                     "UPDATE payments SET status = $1, failure_code = $2,
                          provider_reference = COALESCE($3, provider_reference),
-                         applied = $4, last_applied_sequence = $5, updated_at = $6
-                     WHERE id = $7 AND status = 'pending' AND last_applied_sequence < $5",
-                )
-                .bind(&settlement.status)
-                .bind(&settlement.failure_code)
-                .bind(&settlement.provider_reference)
-                .bind(&settlement.applied)
-                .bind(settlement.sequence)
-                .bind(now)
-                .bind(settlement.payment_id)
-                .execute(&mut *connection)
-                .await?
-                .rows_affected();
-                Ok(updated == 1)
+                         applied = $4, last_applied_sequence = COALESCE($5, last_applied_sequence),
+                         updated_at = $6
+                     WHERE id = $7 AND status IN ({}) AND ($5 IS NULL OR last_applied_sequence < $5)
+                     RETURNING loan_id",
+                    settled_from(settlement)?
+                );
+                Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .bind(settlement.status.as_str())
+                    .bind(&settlement.failure_code)
+                    .bind(&settlement.provider_reference)
+                    .bind(&settlement.applied)
+                    .bind(settlement.sequence)
+                    .bind(now)
+                    .bind(settlement.payment_id)
+                    .fetch_optional(&mut *connection)
+                    .await?)
             }
         }
 
@@ -958,7 +1024,7 @@ macro_rules! lending_store {
                     return Ok(ChangeOutcome::VersionConflict);
                 }
                 if let Some(settlement) = &change.settlement
-                    && !Self::apply_settlement(&mut tx, settlement, now).await?
+                    && Self::apply_settlement(&mut tx, settlement, now).await?.is_none()
                 {
                     return Ok(ChangeOutcome::AlreadyApplied);
                 }
@@ -1062,13 +1128,14 @@ macro_rules! lending_store {
                     .await?)
             }
 
-            async fn pending_payments(
+            async fn open_payments(
                 &self,
                 before: DateTime<Utc>,
                 limit: i64,
             ) -> StoreResult<Vec<PaymentRecord>> {
+                let open = status_list(PaymentStatus::ALL.into_iter().filter(|s| !s.is_final()));
                 let sql = format!(
-                    "{PAYMENT_COLUMNS} WHERE status = 'pending' AND created_at < $1 ORDER BY created_at LIMIT $2"
+                    "{PAYMENT_COLUMNS} WHERE status IN ({open}) AND created_at < $1 ORDER BY created_at, id LIMIT $2"
                 );
                 Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(before)
@@ -1077,9 +1144,47 @@ macro_rules! lending_store {
                     .await?)
             }
 
-            async fn settle_payment(&self, settlement: &PaymentSettlement) -> StoreResult<bool> {
-                let mut connection = self.pool.acquire().await?;
-                Self::apply_settlement(&mut connection, settlement, crate::now()).await
+            async fn advance_payment(
+                &self,
+                id: PaymentId,
+                from: PaymentStatus,
+                to: PaymentStatus,
+            ) -> StoreResult<bool> {
+                from.transition(to)
+                    .map_err(|error| StoreError::Invariant(format!("payment {id}: {error}")))?;
+                let updated = sqlx::query(
+                    "UPDATE payments SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+                )
+                .bind(to.as_str())
+                .bind(crate::now())
+                .bind(id)
+                .bind(from.as_str())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(updated == 1)
+            }
+
+            async fn settle_payment(
+                &self,
+                settlement: &PaymentSettlement,
+                domain_events: &[crate::outbox::NewDomainEvent],
+            ) -> StoreResult<bool> {
+                let now = crate::now();
+                let mut tx = self.pool.begin().await?;
+                let Some(loan_id) = Self::apply_settlement(&mut tx, settlement, now).await? else {
+                    return Ok(false);
+                };
+                Self::insert_domain_events(
+                    &mut tx,
+                    domain_events,
+                    &format!("loan:{loan_id}"),
+                    Some(loan_id),
+                    now,
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(true)
             }
 
             async fn loan_journal(&self, loan: LoanId) -> StoreResult<Vec<JournalRecord>> {
@@ -1286,17 +1391,26 @@ macro_rules! lending_store {
                 payment: &NewPayment,
                 now: DateTime<Utc>,
             ) -> StoreResult<PaymentId> {
+                if payment.direction != payment.purpose.direction() {
+                    return Err(StoreError::Invariant(format!(
+                        "a {} payment is a {}, not a {}",
+                        payment.purpose,
+                        payment.purpose.direction(),
+                        payment.direction
+                    )));
+                }
                 sqlx::query_scalar(
                     "INSERT INTO payments (merchant_reference, loan_id, direction, purpose, mode, amount_fen,
                          status, last_applied_sequence, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7) RETURNING id",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8) RETURNING id",
                 )
                 .bind(&payment.merchant_reference)
                 .bind(payment.loan_id)
-                .bind(&payment.direction)
-                .bind(&payment.purpose)
+                .bind(payment.direction.as_str())
+                .bind(payment.purpose.as_str())
                 .bind(&payment.mode)
                 .bind(payment.amount_fen)
+                .bind(PaymentStatus::Created.as_str())
                 .bind(now)
                 .fetch_one(&mut *connection)
                 .await

@@ -96,7 +96,7 @@ macro_rules! sql_outbox_store {
             /// Writes `events` in the caller's transaction, about `subject`
             /// (`loan:7`, `application:3`, …) and, where there is one, a loan.
             pub(crate) async fn insert_domain_events(
-                tx: &mut sqlx::Transaction<'_, $db>,
+                connection: &mut <$db as sqlx::Database>::Connection,
                 events: &[NewDomainEvent],
                 subject: &str,
                 loan_id: Option<i64>,
@@ -112,7 +112,7 @@ macro_rules! sql_outbox_store {
                     .bind(loan_id)
                     .bind(&event.payload)
                     .bind(now)
-                    .execute(&mut **tx)
+                    .execute(&mut *connection)
                     .await?;
                 }
                 Ok(())

@@ -8,13 +8,16 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use kredit_core::application::ApplicationStatus;
 use kredit_core::evidence;
+use kredit_core::payment::{PaymentDirection, PaymentPurpose, PaymentStatus};
+use kredit_store::lending::ApplicationRecord;
 use kredit_store::lending::{
     Acceptance, ChangeLine, ChangeOutcome, EvidenceDraft, JournalLine, LoanChange, NewApplication,
     NewLoanEvent, NewPayment, PaymentSettlement,
 };
 use kredit_store::outbox::NewDomainEvent;
 use kredit_store::{
-    AuditEntry, NewModelScore, NewModelVersion, NewUser, Repository, Role, ScoreRole,
+    AuditEntry, IdempotentReply, NewModelScore, NewModelVersion, NewUser, Repository, Role,
+    ScoreRole,
 };
 
 fn date(d: u32) -> NaiveDate {
@@ -45,22 +48,26 @@ async fn approved(repo: &Arc<dyn Repository>, phone_hash: &str) -> (i64, Accepta
         .unwrap();
     let borrower_id = borrower(repo, phone_hash).await;
     let application_id = lending
-        .create_application(&NewApplication {
-            borrower_id,
-            product_code: "CONSUMER".into(),
-            amount_fen: 100_000,
-            term_months: 12,
-            method: "equal-installment".into(),
-            purpose: "consumer".into(),
-            profile: "{}".into(),
-            status: ApplicationStatus::Approved,
-            decision: "{}".into(),
-            created_at: kredit_store::now(),
-            model_scores: Vec::new(),
-            domain_events: Vec::new(),
-        })
+        .create_application(
+            &NewApplication {
+                borrower_id,
+                product_code: "CONSUMER".into(),
+                amount_fen: 100_000,
+                term_months: 12,
+                method: "equal-installment".into(),
+                purpose: "consumer".into(),
+                profile: "{}".into(),
+                status: ApplicationStatus::Approved,
+                decision: "{}".into(),
+                created_at: kredit_store::now(),
+                model_scores: Vec::new(),
+                domain_events: Vec::new(),
+            },
+            None,
+        )
         .await
-        .unwrap();
+        .unwrap()
+        .id;
     let acceptance = Acceptance {
         application_id,
         borrower_id,
@@ -73,8 +80,8 @@ async fn approved(repo: &Arc<dyn Repository>, phone_hash: &str) -> (i64, Accepta
         disbursement: NewPayment {
             merchant_reference: format!("D-{application_id}-{phone_hash}"),
             loan_id: 0,
-            direction: "disbursement".into(),
-            purpose: "disbursement".into(),
+            direction: PaymentDirection::Disbursement,
+            purpose: PaymentPurpose::Disbursement,
             mode: None,
             amount_fen: 100_000,
         },
@@ -132,8 +139,8 @@ fn change(loan: i64, version: i64, payment: i64, sequence: i64) -> LoanChange {
         }],
         settlement: Some(PaymentSettlement {
             payment_id: payment,
-            sequence,
-            status: "succeeded".into(),
+            sequence: Some(sequence),
+            status: PaymentStatus::Succeeded,
             failure_code: None,
             provider_reference: Some("P-1".into()),
             applied: None,
@@ -175,8 +182,12 @@ async fn acceptance_creates_contract_loan_and_payment_once(repo: Arc<dyn Reposit
     );
     let payment = lending.payment(accepted.payment_id).await.unwrap().unwrap();
     assert_eq!(
-        (payment.loan_id, payment.status.as_str()),
-        (loan.id, "pending")
+        (payment.loan_id, payment.status, payment.purpose),
+        (
+            loan.id,
+            PaymentStatus::Created,
+            PaymentPurpose::Disbursement
+        )
     );
     let application = lending
         .application(acceptance.application_id)
@@ -220,6 +231,7 @@ async fn loan_changes_are_atomic_versioned_and_apply_a_notice_once(repo: Arc<dyn
         .unwrap()
         .unwrap();
     let (loan, payment) = (accepted.loan_id, accepted.payment_id);
+    sent(&repo, payment).await;
 
     let stale = lending
         .commit_loan_change(&change(loan, 7, payment, 1))
@@ -250,8 +262,8 @@ async fn loan_changes_are_atomic_versioned_and_apply_a_notice_once(repo: Arc<dyn
     assert_eq!(lending.loan_journal(loan).await.unwrap().len(), 1);
     let settled = lending.payment(payment).await.unwrap().unwrap();
     assert_eq!(
-        (settled.status.as_str(), settled.last_applied_sequence),
-        ("succeeded", 2)
+        (settled.status, settled.last_applied_sequence),
+        (PaymentStatus::Succeeded, 2)
     );
 
     // The ledger balances and the evidence log verifies.
@@ -326,24 +338,122 @@ async fn business_date_and_failed_settlements(repo: Arc<dyn Repository>) {
         .unwrap();
     let failure = PaymentSettlement {
         payment_id: accepted.payment_id,
-        sequence: 1,
-        status: "failed".into(),
+        sequence: Some(1),
+        status: PaymentStatus::Failed,
         failure_code: Some("insufficient_funds".into()),
         provider_reference: None,
         applied: None,
     };
-    assert!(lending.settle_payment(&failure).await.unwrap());
-    assert!(!lending.settle_payment(&failure).await.unwrap());
+    let failed = kredit_store::outbox::NewDomainEvent {
+        kind: "payment.failed".into(),
+        payload: "{}".into(),
+    };
+    assert!(
+        !lending
+            .settle_payment(&failure, std::slice::from_ref(&failed))
+            .await
+            .unwrap(),
+        "no notice settles a payment never sent"
+    );
+    sent(&repo, accepted.payment_id).await;
+    assert!(
+        lending
+            .settle_payment(&failure, std::slice::from_ref(&failed))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !lending
+            .settle_payment(&failure, std::slice::from_ref(&failed))
+            .await
+            .unwrap()
+    );
     let late_success = PaymentSettlement {
-        sequence: 2,
-        status: "succeeded".into(),
+        sequence: Some(2),
+        status: PaymentStatus::Succeeded,
         failure_code: None,
         ..failure
     };
     assert!(
-        !lending.settle_payment(&late_success).await.unwrap(),
+        !lending.settle_payment(&late_success, &[]).await.unwrap(),
         "a final status never changes"
     );
+    // The failure's event was written with it, once.
+    let events = repo.outbox().events_after(0, 10).await.unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| (e.kind.as_str(), e.loan_id))
+            .collect::<Vec<_>>(),
+        [("payment.failed", Some(accepted.loan_id))]
+    );
+}
+
+/// Moves a `created` payment through authorisation to `submitted`, as the
+/// application layer does before the provider can answer.
+async fn sent(repo: &Arc<dyn Repository>, payment: i64) {
+    let lending = repo.lending();
+    assert!(
+        lending
+            .advance_payment(payment, PaymentStatus::Created, PaymentStatus::Authorised)
+            .await
+            .unwrap()
+    );
+    assert!(
+        lending
+            .advance_payment(payment, PaymentStatus::Authorised, PaymentStatus::Submitted)
+            .await
+            .unwrap()
+    );
+}
+
+/// The lifecycle is enforced where it is stored: steps only forward, a
+/// refusal only of a payment not yet authorised, and the open payments are
+/// those reconciliation must finish.
+async fn payment_steps_follow_the_lifecycle(repo: Arc<dyn Repository>) {
+    let lending = repo.lending();
+    let (_, acceptance) = approved(&repo, "e").await;
+    let accepted = lending
+        .accept_application(&acceptance)
+        .await
+        .unwrap()
+        .unwrap();
+    let id = accepted.payment_id;
+    let later = kredit_store::now() + chrono::Duration::seconds(1);
+    let open = lending.open_payments(later, 10).await.unwrap();
+    assert_eq!(
+        open.iter().map(|p| (p.id, p.status)).collect::<Vec<_>>(),
+        [(id, PaymentStatus::Created)]
+    );
+    assert!(matches!(
+        lending
+            .advance_payment(id, PaymentStatus::Created, PaymentStatus::Submitted)
+            .await,
+        Err(kredit_store::StoreError::Invariant(_))
+    ));
+    assert!(
+        !lending
+            .advance_payment(id, PaymentStatus::Authorised, PaymentStatus::Submitted)
+            .await
+            .unwrap(),
+        "not authorised yet"
+    );
+    let refusal = PaymentSettlement {
+        payment_id: id,
+        sequence: None,
+        status: PaymentStatus::Failed,
+        failure_code: Some("policy_refused".into()),
+        provider_reference: None,
+        applied: None,
+    };
+    assert!(lending.settle_payment(&refusal, &[]).await.unwrap());
+    let refused = lending.payment(id).await.unwrap().unwrap();
+    assert_eq!(
+        (refused.status, refused.failure_code.as_deref()),
+        (PaymentStatus::Failed, Some("policy_refused"))
+    );
+    assert!(!lending.settle_payment(&refusal, &[]).await.unwrap());
+    assert!(lending.open_payments(later, 10).await.unwrap().is_empty());
 }
 
 /// An application and the models' scores of it are stored together: a
@@ -402,15 +512,16 @@ async fn applications_are_stored_with_their_model_scores(repo: Arc<dyn Repositor
         domain_events: Vec::new(),
     };
     let id = lending
-        .create_application(&application(vec![score(model.id)]))
+        .create_application(&application(vec![score(model.id)]), None)
         .await
-        .unwrap();
+        .unwrap()
+        .id;
     let scores = repo.model_scores(model.id, 10).await.unwrap();
     assert_eq!(scores.len(), 1);
     assert_eq!((scores[0].application_id, scores[0].score), (id, 612));
 
     let refused = lending
-        .create_application(&application(vec![score(model.id + 1000)]))
+        .create_application(&application(vec![score(model.id + 1000)]), None)
         .await;
     assert!(refused.is_err(), "the score names no registered model");
     let stored = lending
@@ -418,6 +529,42 @@ async fn applications_are_stored_with_their_model_scores(repo: Arc<dyn Repositor
         .await
         .unwrap();
     assert_eq!(stored.len(), 1, "the refused application was rolled back");
+
+    // A retriable request's reply is written with the application: a twin
+    // under the same key finds it taken, and nothing of the twin stays.
+    let body = |record: &ApplicationRecord| Ok(format!(r#"{{"id":{}}}"#, record.id));
+    let reply = IdempotentReply {
+        user_id: borrower_id,
+        key: "twin",
+        request_hash: "h",
+        status: 201,
+        body: &body,
+    };
+    let first = lending
+        .create_application(&application(Vec::new()), Some(&reply))
+        .await
+        .unwrap();
+    let twin = lending
+        .create_application(&application(Vec::new()), Some(&reply))
+        .await;
+    assert!(
+        matches!(twin, Err(kredit_store::StoreError::Conflict)),
+        "{twin:?}"
+    );
+    let kept = repo
+        .idempotency_record(borrower_id, "twin")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        kept.response.map(|r| (r.status, r.body)),
+        Some((201, format!(r#"{{"id":{}}}"#, first.id)))
+    );
+    let stored = lending
+        .applications(Some(borrower_id), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 2, "the twin was rolled back");
 }
 
 kredit_store::test_on_both_backends!(
@@ -426,4 +573,5 @@ kredit_store::test_on_both_backends!(
     loan_changes_are_atomic_versioned_and_apply_a_notice_once,
     concurrent_changes_to_one_loan_commit_exactly_once,
     business_date_and_failed_settlements,
+    payment_steps_follow_the_lifecycle,
 );

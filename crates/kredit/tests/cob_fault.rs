@@ -79,6 +79,30 @@ fn snapshot(url: &str) -> String {
             let loan = kredit_store::loan_state::decode_at(&state, date).unwrap();
             out.push_str(&format!("{id} {product} {dpd} {loan:?}\n"));
         }
+        // The instalment events, each raised once, in order per loan (the
+        // chunks may commit in another order, so ids are not compared).
+        let mut events = Vec::new();
+        loop {
+            let after = events
+                .last()
+                .map_or(0, |e: &kredit_store::outbox::DomainEventRecord| e.id);
+            let page = repository
+                .outbox()
+                .events_after(after, 10_000)
+                .await
+                .unwrap();
+            if page.is_empty() {
+                break;
+            }
+            events.extend(page);
+        }
+        events.sort_by_key(|e| (e.loan_id, e.id));
+        for event in events {
+            out.push_str(&format!(
+                "{:?} {} {}\n",
+                event.loan_id, event.kind, event.payload
+            ));
+        }
         out
     })
 }
@@ -127,6 +151,10 @@ fn a_killed_close_of_business_finishes_exactly_on_sqlite() {
     let expected = snapshot(&reference);
     assert!(expected.contains("interest_accrual"));
     assert_eq!(snapshot(&killed), expected);
+    assert!(
+        expected.contains(" installment.overdue "),
+        "the run raised instalment events"
+    );
 }
 
 #[test]

@@ -11,6 +11,7 @@ use kredit_core::canonical;
 use kredit_core::contract::{Consent, Contract, Signing};
 use kredit_core::identity::{mask_id_number, mask_name};
 use kredit_core::loan::LoanTerms;
+use kredit_core::payment::{PaymentDirection, PaymentPurpose};
 use kredit_core::product::OfferRequest;
 use kredit_store::lending::{self, ApplicationRecord, EvidenceDraft, NewPayment};
 use kredit_store::{IdentityRecord, IdentityStatus, UserId};
@@ -189,8 +190,8 @@ async fn sign(
         disbursement: NewPayment {
             merchant_reference: format!("KR-D-{}", record.id),
             loan_id: 0,
-            direction: "disbursement".to_owned(),
-            purpose: "disbursement".to_owned(),
+            direction: PaymentDirection::Disbursement,
+            purpose: PaymentPurpose::Disbursement,
             mode: None,
             amount_fen: quote.net_proceeds.fen(),
         },

@@ -10,6 +10,7 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use kredit_core::Money;
 use kredit_core::loan::{Loan, ReamortiseMode};
+use kredit_core::payment::{PaymentDirection, PaymentOutcome, PaymentPurpose, PaymentStatus};
 use kredit_core::reversal::ReversalStatus;
 use kredit_store::lending::{JournalRecord, PaymentRecord};
 use kredit_store::{Role, UserId};
@@ -285,13 +286,21 @@ pub struct PaymentView {
     pub id: i64,
     pub loan_id: i64,
     /// `disbursement` or `collection`.
-    pub direction: String,
-    /// `disbursement`, `repayment`, `prepayment`, `payoff` or `auto_debit`.
-    pub purpose: String,
+    // A plain string in the schema, as it always was: the web UI's test
+    // fixtures build payments with one.
+    #[schema(value_type = String)]
+    pub direction: PaymentDirection,
+    pub purpose: PaymentPurpose,
     pub amount: Money,
-    /// `pending`, `succeeded` or `failed`.
-    #[schema(example = "succeeded")]
-    pub status: String,
+    /// Whether it has settled: `pending` until `state` is final, then
+    /// `succeeded` or `failed`.
+    pub status: PaymentOutcome,
+    /// Its step in the lifecycle: `created` → `authorised` → `submitted` →
+    /// `succeeded` | `failed` (docs/payments.md). Always sent; optional in
+    /// the schema only so that clients written before it keep compiling.
+    #[schema(required = false)]
+    pub state: PaymentStatus,
+    /// Why it failed: the bank's code, or the authoriser's refusal code.
     pub failure_code: Option<String>,
     /// How the collection was applied, once it was.
     #[schema(value_type = Option<AllocationView>)]
@@ -308,7 +317,8 @@ impl From<PaymentRecord> for PaymentView {
             direction: p.direction,
             purpose: p.purpose,
             amount: Money::from_fen(p.amount_fen),
-            status: p.status,
+            status: p.status.outcome(),
+            state: p.status,
             failure_code: p.failure_code,
             applied: p.applied.and_then(|a| serde_json::from_str(&a).ok()),
             created_at: p.created_at,
@@ -355,7 +365,15 @@ pub async fn repay(
         match collection {
             Collection::Pending(payment) => {
                 payments::submit(&state, &payment, borrower).await?;
-                Ok((StatusCode::ACCEPTED, json!(PaymentView::from(*payment))))
+                // As it stands after submission (authorised and sent, or
+                // refused).
+                let payment = state
+                    .repository
+                    .lending()
+                    .payment(payment.id)
+                    .await?
+                    .ok_or(ApiError::Internal)?;
+                Ok((StatusCode::ACCEPTED, json!(PaymentView::from(payment))))
             }
             Collection::ClosedFromCredit => Ok((
                 StatusCode::OK,

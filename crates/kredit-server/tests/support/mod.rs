@@ -122,6 +122,7 @@ impl TestApp {
         sandbox.retry.first_backoff = Duration::from_millis(20);
         let payments = Payments {
             provider: Arc::new(SandboxProvider::new(sandbox).expect("sandbox")),
+            authoriser: kredit_app::payments::AuthoriseAll::shared(),
             callback_url: format!("http://{address}/api/v1/payments/callback"),
             auto_debit: config.auto_debit,
         };
