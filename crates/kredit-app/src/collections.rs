@@ -15,9 +15,10 @@
 //! A payoff its credit covers closes the loan at once, with no card charged.
 //! Suspense is left for money the bank sends unasked.
 
+use chrono::NaiveDate;
 use kredit_core::Money;
 use kredit_core::ledger::Discard;
-use kredit_core::loan::{PaymentKind, ReamortiseMode, ServicingError};
+use kredit_core::loan::{LoanStatus, PaymentKind, PayoffQuote, ReamortiseMode, ServicingError};
 use kredit_core::payment::{PaymentDirection, PaymentPurpose};
 use kredit_store::lending::{NewPayment, PaymentRecord};
 use serde::{Deserialize, Serialize};
@@ -130,7 +131,7 @@ pub async fn request(app: &App, loan_id: i64, request: CollectionRequest) -> App
         let Some(mut loan) = loaded
             .loan
             .clone()
-            .filter(|_| loaded.record.status == "active")
+            .filter(|_| loaded.record.status == LoanStatus::Active)
         else {
             return Err(AppError::conflict(
                 "not_active",
@@ -212,4 +213,40 @@ pub async fn request(app: &App, loan_id: i64, request: CollectionRequest) -> App
         )))
     })
     .await
+}
+
+/// What paying the loan off on `date` (the business date when `None`)
+/// would take. Quotes are for any date from the loan's business date on,
+/// also during a prepayment lock-in (the quote says from when it may be
+/// paid).
+pub async fn payoff_quote(
+    app: &App,
+    loaded: &servicing::LoadedLoan,
+    date: Option<NaiveDate>,
+) -> AppResult<(NaiveDate, PayoffQuote)> {
+    let Some(loan) = loaded
+        .loan
+        .as_ref()
+        .filter(|_| loaded.record.status == LoanStatus::Active)
+    else {
+        return Err(AppError::conflict(
+            "not_active",
+            "only an active loan has a payoff quote",
+        ));
+    };
+    let date = match date {
+        Some(date) => date,
+        None => app.business_date().await?,
+    };
+    if date < loan.as_of {
+        return Err(AppError::field(
+            "date",
+            "out_of_range",
+            format!("quotes start from the loan's business date {}", loan.as_of),
+        ));
+    }
+    let quote = loan
+        .payoff_quote(date)
+        .map_err(|error| AppError::conflict("not_active", error.to_string()))?;
+    Ok((date, quote))
 }

@@ -22,6 +22,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::Utc;
 use kredit_core::Money;
+use kredit_core::loan::LoanStatus;
 use kredit_core::payment::{PaymentDirection, PaymentStatus};
 use kredit_payments::{PaymentCallback, PaymentInstruction, PaymentReference, ProviderError};
 use kredit_store::lending::{PaymentRecord, PaymentSettlement};
@@ -269,7 +270,7 @@ async fn claim_auto_debit(
     });
     let due = loaded
         .as_ref()
-        .filter(|l| l.record.status == "active" && !exclusive_open)
+        .filter(|l| l.record.status == LoanStatus::Active && !exclusive_open)
         .and_then(|l| l.loan.as_ref())
         .map_or(Money::ZERO, kredit_core::loan::Loan::amount_due);
     let amount = due.min(Money::from_fen(debit.amount_fen));

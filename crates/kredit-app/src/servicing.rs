@@ -92,20 +92,12 @@ fn lines(
         .collect()
 }
 
-fn status_name(status: LoanStatus) -> &'static str {
-    match status {
-        LoanStatus::Active => "active",
-        LoanStatus::PaidOff => "paid_off",
-        LoanStatus::WrittenOff => "written_off",
-    }
-}
-
 /// A change that writes `loan` as the loan's new state.
 fn change_to(record: &LoanRecord, loan: &Loan) -> LoanChange {
     LoanChange {
         loan_id: record.id,
         expected_version: record.version,
-        status: status_name(loan.status).to_owned(),
+        status: loan.status,
         state: Some(loan_state::encode(loan)),
         as_of: Some(loan.as_of),
         outstanding_fen: loan.principal_outstanding().fen(),
@@ -303,7 +295,7 @@ async fn disburse(
     settlement: PaymentSettlement,
 ) -> Result<ChangeOutcome, AppError> {
     let LoadedLoan { record, terms, .. } = loaded(state, payment.loan_id).await?;
-    if record.status != "pending_disbursement" {
+    if record.status != LoanStatus::PendingDisbursement {
         return Ok(ChangeOutcome::AlreadyApplied);
     }
     let business_date = state.business_date().await?;
@@ -364,7 +356,7 @@ async fn fail_disbursement(
     failed: &FailedBy,
 ) -> Result<ChangeOutcome, AppError> {
     let LoadedLoan { record, .. } = loaded(state, payment.loan_id).await?;
-    if record.status != "pending_disbursement" {
+    if record.status != LoanStatus::PendingDisbursement {
         return Ok(ChangeOutcome::AlreadyApplied);
     }
     metrics::counter!("kredit_disbursement_failures_total").increment(1);
@@ -372,7 +364,7 @@ async fn fail_disbursement(
     let change = LoanChange {
         loan_id: record.id,
         expected_version: record.version,
-        status: "disbursement_failed".to_owned(),
+        status: LoanStatus::DisbursementFailed,
         state: None,
         as_of: None,
         outstanding_fen: 0,
@@ -424,7 +416,7 @@ fn closed_event(record: &LoanRecord, loan: &Loan, date: NaiveDate) -> NewDomainE
         "loan.closed",
         json!({
             "loan_id": record.id,
-            "status": status_name(loan.status),
+            "status": loan.status,
             "date": date,
             "credit_balance": loan.credit_balance,
         }),

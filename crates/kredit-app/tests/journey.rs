@@ -247,7 +247,7 @@ async fn a_borrower_goes_from_registration_to_a_repaid_instalment(repository: Ar
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(loan.record.status, "active");
+    assert_eq!(loan.record.status, kredit_core::loan::LoanStatus::Active);
 
     let first_due = loan.loan.as_ref().unwrap().installments[0].payment();
     let collection = collections::request(

@@ -253,9 +253,9 @@ impl Lender {
             .unwrap()
     }
 
-    async fn loan_status(&self, loan: i64) -> String {
+    async fn loan_status(&self, loan: i64) -> &'static str {
         let record = self.app.repository.lending().loan(loan).await.unwrap();
-        record.unwrap().status
+        record.unwrap().status.as_str()
     }
 
     /// Whether the bank has ever been handed the payment.

@@ -32,7 +32,7 @@ use kredit_store::cob::GlLine;
 use kredit_store::import::{ImportBatch, ImportStore, ImportedLoan};
 use kredit_store::loan_state;
 
-use crate::store::{CobError, classification_name, kind_name, status_name};
+use crate::store::{CobError, classification_name, kind_name};
 
 /// Rows validated and written per transaction.
 pub const BATCH: usize = 5_000;
@@ -88,7 +88,7 @@ pub fn take_over(
             external_reference,
             borrower_reference,
             product_code: product_code.to_owned(),
-            status: status_name(loan.status),
+            status: loan.status.as_str(),
             terms: terms_json,
             state: loan_state::encode(loan),
             as_of: loan.as_of,

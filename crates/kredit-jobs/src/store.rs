@@ -294,7 +294,7 @@ pub fn compute_chunk(
                 expected_version: row.version,
                 state: loan_state::encode(&loan),
                 as_of: loan.as_of,
-                status: status_name(loan.status),
+                status: loan.status.as_str(),
                 outstanding_fen: loan.principal_outstanding().fen(),
                 dpd,
                 bucket,
@@ -510,15 +510,6 @@ pub fn classification_name(classification: Classification) -> &'static str {
         Classification::Substandard => "substandard",
         Classification::Doubtful => "doubtful",
         Classification::Loss => "loss",
-    }
-}
-
-/// `loans.status` for a serviced loan.
-pub fn status_name(status: LoanStatus) -> &'static str {
-    match status {
-        LoanStatus::Active => "active",
-        LoanStatus::PaidOff => "paid_off",
-        LoanStatus::WrittenOff => "written_off",
     }
 }
 

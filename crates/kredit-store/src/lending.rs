@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use kredit_core::application::ApplicationStatus;
 use kredit_core::evidence::{self, EvidenceEntry};
+use kredit_core::loan::LoanStatus;
 use kredit_core::payment::{PaymentDirection, PaymentPurpose, PaymentStatus};
 use kredit_core::reversal::ReversalStatus;
 use serde::Serialize;
@@ -91,7 +92,8 @@ pub struct LoanRecord {
     pub contract_id: Option<ContractId>,
     pub borrower_id: UserId,
     pub product_code: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: LoanStatus,
     pub terms: String,
     pub state: Option<Vec<u8>>,
     pub as_of: Option<NaiveDate>,
@@ -296,7 +298,7 @@ pub struct LoanChange {
     pub loan_id: LoanId,
     /// The version read; the change is refused if the loan moved since.
     pub expected_version: i64,
-    pub status: String,
+    pub status: LoanStatus,
     pub state: Option<Vec<u8>>,
     pub as_of: Option<NaiveDate>,
     pub outstanding_fen: i64,
@@ -1009,7 +1011,7 @@ macro_rules! lending_store {
                          version = version + 1, updated_at = $6
                      WHERE id = $7 AND version = $8",
                 )
-                .bind(&change.status)
+                .bind(change.status.as_str())
                 .bind(&change.state)
                 .bind(change.as_of)
                 .bind(change.outstanding_fen)

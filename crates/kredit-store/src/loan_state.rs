@@ -145,6 +145,9 @@ fn status_code(status: LoanStatus) -> u8 {
         LoanStatus::Active => 0,
         LoanStatus::PaidOff => 1,
         LoanStatus::WrittenOff => 2,
+        // Never a serviced loan's, but encodable all the same.
+        LoanStatus::PendingDisbursement => 3,
+        LoanStatus::DisbursementFailed => 4,
     }
 }
 
@@ -307,6 +310,8 @@ impl Reader<'_> {
             0 => Ok(LoanStatus::Active),
             1 => Ok(LoanStatus::PaidOff),
             2 => Ok(LoanStatus::WrittenOff),
+            3 => Ok(LoanStatus::PendingDisbursement),
+            4 => Ok(LoanStatus::DisbursementFailed),
             _ => Err(LoanStateError::CorruptBinary("unknown status")),
         }
     }

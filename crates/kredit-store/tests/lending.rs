@@ -115,7 +115,7 @@ fn change(loan: i64, version: i64, payment: i64, sequence: i64) -> LoanChange {
     LoanChange {
         loan_id: loan,
         expected_version: version,
-        status: "active".into(),
+        status: kredit_core::loan::LoanStatus::Active,
         state: Some(vec![1, 2, 3]),
         as_of: Some(date(25)),
         outstanding_fen: 100_000,
@@ -378,14 +378,17 @@ async fn business_date_and_failed_settlements(repo: Arc<dyn Repository>) {
         !lending.settle_payment(&late_success, &[]).await.unwrap(),
         "a final status never changes"
     );
-    // The failure's event was written with it, once.
+    // The failure's event was written with it, once (after acceptance's).
     let events = repo.outbox().events_after(0, 10).await.unwrap();
     assert_eq!(
         events
             .iter()
             .map(|e| (e.kind.as_str(), e.loan_id))
             .collect::<Vec<_>>(),
-        [("payment.failed", Some(accepted.loan_id))]
+        [
+            ("contract.signed", Some(accepted.loan_id)),
+            ("payment.failed", Some(accepted.loan_id))
+        ]
     );
 }
 

@@ -22,6 +22,7 @@ pub use prepayment::{PayoffQuote, ReamortiseMode};
 use crate::calendar::{DayCount, add_months};
 use crate::delinquency::{Bucket, Classification, ClassificationThresholds};
 use crate::ledger::{Account, EntryKind, Posting, PostingSink};
+use crate::lifecycle::string_enum;
 use crate::money::{Money, MoneyError, div_round_half_up};
 use crate::product::{AllocationOrder, Component, LoanProduct, PrepaymentPolicy, Quote};
 use crate::rate::Rate;
@@ -55,12 +56,18 @@ impl LoanTerms {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LoanStatus {
-    Active,
-    PaidOff,
-    WrittenOff,
+string_enum! {
+    /// A loan's lifecycle: made at acceptance awaiting its disbursement,
+    /// active once the bank confirms it (or never, if the bank refuses),
+    /// then closed by being paid off or written off. A serviced [`Loan`]
+    /// is one of the last three.
+    pub enum LoanStatus ("loan status") {
+        PendingDisbursement = "pending_disbursement",
+        DisbursementFailed = "disbursement_failed",
+        Active = "active",
+        PaidOff = "paid_off",
+        WrittenOff = "written_off",
+    }
 }
 
 /// One instalment as it is being serviced.

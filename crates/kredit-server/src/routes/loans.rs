@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use kredit_core::Money;
-use kredit_core::loan::{Loan, ReamortiseMode};
+use kredit_core::loan::{Loan, LoanStatus, ReamortiseMode};
 use kredit_core::payment::{PaymentDirection, PaymentOutcome, PaymentPurpose, PaymentStatus};
 use kredit_core::reversal::ReversalStatus;
 use kredit_store::lending::{JournalRecord, PaymentRecord};
@@ -34,10 +34,7 @@ pub struct LoanView {
     pub id: i64,
     pub borrower_id: UserId,
     pub product_code: String,
-    /// `pending_disbursement`, `active`, `paid_off`, `written_off` or
-    /// `disbursement_failed`.
-    #[schema(example = "active")]
-    pub status: String,
+    pub status: LoanStatus,
     pub principal: Money,
     pub outstanding_principal: Money,
     pub amount_due: Money,
@@ -227,29 +224,7 @@ pub async fn payoff_quote(
     ApiQuery(query): ApiQuery<QuoteQuery>,
 ) -> Result<Json<PayoffView>, ApiError> {
     let loaded = visible(&state, auth.principal, id).await?;
-    let Some(loan) = loaded.loan.filter(|_| loaded.record.status == "active") else {
-        return Err(ApiError::Conflict {
-            code: "not_active",
-            detail: "only an active loan has a payoff quote".to_owned(),
-        });
-    };
-    let date = match query.date {
-        Some(date) => date,
-        None => state.business_date().await?,
-    };
-    if date < loan.as_of {
-        return Err(ApiError::field(
-            "date",
-            "out_of_range",
-            format!("quotes start from the loan's business date {}", loan.as_of),
-        ));
-    }
-    let quote = loan
-        .payoff_quote(date)
-        .map_err(|error| ApiError::Conflict {
-            code: "not_active",
-            detail: error.to_string(),
-        })?;
+    let (date, quote) = collections::payoff_quote(&state, &loaded, query.date).await?;
     Ok(Json(PayoffView {
         date,
         principal: quote.owed.principal,
