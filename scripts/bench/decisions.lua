@@ -18,8 +18,11 @@ end
 
 function request()
   counter = counter + 1
-  local key = string.format("bench-%s-%d-%d", os.getenv("KREDIT_BENCH_RUN"), id, counter)
-  return wrk.format(nil, "/api/v1/applications", { ["Idempotency-Key"] = key })
+  -- wrk.format takes the headers it is given instead of wrk.headers.
+  local headers = {}
+  for name, value in pairs(wrk.headers) do headers[name] = value end
+  headers["Idempotency-Key"] = string.format("bench-%s-%d-%d", os.getenv("KREDIT_BENCH_RUN"), id, counter)
+  return wrk.format(nil, "/api/v1/applications", headers)
 end
 
 local statuses = {}

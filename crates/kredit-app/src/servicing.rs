@@ -12,8 +12,8 @@ use kredit_core::loan::{DatedEvent, Loan, LoanEvent, LoanHistory, LoanStatus, Lo
 use kredit_core::payment::{self, PaymentDirection, PaymentPurpose};
 use kredit_payments::{PaymentCallback, PaymentStatus};
 use kredit_store::lending::{
-    ChangeLine, ChangeOutcome, EvidenceDraft, JournalLine, LoanChange, LoanRecord, NewLoanEvent,
-    PaymentRecord, PaymentSettlement,
+    ChangeLine, ChangeOutcome, EvidenceDraft, JournalLine, LoanChange, LoanProjection, LoanRecord,
+    NewLoanEvent, PaymentRecord, PaymentSettlement,
 };
 use kredit_store::outbox::NewDomainEvent;
 use kredit_store::{AuditEntry, UserId, loan_state};
@@ -93,15 +93,12 @@ fn lines(
 }
 
 /// A change that writes `loan` as the loan's new state.
-fn change_to(record: &LoanRecord, loan: &Loan) -> LoanChange {
+fn change_to(app: &App, record: &LoanRecord, loan: &Loan) -> LoanChange {
     LoanChange {
         loan_id: record.id,
         expected_version: record.version,
-        status: loan.status,
         state: Some(loan_state::encode(loan)),
-        as_of: Some(loan.as_of),
-        outstanding_fen: loan.principal_outstanding().fen(),
-        dpd: i32::try_from(loan.dpd()).unwrap_or(i32::MAX),
+        projection: LoanProjection::of(loan, &app.lending.thresholds),
         new_events: Vec::new(),
         reversed_events: Vec::new(),
         journal: Vec::new(),
@@ -303,7 +300,7 @@ async fn disburse(
     let mut loan = Loan::disburse(terms, &mut opening).map_err(AppError::internal)?;
     let mut catch_up = Vec::new();
     loan.advance_to(business_date.max(loan.as_of), &mut catch_up);
-    let mut change = change_to(&record, &loan);
+    let mut change = change_to(state, &record, &loan);
     change.new_events.push(NewLoanEvent {
         value_date: loan.terms.schedule.start_date,
         event: json!({"type": "disbursement", "amount": Money::from_fen(payment.amount_fen)})
@@ -364,11 +361,8 @@ async fn fail_disbursement(
     let change = LoanChange {
         loan_id: record.id,
         expected_version: record.version,
-        status: LoanStatus::DisbursementFailed,
         state: None,
-        as_of: None,
-        outstanding_fen: 0,
-        dpd: 0,
+        projection: LoanProjection::unserviced(LoanStatus::DisbursementFailed),
         new_events: Vec::new(),
         reversed_events: Vec::new(),
         journal: Vec::new(),
@@ -463,7 +457,7 @@ async fn collect(
     let mut change;
     match applied {
         Some((after, event, allocation, postings)) => {
-            change = change_to(&record, &after);
+            change = change_to(state, &record, &after);
             let allocation = serde_json::to_string(&allocation).map_err(AppError::internal)?;
             change.new_events.push(NewLoanEvent {
                 value_date: date,
@@ -492,7 +486,7 @@ async fn collect(
             settlement.applied = Some(allocation);
         }
         None => {
-            change = change_to(&record, &loan);
+            change = change_to(state, &record, &loan);
             change.journal.push(ChangeLine {
                 line: JournalLine {
                     entry_date: date,
@@ -536,7 +530,7 @@ pub async fn close_from_credit(
     let allocation = loan
         .close_from_credit(date, &mut postings)
         .map_err(|error| AppError::conflict("prepayment_not_allowed", error.to_string()))?;
-    let mut change = change_to(&record, &loan);
+    let mut change = change_to(state, &record, &loan);
     change.new_events.push(NewLoanEvent {
         value_date: date,
         event: serde_json::to_string(&LoanEvent::Payoff {
@@ -639,7 +633,7 @@ pub async fn reverse_event(
                     code: "reversal_impossible",
                     detail: error.to_string(),
                 })?;
-            let mut change = change_to(&record, history.current());
+            let mut change = change_to(state, &record, history.current());
             change.reversed_events.push(event_id);
             change.domain_events.push(outbox::event(
                 "loan.event_reversed",

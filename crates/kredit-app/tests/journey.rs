@@ -193,7 +193,14 @@ async fn a_borrower_goes_from_registration_to_a_repaid_instalment(repository: Ar
     assert!(decided.decision.quote.is_some(), "approved with its offer");
     assert_eq!(decided.assessment.model, "rules-scorecard-v1");
 
-    let someone_else = verified_borrower(&app, "13812340002", 40, "6222021234567880123").await;
+    // The payment sandbox's always-succeeding card verifies too.
+    let someone_else = verified_borrower(
+        &app,
+        "13812340002",
+        40,
+        kredit_payments::sandbox::cards::CARD_SUCCEEDS,
+    )
+    .await;
     let not_theirs =
         accept::accept(&app, someone_else, application.id, &consent(), "ip".into()).await;
     assert!(

@@ -55,8 +55,8 @@ mod tests {
         for from in ApplicationStatus::ALL {
             for to in ApplicationStatus::ALL {
                 assert_eq!(
-                    from.can_become(*to),
-                    allowed.contains(&(*from, *to)),
+                    from.can_become(to),
+                    allowed.contains(&(from, to)),
                     "{from} → {to}"
                 );
             }

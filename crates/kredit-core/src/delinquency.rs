@@ -76,6 +76,17 @@ impl Classification {
         Classification::Loss,
     ];
 
+    /// The stored and wire name (`special_mention`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Classification::Normal => "normal",
+            Classification::SpecialMention => "special_mention",
+            Classification::Substandard => "substandard",
+            Classification::Doubtful => "doubtful",
+            Classification::Loss => "loss",
+        }
+    }
+
     pub fn chinese(self) -> &'static str {
         match self {
             Classification::Normal => "正常",

@@ -27,9 +27,9 @@ macro_rules! string_enum {
         }
 
         impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub const ALL: [$name; [$($text),+].len()] = [$($name::$variant),+];
 
-            pub fn as_str(self) -> &'static str {
+            pub const fn as_str(self) -> &'static str {
                 match self {
                     $($name::$variant => $text,)+
                 }
@@ -47,8 +47,7 @@ macro_rules! string_enum {
 
             fn from_str(text: &str) -> Result<Self, Self::Err> {
                 $name::ALL
-                    .iter()
-                    .copied()
+                    .into_iter()
                     .find(|value| value.as_str() == text)
                     .ok_or_else(|| $crate::lifecycle::UnknownValue {
                         kind: $kind,
@@ -99,11 +98,11 @@ mod tests {
         for light in Light::ALL {
             let text = light.as_str();
             assert_eq!(light.to_string(), text);
-            assert_eq!(text.parse::<Light>(), Ok(*light));
+            assert_eq!(text.parse::<Light>(), Ok(light));
             assert_eq!(serde_json::to_value(light).unwrap(), text);
             assert_eq!(
                 serde_json::from_value::<Light>(serde_json::json!(text)).unwrap(),
-                *light
+                light
             );
         }
         let error = "green".parse::<Light>().unwrap_err();

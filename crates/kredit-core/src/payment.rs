@@ -17,18 +17,7 @@
 //! directly. Nothing leaves `succeeded` or `failed`, and `created` never
 //! reaches the provider: see [`PaymentStatus::may_be_sent`].
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
-
-/// A string that names none of an enum's values.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {kind} `{value}`")]
-pub struct UnknownValue {
-    pub kind: &'static str,
-    pub value: String,
-}
+use crate::lifecycle::string_enum;
 
 /// A transition the lifecycle does not allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -38,87 +27,31 @@ pub struct InvalidTransition {
     pub to: PaymentStatus,
 }
 
-/// Declares an enum's one string mapping: `as_str`, `FromStr`,
-/// `TryFrom<String>` (how storage decodes it), `Display` and `ALL`.
-macro_rules! named {
-    ($type:ident, $kind:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
-        impl $type {
-            pub const ALL: [$type; [$($name),+].len()] = [$($type::$variant),+];
-
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $($type::$variant => $name),+
-                }
-            }
-        }
-
-        impl FromStr for $type {
-            type Err = UnknownValue;
-
-            fn from_str(value: &str) -> Result<Self, Self::Err> {
-                match value {
-                    $($name => Ok($type::$variant),)+
-                    _ => Err(UnknownValue { kind: $kind, value: value.to_owned() }),
-                }
-            }
-        }
-
-        impl TryFrom<String> for $type {
-            type Error = UnknownValue;
-
-            fn try_from(value: String) -> Result<Self, Self::Error> {
-                value.parse()
-            }
-        }
-
-        impl fmt::Display for $type {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
+string_enum! {
+    /// Which way money moves, seen from the lender.
+    pub enum PaymentDirection ("payment direction") {
+        /// Lender → borrower: paying out a loan.
+        Disbursement = "disbursement",
+        /// Borrower → lender: debiting a repayment.
+        Collection = "collection",
+    }
 }
 
-/// Which way money moves, seen from the lender.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentDirection {
-    /// Lender → borrower: paying out a loan.
-    Disbursement,
-    /// Borrower → lender: debiting a repayment.
-    Collection,
+string_enum! {
+    /// What a payment is for.
+    pub enum PaymentPurpose ("payment purpose") {
+        /// Paying out an accepted loan.
+        Disbursement = "disbursement",
+        /// A borrower's repayment of any amount.
+        Repayment = "repayment",
+        /// A borrower's prepayment of principal (with a re-amortisation mode).
+        Prepayment = "prepayment",
+        /// A borrower paying the loan off.
+        Payoff = "payoff",
+        /// What close of business found due, collected from the card.
+        AutoDebit = "auto_debit",
+    }
 }
-
-named!(PaymentDirection, "payment direction", {
-    Disbursement => "disbursement",
-    Collection => "collection",
-});
-
-/// What a payment is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentPurpose {
-    /// Paying out an accepted loan.
-    Disbursement,
-    /// A borrower's repayment of any amount.
-    Repayment,
-    /// A borrower's prepayment of principal (with a re-amortisation mode).
-    Prepayment,
-    /// A borrower paying the loan off.
-    Payoff,
-    /// What close of business found due, collected from the card.
-    AutoDebit,
-}
-
-named!(PaymentPurpose, "payment purpose", {
-    Disbursement => "disbursement",
-    Repayment => "repayment",
-    Prepayment => "prepayment",
-    Payoff => "payoff",
-    AutoDebit => "auto_debit",
-});
 
 impl PaymentPurpose {
     /// The direction a payment of this purpose moves money in.
@@ -136,31 +69,22 @@ impl PaymentPurpose {
     }
 }
 
-/// Where a payment stands: `created` → `authorised` → `submitted` →
-/// `succeeded` | `failed`; a payment the authoriser refuses goes from
-/// `created` to `failed` and is never sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentStatus {
-    /// Written, not yet authorised.
-    Created,
-    /// The authoriser allowed it; it may be handed to the provider.
-    Authorised,
-    /// The provider accepted it; its outcome comes by notice.
-    Submitted,
-    Succeeded,
-    /// Refused by the authoriser or by the bank (`failure_code` says why).
-    Failed,
+string_enum! {
+    /// Where a payment stands: `created` → `authorised` → `submitted` →
+    /// `succeeded` | `failed`; a payment the authoriser refuses goes from
+    /// `created` to `failed` and is never sent.
+    pub enum PaymentStatus ("payment status") {
+        /// Written, not yet authorised.
+        Created = "created",
+        /// The authoriser allowed it; it may be handed to the provider.
+        Authorised = "authorised",
+        /// The provider accepted it; its outcome comes by notice.
+        Submitted = "submitted",
+        Succeeded = "succeeded",
+        /// Refused by the authoriser or by the bank (`failure_code` says why).
+        Failed = "failed",
+    }
 }
-
-named!(PaymentStatus, "payment status", {
-    Created => "created",
-    Authorised => "authorised",
-    Submitted => "submitted",
-    Succeeded => "succeeded",
-    Failed => "failed",
-});
 
 impl PaymentStatus {
     /// The statuses a provider notice may settle: those the provider may
@@ -221,29 +145,26 @@ impl PaymentStatus {
     }
 }
 
-/// Whether a payment has settled, and how: `pending` until its status is
-/// final (the API's `status`, next to the detailed lifecycle `state`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentOutcome {
-    /// Created, authorised or submitted.
-    Pending,
-    Succeeded,
-    Failed,
+string_enum! {
+    /// Whether a payment has settled, and how: `pending` until its status is
+    /// final (the API's `status`, next to the detailed lifecycle `state`).
+    pub enum PaymentOutcome ("payment outcome") {
+        /// Created, authorised or submitted.
+        Pending = "pending",
+        Succeeded = "succeeded",
+        Failed = "failed",
+    }
 }
-
-named!(PaymentOutcome, "payment outcome", {
-    Pending => "pending",
-    Succeeded => "succeeded",
-    Failed => "failed",
-});
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lifecycle::UnknownValue;
     use PaymentStatus::*;
     use proptest::prelude::*;
+    use serde::{Deserialize, Serialize};
+    use std::fmt;
+    use std::str::FromStr;
 
     #[test]
     fn each_value_has_one_name_shared_by_serde() {

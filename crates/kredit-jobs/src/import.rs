@@ -32,7 +32,7 @@ use kredit_store::cob::GlLine;
 use kredit_store::import::{ImportBatch, ImportStore, ImportedLoan};
 use kredit_store::loan_state;
 
-use crate::store::{CobError, classification_name, kind_name};
+use crate::store::{CobError, kind_name};
 
 /// Rows validated and written per transaction.
 pub const BATCH: usize = 5_000;
@@ -96,7 +96,7 @@ pub fn take_over(
             outstanding_fen: loan.principal_outstanding().fen(),
             dpd: i32::try_from(delinquency.dpd).unwrap_or(i32::MAX),
             bucket: delinquency.bucket.label(),
-            classification: classification_name(delinquency.classification),
+            classification: delinquency.classification.as_str(),
             event: serde_json::to_string(&event).map_err(|e| e.to_string())?,
             allocation: serde_json::to_string(&Allocation::default()).map_err(|e| e.to_string())?,
         },

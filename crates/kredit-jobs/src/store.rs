@@ -27,13 +27,14 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use kredit_core::Money;
-use kredit_core::delinquency::{Classification, ClassificationThresholds};
+use kredit_core::delinquency::ClassificationThresholds;
 use kredit_core::ledger::{Discard, EntryKind, GlAggregate, Posting};
 use kredit_core::loan::{Loan, LoanStatus};
 use kredit_store::cob::{
     ChunkCommit, ChunkLease, ChunkWork, CobEvent, CobRun, CobStore, GlLine, LoanWrite, QueuedDebit,
     StoredLoan,
 };
+use kredit_store::lending::LoanProjection;
 use kredit_store::loan_state;
 use kredit_store::outbox::NewDomainEvent;
 use kredit_store::{Backend, Repository, StoreError};
@@ -280,25 +281,17 @@ pub fn compute_chunk(
         // Everything up to the run's start is already in the ledger.
         loan.advance_to(run.from_date, &mut Discard);
         loan.advance_to(run.to_date, &mut gl.book(book));
-        let d = loan.delinquency(thresholds);
-        let bucket = d.bucket.label();
-        let classification = classification_name(d.classification);
-        let dpd = i32::try_from(d.dpd).unwrap_or(i32::MAX);
+        let projection = LoanProjection::of(&loan, thresholds);
         if !only_accrued(&stored, &loan)
-            || dpd != row.dpd
-            || row.bucket.as_deref() != Some(bucket)
-            || row.classification.as_deref() != Some(classification)
+            || projection.dpd != row.dpd
+            || row.bucket.as_deref() != projection.bucket
+            || row.classification.as_deref() != projection.classification
         {
             writes.push(LoanWrite {
                 id: row.id,
                 expected_version: row.version,
                 state: loan_state::encode(&loan),
-                as_of: loan.as_of,
-                status: loan.status.as_str(),
-                outstanding_fen: loan.principal_outstanding().fen(),
-                dpd,
-                bucket,
-                classification,
+                projection,
             });
         }
         events.extend(instalment_events(row.id, &loan, run.from_date, run.to_date));
@@ -500,16 +493,6 @@ pub fn kind_name(kind: EntryKind) -> &'static str {
         EntryKind::WriteOff => "write_off",
         EntryKind::Reversal => "reversal",
         EntryKind::OpeningBalance => "opening_balance",
-    }
-}
-
-pub fn classification_name(classification: Classification) -> &'static str {
-    match classification {
-        Classification::Normal => "normal",
-        Classification::SpecialMention => "special_mention",
-        Classification::Substandard => "substandard",
-        Classification::Doubtful => "doubtful",
-        Classification::Loss => "loss",
     }
 }
 

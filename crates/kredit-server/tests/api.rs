@@ -533,7 +533,7 @@ async fn sandbox_branches_and_warnings(repository: Arc<dyn Repository>) {
         (30, "0001", "rejected", vec!["name_mismatch"]),
         (30, "0003", "rejected", vec!["bank_phone_mismatch"]),
         (30, "0005", "pending", vec!["provider_unavailable"]),
-        (30, "0009", "pending", vec!["provider_timeout"]),
+        (30, "0008", "pending", vec!["provider_timeout"]),
         (17, "0123", "rejected", vec!["age_out_of_range"]),
         (61, "0123", "rejected", vec!["age_out_of_range"]),
     ];

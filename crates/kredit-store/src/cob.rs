@@ -58,12 +58,7 @@ pub struct LoanWrite {
     pub id: i64,
     pub expected_version: i64,
     pub state: Vec<u8>,
-    pub as_of: NaiveDate,
-    pub status: &'static str,
-    pub outstanding_fen: i64,
-    pub dpd: i32,
-    pub bucket: &'static str,
-    pub classification: &'static str,
+    pub projection: crate::lending::LoanProjection,
 }
 
 /// A general-ledger line with no loan: postings summed per product, day,
@@ -769,12 +764,12 @@ impl SqlRepository<Sqlite> {
             query = query
                 .bind(write.id)
                 .bind(&write.state)
-                .bind(write.as_of)
-                .bind(write.status)
-                .bind(write.outstanding_fen)
-                .bind(write.dpd)
-                .bind(write.bucket)
-                .bind(write.classification)
+                .bind(write.projection.as_of)
+                .bind(write.projection.status.as_str())
+                .bind(write.projection.outstanding_fen)
+                .bind(write.projection.dpd)
+                .bind(write.projection.bucket)
+                .bind(write.projection.classification)
                 .bind(write.expected_version);
         }
         Ok(query.execute(connection).await?.rows_affected())
@@ -790,12 +785,13 @@ impl SqlRepository<Postgres> {
     ) -> StoreResult<u64> {
         let ids: Vec<i64> = batch.iter().map(|w| w.id).collect();
         let states: Vec<&[u8]> = batch.iter().map(|w| w.state.as_slice()).collect();
-        let as_of: Vec<NaiveDate> = batch.iter().map(|w| w.as_of).collect();
-        let status: Vec<&str> = batch.iter().map(|w| w.status).collect();
-        let outstanding: Vec<i64> = batch.iter().map(|w| w.outstanding_fen).collect();
-        let dpd: Vec<i32> = batch.iter().map(|w| w.dpd).collect();
-        let bucket: Vec<&str> = batch.iter().map(|w| w.bucket).collect();
-        let classification: Vec<&str> = batch.iter().map(|w| w.classification).collect();
+        let as_of: Vec<Option<NaiveDate>> = batch.iter().map(|w| w.projection.as_of).collect();
+        let status: Vec<&str> = batch.iter().map(|w| w.projection.status.as_str()).collect();
+        let outstanding: Vec<i64> = batch.iter().map(|w| w.projection.outstanding_fen).collect();
+        let dpd: Vec<i32> = batch.iter().map(|w| w.projection.dpd).collect();
+        let bucket: Vec<Option<&str>> = batch.iter().map(|w| w.projection.bucket).collect();
+        let classification: Vec<Option<&str>> =
+            batch.iter().map(|w| w.projection.classification).collect();
         let version: Vec<i64> = batch.iter().map(|w| w.expected_version).collect();
         let updated = sqlx::query(
             "UPDATE loans AS l SET state = v.state, as_of = v.as_of, status = v.status,

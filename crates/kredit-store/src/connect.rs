@@ -13,14 +13,18 @@ use crate::repository::{Repository, SqlRepository, StoreError, StoreResult};
 /// enough to ride out another writer's transaction under load.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// SQLite has one writer. Two connections let one read while the other
-/// writes; more only make writers meet SQLite's busy handler, whose sleeps
-/// (1 ms growing to 100 ms) were the tail of the API's latency: with 8
-/// connections p99 was about 57 ms at 8 clients, with 2 it is 12.6 ms at a
-/// higher throughput (docs/benchmarks.md). Waiting for a connection in the
-/// pool's queue costs no sleep. (Close of business reads its chunks through
-/// connections of its own.)
-const SQLITE_CONNECTIONS: u32 = 2;
+/// SQLite has one writer: one connection writes, so writers wait in the
+/// pool's queue (no sleep) instead of meeting SQLite's busy handler, whose
+/// sleeps (1 ms growing to 100 ms) were the tail of the API's latency when
+/// several connections wrote (docs/benchmarks.md). The hot reads of a
+/// decision have connections of their own, which WAL lets read while the
+/// writer writes. (Close of business reads its chunks through connections
+/// of its own.)
+const SQLITE_WRITERS: u32 = 1;
+const SQLITE_READERS: u32 = 4;
+/// Enough for several instances' worth of concurrent requests per instance
+/// without crowding the server's default of 100.
+const POSTGRES_CONNECTIONS: u32 = 16;
 
 /// Opens a pool for `sqlite://…` (file created if missing) or
 /// `postgres://…` / `postgresql://…`. Does not migrate.
@@ -50,15 +54,19 @@ pub async fn connect_sqlite(options: SqliteConnectOptions) -> StoreResult<Arc<dy
         .busy_timeout(SQLITE_BUSY_TIMEOUT)
         .foreign_keys(true);
     let pool = SqlitePoolOptions::new()
-        .max_connections(SQLITE_CONNECTIONS)
+        .max_connections(SQLITE_WRITERS)
+        .connect_with(options.clone())
+        .await?;
+    let reader = SqlitePoolOptions::new()
+        .max_connections(SQLITE_READERS)
         .connect_with(options)
         .await?;
-    Ok(Arc::new(SqlRepository::new(pool)))
+    Ok(Arc::new(SqlRepository::with_reader(pool, reader)))
 }
 
 pub async fn connect_postgres(options: PgConnectOptions) -> StoreResult<Arc<dyn Repository>> {
     let pool = PgPoolOptions::new()
-        .max_connections(SQLITE_CONNECTIONS)
+        .max_connections(POSTGRES_CONNECTIONS)
         .connect_with(options)
         .await?;
     Ok(Arc::new(SqlRepository::new(pool)))

@@ -11,8 +11,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use kredit_core::application::ApplicationStatus;
+use kredit_core::delinquency::ClassificationThresholds;
 use kredit_core::evidence::{self, EvidenceEntry};
-use kredit_core::loan::LoanStatus;
+use kredit_core::loan::{Loan, LoanStatus};
 use kredit_core::payment::{PaymentDirection, PaymentPurpose, PaymentStatus};
 use kredit_core::reversal::ReversalStatus;
 use serde::Serialize;
@@ -292,17 +293,54 @@ pub struct PaymentSettlement {
     pub applied: Option<String>,
 }
 
+/// What a `loans` row says of a loan beside its state, for queries (lists,
+/// exposure, the portfolio): derived from the loan in one place, so online
+/// changes and close of business write it alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoanProjection {
+    pub status: LoanStatus,
+    pub as_of: Option<NaiveDate>,
+    pub outstanding_fen: i64,
+    pub dpd: i32,
+    pub bucket: Option<&'static str>,
+    pub classification: Option<&'static str>,
+}
+
+impl LoanProjection {
+    /// A serviced loan's projection.
+    pub fn of(loan: &Loan, thresholds: &ClassificationThresholds) -> LoanProjection {
+        let delinquency = loan.delinquency(thresholds);
+        LoanProjection {
+            status: loan.status,
+            as_of: Some(loan.as_of),
+            outstanding_fen: loan.principal_outstanding().fen(),
+            dpd: i32::try_from(delinquency.dpd).unwrap_or(i32::MAX),
+            bucket: Some(delinquency.bucket.label()),
+            classification: Some(delinquency.classification.as_str()),
+        }
+    }
+
+    /// A loan that was never serviced (its disbursement failed).
+    pub fn unserviced(status: LoanStatus) -> LoanProjection {
+        LoanProjection {
+            status,
+            as_of: None,
+            outstanding_fen: 0,
+            dpd: 0,
+            bucket: None,
+            classification: None,
+        }
+    }
+}
+
 /// Everything that changes when something happens to a loan.
 #[derive(Debug, Clone)]
 pub struct LoanChange {
     pub loan_id: LoanId,
     /// The version read; the change is refused if the loan moved since.
     pub expected_version: i64,
-    pub status: LoanStatus,
     pub state: Option<Vec<u8>>,
-    pub as_of: Option<NaiveDate>,
-    pub outstanding_fen: i64,
-    pub dpd: i32,
+    pub projection: LoanProjection,
     pub new_events: Vec<NewLoanEvent>,
     pub reversed_events: Vec<EventId>,
     pub journal: Vec<ChangeLine>,
@@ -666,7 +704,7 @@ macro_rules! lending_store {
         impl LendingStore for SqlRepository<$db> {
             async fn business_date(&self) -> StoreResult<Option<NaiveDate>> {
                 Ok(sqlx::query_scalar("SELECT business_date FROM business_calendar WHERE id = 1")
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.reader)
                     .await?)
             }
 
@@ -709,14 +747,14 @@ macro_rules! lending_store {
 
             async fn products(&self) -> StoreResult<Vec<ProductRecord>> {
                 Ok(sqlx::query_as("SELECT code, definition, version, updated_at FROM products ORDER BY code")
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.reader)
                     .await?)
             }
 
             async fn product(&self, code: &str) -> StoreResult<Option<ProductRecord>> {
                 Ok(sqlx::query_as("SELECT code, definition, version, updated_at FROM products WHERE code = $1")
                     .bind(code)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.reader)
                     .await?)
             }
 
@@ -981,7 +1019,7 @@ macro_rules! lending_store {
                          FROM loans WHERE borrower_id = $1",
                     )
                     .bind(borrower)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.reader)
                     .await?;
                 Ok(BorrowerExposure {
                     open_loans,
@@ -1008,17 +1046,19 @@ macro_rules! lending_store {
                 // lock, in SQLite the write lock, so the rest cannot race.
                 let updated = sqlx::query(
                     "UPDATE loans SET status = $1, state = $2, as_of = $3, outstanding_fen = $4, dpd = $5,
-                         version = version + 1, updated_at = $6
+                         bucket = $9, classification = $10, version = version + 1, updated_at = $6
                      WHERE id = $7 AND version = $8",
                 )
-                .bind(change.status.as_str())
+                .bind(change.projection.status.as_str())
                 .bind(&change.state)
-                .bind(change.as_of)
-                .bind(change.outstanding_fen)
-                .bind(change.dpd)
+                .bind(change.projection.as_of)
+                .bind(change.projection.outstanding_fen)
+                .bind(change.projection.dpd)
                 .bind(now)
                 .bind(change.loan_id)
                 .bind(change.expected_version)
+                .bind(change.projection.bucket)
+                .bind(change.projection.classification)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();

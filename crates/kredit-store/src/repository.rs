@@ -170,16 +170,30 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
     -> StoreResult<Vec<AuditRecord>>;
 }
 
-/// A repository over one sqlx pool; see the module docs.
+/// A repository over sqlx pools; see the module docs.
 #[derive(Debug, Clone)]
 pub struct SqlRepository<DB: sqlx::Database> {
+    /// Every write and transaction, and most reads.
     pub(crate) pool: Pool<DB>,
+    /// The reads on the hot path of a decision (business date, product,
+    /// identity, exposure, idempotency): on SQLite a pool of their own, so
+    /// they never queue behind the one writer (WAL readers do not block).
+    pub(crate) reader: Pool<DB>,
 }
 
 impl<DB: sqlx::Database> SqlRepository<DB> {
     #[must_use]
     pub fn new(pool: Pool<DB>) -> Self {
-        Self { pool }
+        Self {
+            reader: pool.clone(),
+            pool,
+        }
+    }
+
+    /// With a separate pool for the hot reads.
+    #[must_use]
+    pub fn with_reader(pool: Pool<DB>, reader: Pool<DB>) -> Self {
+        Self { pool, reader }
     }
 }
 
@@ -504,7 +518,7 @@ macro_rules! sql_repository {
                      FROM identities WHERE user_id = $1",
                 )
                 .bind(user)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.reader)
                 .await?;
                 Ok(identity)
             }
@@ -563,7 +577,7 @@ macro_rules! sql_repository {
                 )
                 .bind(user)
                 .bind(key)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.reader)
                 .await?;
                 Ok(row.map(|(request_hash, status, body)| {
                     let response = match (status, body) {

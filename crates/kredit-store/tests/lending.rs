@@ -115,11 +115,15 @@ fn change(loan: i64, version: i64, payment: i64, sequence: i64) -> LoanChange {
     LoanChange {
         loan_id: loan,
         expected_version: version,
-        status: kredit_core::loan::LoanStatus::Active,
         state: Some(vec![1, 2, 3]),
-        as_of: Some(date(25)),
-        outstanding_fen: 100_000,
-        dpd: 0,
+        projection: kredit_store::lending::LoanProjection {
+            status: kredit_core::loan::LoanStatus::Active,
+            as_of: Some(date(25)),
+            outstanding_fen: 100_000,
+            dpd: 0,
+            bucket: Some("M0"),
+            classification: Some("normal"),
+        },
         new_events: vec![NewLoanEvent {
             value_date: date(25),
             event: r#"{"type":"disbursement"}"#.into(),

@@ -42,7 +42,10 @@ pub trait IdentityProvider: Send + Sync + 'static {
 /// | `0003`       | mismatch: `bank_phone_mismatch`          |
 /// | `0004`       | mismatch: `bank_card_not_found`          |
 /// | `0005`       | provider unavailable                     |
-/// | `0009`       | never answers (the caller's timeout hits) |
+/// | `0008`       | never answers (the caller's timeout hits) |
+///
+/// (Not `0009`: that is the payment sandbox's card that always succeeds,
+/// which a borrower in the sandbox must be able to verify.)
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SandboxIdentityProvider;
 
@@ -59,7 +62,7 @@ impl IdentityProvider for SandboxIdentityProvider {
             "0003" => Verification::Mismatched(vec!["bank_phone_mismatch"]),
             "0004" => Verification::Mismatched(vec!["bank_card_not_found"]),
             "0005" => Verification::Unavailable,
-            "0009" => {
+            "0008" => {
                 tokio::time::sleep(SANDBOX_HANG).await;
                 Verification::Unavailable
             }
@@ -96,9 +99,9 @@ mod tests {
             sandbox.verify(&elements("6222021234567890005")).await,
             Verification::Unavailable
         );
-        let hanging = elements("6222021234567890009");
+        let hanging = elements("6222021234567890008");
         let answer =
             tokio::time::timeout(Duration::from_millis(20), sandbox.verify(&hanging)).await;
-        assert!(answer.is_err(), "0009 never answers");
+        assert!(answer.is_err(), "0008 never answers");
     }
 }
