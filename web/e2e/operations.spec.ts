@@ -100,7 +100,14 @@ async function disbursedLoan() {
     randomUUID(),
   );
   expect(application.status).toBe('approved');
-  await apiCall('POST', `/applications/${application.id}/accept`, { agree: true, terms_version: '2026-11' }, token, randomUUID());
+  const accepted = await apiCall<{ loan: { id: number } }>(
+    'POST',
+    `/applications/${application.id}/accept`,
+    { agree: true, terms_version: '2026-11' },
+    token,
+    randomUUID(),
+  );
+  return { application: application.id, loan: accepted.loan.id };
 }
 
 function webhookRow(page: Page, url: string) {
@@ -176,13 +183,21 @@ test('webhooks: an admin registers two, reads the secret once and sees their del
     });
 
     await test.step('a loan is disbursed: one endpoint takes the event, signed; the other retries', async () => {
-      await disbursedLoan();
-      await expect.poll(() => integrator.received.filter((r) => r.path === '/ok').length, { timeout: 45_000 }).toBeGreaterThan(0);
-      const delivery = integrator.received.find((r) => r.path === '/ok')!;
-      const signature = String(delivery.headers['kredit-signature']);
-      const [, t, v1] = /^t=(\d+),v1=([0-9a-f]+)$/.exec(signature) ?? [];
-      expect(v1).toBe(createHmac('sha256', secret).update(`${t}.${delivery.body}`).digest('hex'));
-      expect(JSON.parse(delivery.body).kind).toBe('loan.disbursed');
+      const made = await disbursedLoan();
+      // This loan's life so far, in order: decided, signed, disbursed (other
+      // tests' events may come between); every delivery signed.
+      const ours = () =>
+        integrator.received
+          .filter((r) => r.path === '/ok')
+          .map((r) => JSON.parse(r.body) as { kind: string; subject: string; loan_id: number | null })
+          .filter((e) => e.subject === `application:${made.application}` || e.loan_id === made.loan)
+          .map((e) => e.kind);
+      await expect.poll(ours, { timeout: 45_000 }).toEqual(['application.decided', 'contract.signed', 'loan.disbursed']);
+      for (const delivery of integrator.received.filter((r) => r.path === '/ok')) {
+        const signature = String(delivery.headers['kredit-signature']);
+        const [, t, v1] = /^t=(\d+),v1=([0-9a-f]+)$/.exec(signature) ?? [];
+        expect(v1).toBe(createHmac('sha256', secret).update(`${t}.${delivery.body}`).digest('hex'));
+      }
 
       const failing = webhookRow(page, `${integrator.base}/fail`);
       await expect(async () => {

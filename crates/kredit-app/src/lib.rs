@@ -20,6 +20,7 @@ pub mod origination;
 pub mod outbox;
 pub mod password;
 pub mod payments;
+pub mod portfolio;
 pub mod reversals;
 pub mod scoring;
 pub mod servicing;

@@ -1,21 +1,18 @@
 //! The business date and close of business, the portfolio dashboard, staff
 //! borrower search, the trial balance and the evidence log.
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::extract::State;
-use chrono::{Days, NaiveDate};
-use kredit_core::delinquency::Bucket;
+use chrono::NaiveDate;
+use kredit_core::Money;
 use kredit_core::evidence::{self, EvidenceEntry};
 use kredit_core::identity::{mask_id_number, mask_name, mask_phone};
-use kredit_core::{Money, Rate};
 use kredit_store::UserId;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use kredit_app::close_of_business;
+use kredit_app::portfolio::{self, Portfolio};
 
 use crate::auth::{AdminOnly, AnyUser, AuditReaders, Authorized, RiskReaders, StaffOnly};
 use crate::config::Environment;
@@ -165,50 +162,6 @@ pub async fn cob_status(
     }))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct Group {
-    /// The bucket (`M0`…`M7+`) or classification (`normal`…`loss`).
-    pub key: String,
-    pub loans: i64,
-    pub outstanding: Money,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct DailyDisbursement {
-    pub date: NaiveDate,
-    pub loans: i64,
-    pub amount: Money,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ApplicationStats {
-    pub total: i64,
-    /// Applications per status (`approved`, `accepted`, `declined`, `referred`, …).
-    pub by_status: BTreeMap<String, i64>,
-    /// Approved (and accepted) over decided.
-    pub approval_rate: Rate,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct Portfolio {
-    pub business_date: NaiveDate,
-    pub loans_active: i64,
-    pub outstanding_principal: Money,
-    pub disbursed_by_day: Vec<DailyDisbursement>,
-    pub applications: ApplicationStats,
-    pub buckets: Vec<Group>,
-    pub classification: Vec<Group>,
-    /// Principal written off over principal ever disbursed.
-    pub bad_debt_rate: Rate,
-}
-
-fn ratio(numerator: i64, denominator: i64) -> Rate {
-    if denominator <= 0 {
-        return Rate::ZERO;
-    }
-    Rate::ONE.scale(numerator, denominator)
-}
-
 /// The portfolio dashboard (risk officers, admins, auditors).
 #[utoipa::path(get, path = "/api/v1/portfolio/summary", tag = "operations", security(("bearer" = [])),
     responses((status = 200, description = "Outstanding, disbursements, approval rate, buckets, classification", body = Portfolio),
@@ -217,74 +170,7 @@ pub async fn summary(
     State(state): State<SharedState>,
     _auth: Authorized<RiskReaders>,
 ) -> Result<Json<Portfolio>, ApiError> {
-    let store = state.repository.lending();
-    let today = state.business_date().await?;
-    let groups = store.active_dpd_groups().await?;
-    let mut buckets: BTreeMap<Bucket, (i64, i64)> =
-        Bucket::ALL.iter().map(|b| (*b, (0, 0))).collect();
-    let mut classes: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    for group in &groups {
-        let dpd = u32::try_from(group.dpd).unwrap_or(0);
-        let bucket = buckets.entry(Bucket::from_dpd(dpd)).or_default();
-        bucket.0 += group.loans;
-        bucket.1 += group.outstanding_fen;
-        let class = json!(state.lending.thresholds.classify(dpd));
-        let class = classes
-            .entry(class.as_str().unwrap_or_default().to_owned())
-            .or_default();
-        class.0 += group.loans;
-        class.1 += group.outstanding_fen;
-    }
-    let group = |key: String, (loans, fen): (i64, i64)| Group {
-        key,
-        loans,
-        outstanding: Money::from_fen(fen),
-    };
-    let counts = store.loan_counts().await?;
-    let count_of = |status: &str| counts.iter().find(|c| c.status == status);
-    let disbursed_fen: i64 = counts
-        .iter()
-        .filter(|c| c.status != "pending_disbursement" && c.status != "disbursement_failed")
-        .map(|c| c.amount_fen)
-        .sum();
-    let applications = store.application_counts().await?;
-    let by_status: BTreeMap<String, i64> = applications
-        .iter()
-        .map(|c| (c.status.clone(), c.count))
-        .collect();
-    let approved = by_status.get("approved").copied().unwrap_or(0)
-        + by_status.get("accepted").copied().unwrap_or(0);
-    let decided = approved + by_status.get("declined").copied().unwrap_or(0);
-    let since = today.checked_sub_days(Days::new(30)).unwrap_or(today);
-    Ok(Json(Portfolio {
-        business_date: today,
-        loans_active: count_of("active").map_or(0, |c| c.count),
-        outstanding_principal: Money::from_fen(groups.iter().map(|g| g.outstanding_fen).sum()),
-        disbursed_by_day: store
-            .disbursed_by_day(since)
-            .await?
-            .into_iter()
-            .map(|d| DailyDisbursement {
-                date: d.entry_date,
-                loans: d.loans,
-                amount: Money::from_fen(d.amount_fen),
-            })
-            .collect(),
-        applications: ApplicationStats {
-            total: by_status.values().sum(),
-            by_status,
-            approval_rate: ratio(approved, decided),
-        },
-        buckets: buckets
-            .into_iter()
-            .map(|(b, v)| group(b.label().to_owned(), v))
-            .collect(),
-        classification: classes.into_iter().map(|(k, v)| group(k, v)).collect(),
-        bad_debt_rate: ratio(
-            count_of("written_off").map_or(0, |c| c.amount_fen),
-            disbursed_fen,
-        ),
-    }))
+    Ok(Json(portfolio::summary(&state).await?))
 }
 
 #[derive(Serialize, ToSchema)]
