@@ -204,19 +204,7 @@ async fn send(state: &App, payment: &PaymentRecord, borrower: i64) -> AppResult<
         callback_url: state.payments.callback_url.clone(),
     };
     match state.payments.provider.submit(instruction).await {
-        Ok(_) if payment.status == PaymentStatus::Authorised => {
-            // `false`: its notice got here first and settled it.
-            state
-                .repository
-                .lending()
-                .advance_payment(
-                    payment.id,
-                    PaymentStatus::Authorised,
-                    PaymentStatus::Submitted,
-                )
-                .await?;
-        }
-        Ok(_) => {}
+        Ok(_) => mark_submitted(state, payment).await?,
         Err(error) => {
             tracing::warn!(payment = payment.id, %error, "payment submission failed; reconciliation will retry");
         }
@@ -341,17 +329,7 @@ async fn reconcile_one(state: &App, payment: &PaymentRecord) -> AppResult<bool> 
         Ok(_) => {
             // The provider has it: a crash came between its acceptance and
             // our record of it.
-            if payment.status == PaymentStatus::Authorised {
-                state
-                    .repository
-                    .lending()
-                    .advance_payment(
-                        payment.id,
-                        PaymentStatus::Authorised,
-                        PaymentStatus::Submitted,
-                    )
-                    .await?;
-            }
+            mark_submitted(state, &payment).await?;
             Ok(false)
         }
         Err(ProviderError::NotFound) => {
@@ -364,4 +342,21 @@ async fn reconcile_one(state: &App, payment: &PaymentRecord) -> AppResult<bool> 
             Ok(false)
         }
     }
+}
+
+/// Records that the provider holds an authorised payment. Nothing changes
+/// if it is already further on (its notice can arrive first and settle it).
+async fn mark_submitted(state: &App, payment: &PaymentRecord) -> AppResult<()> {
+    if payment.status == PaymentStatus::Authorised {
+        state
+            .repository
+            .lending()
+            .advance_payment(
+                payment.id,
+                PaymentStatus::Authorised,
+                PaymentStatus::Submitted,
+            )
+            .await?;
+    }
+    Ok(())
 }

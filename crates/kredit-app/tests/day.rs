@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kredit_app::close_of_business::{self, CobSchedule};
-use kredit_app::{App, FakeClock, LocalTime, Payments, catalogue, install, loan_lock};
+use kredit_app::{App, FakeClock, catalogue, install, loan_lock};
 use kredit_core::apr::RateCap;
-use kredit_payments::{CallbackSecret, SandboxConfig, SandboxProvider};
 use kredit_store::Repository;
-use kredit_store::pii::{PiiCipher, PiiKey};
+
+mod support;
 
 fn utc(text: &str) -> DateTime<Utc> {
     text.parse().unwrap()
@@ -27,21 +27,12 @@ fn date(text: &str) -> NaiveDate {
 
 /// One server instance over `repository`, on `clock`.
 fn instance(repository: &Arc<dyn Repository>, clock: &Arc<FakeClock>) -> App {
-    let secret = CallbackSecret::new(b"test callback secret, 32 bytes!!".to_vec()).unwrap();
-    let payments = Payments {
-        provider: Arc::new(SandboxProvider::new(SandboxConfig::new(secret)).unwrap()),
-        authoriser: kredit_app::payments::AuthoriseAll::shared(),
-        callback_url: "http://127.0.0.1:9/api/v1/payments/callback".to_owned(),
-        auto_debit: true,
-    };
-    App::new(
-        repository.clone(),
-        PiiCipher::new(&PiiKey::generate()),
-        payments,
-        LocalTime {
-            clock: clock.clone(),
-            zone: kredit_app::DEFAULT_TIME_ZONE,
-        },
+    support::instance(
+        repository,
+        clock.clone(),
+        support::sandbox(None),
+        None,
+        true,
     )
 }
 

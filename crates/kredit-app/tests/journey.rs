@@ -8,56 +8,29 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use kredit_app::close_of_business::CobSchedule;
 use kredit_app::collections::{self, Collection, CollectionKind, CollectionRequest};
 use kredit_app::onboarding::{self, IdentityRequest};
 use kredit_app::origination::accept::{self, AcceptRequest, TERMS_VERSION};
 use kredit_app::origination::apply::{self, ApplicationRequest, MatchRequest};
 use kredit_app::origination::underwrite::{self, Verdict};
 use kredit_app::origination::{Questionnaire, StoredDecision};
-use kredit_app::{
-    App, AppError, FakeClock, LocalTime, Payments, accounts, catalogue, install, payments,
-    servicing,
-};
+use kredit_app::{App, AppError, FakeClock, accounts, payments, servicing};
 use kredit_core::Money;
 use kredit_core::application::ApplicationStatus;
-use kredit_core::apr::RateCap;
 use kredit_core::decision::{Outcome, codes};
 use kredit_core::product::ProductKind;
 use kredit_core::schedule::RepaymentMethod;
-use kredit_payments::{CallbackSecret, SandboxConfig, SandboxProvider};
-use kredit_store::pii::{PiiCipher, PiiKey};
 use kredit_store::{Repository, Role, UserId};
+
+mod support;
 
 const PASSWORD: &str = "a long journey password 1";
 
 async fn installed(repository: &Arc<dyn Repository>) -> App {
-    let secret = CallbackSecret::new(b"test callback secret, 32 bytes!!".to_vec()).unwrap();
-    let mut sandbox = SandboxConfig::new(secret);
-    sandbox.settle_delay = Duration::from_millis(10);
-    let payments = Payments {
-        provider: Arc::new(SandboxProvider::new(sandbox).unwrap()),
-        authoriser: payments::AuthoriseAll::shared(),
-        // Nobody listens: notices arrive by reconciliation here.
-        callback_url: "http://127.0.0.1:9/api/v1/payments/callback".to_owned(),
-        auto_debit: false,
-    };
-    let app = App::new(
-        repository.clone(),
-        PiiCipher::new(&PiiKey::generate()),
-        payments,
-        LocalTime {
-            clock: Arc::new(FakeClock::at(Utc::now())),
-            zone: kredit_app::DEFAULT_TIME_ZONE,
-        },
-    );
-    install::migrate(repository.as_ref(), &app.time, &CobSchedule::default())
-        .await
-        .unwrap();
-    let products = catalogue::parse(kredit_jobs::demo::CATALOGUE).unwrap();
-    catalogue::apply(repository.as_ref(), &products, RateCap::default(), None)
-        .await
-        .unwrap();
+    let bank = support::sandbox(Some(Duration::from_millis(10)));
+    let clock = Arc::new(FakeClock::at(Utc::now()));
+    let app = support::instance(repository, clock, bank, None, false);
+    support::install(&app).await;
     app
 }
 

@@ -14,9 +14,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use kredit_app::close_of_business::{self, CobSchedule};
+use kredit_app::close_of_business::{self};
 use kredit_app::payments::{self, Authorisation, AuthoriseAll, PaymentAuthoriser};
-use kredit_app::{App, AppResult, FakeClock, LocalTime, Payments, catalogue, install};
+use kredit_app::{App, AppResult, FakeClock};
 use kredit_core::Money;
 use kredit_core::application::ApplicationStatus;
 use kredit_core::apr::RateCap;
@@ -26,14 +26,12 @@ use kredit_core::product::OfferRequest;
 use kredit_core::schedule::RepaymentMethod;
 use kredit_jobs::CobOptions;
 use kredit_payments::sandbox::cards;
-use kredit_payments::{
-    CallbackSecret, PaymentProvider, PaymentReference, ProviderError, SandboxConfig,
-    SandboxProvider,
-};
+use kredit_payments::{PaymentProvider, PaymentReference, ProviderError, SandboxProvider};
 use kredit_store::lending::{Acceptance, EvidenceDraft, NewApplication, NewPayment, PaymentRecord};
-use kredit_store::pii::{PiiCipher, PiiKey};
 use kredit_store::{IdentityRecord, IdentityStatus, NewUser, Repository, Role};
 use serde_json::Value;
+
+mod support;
 
 const SETTLES_IN: Duration = Duration::from_millis(20);
 
@@ -95,31 +93,9 @@ async fn lender(
     authoriser: Arc<dyn PaymentAuthoriser>,
 ) -> Lender {
     let clock = Arc::new(FakeClock::at(utc("2026-12-01T02:00:00Z")));
-    let secret = CallbackSecret::new(b"test callback secret, 32 bytes!!".to_vec()).unwrap();
-    let mut config = SandboxConfig::new(secret);
-    config.settle_delay = SETTLES_IN;
-    let sandbox = Arc::new(SandboxProvider::new(config).unwrap());
-    let app = App::new(
-        repository.clone(),
-        PiiCipher::new(&PiiKey::generate()),
-        Payments {
-            provider: sandbox.clone(),
-            authoriser,
-            callback_url: "http://127.0.0.1:9/api/v1/payments/callback".to_owned(),
-            auto_debit: false,
-        },
-        LocalTime {
-            clock,
-            zone: kredit_app::DEFAULT_TIME_ZONE,
-        },
-    );
-    install::migrate(repository.as_ref(), &app.time, &CobSchedule::default())
-        .await
-        .unwrap();
-    let products = catalogue::parse(kredit_jobs::demo::CATALOGUE).unwrap();
-    catalogue::apply(repository.as_ref(), &products, RateCap::default(), None)
-        .await
-        .unwrap();
+    let sandbox = support::sandbox(Some(SETTLES_IN));
+    let app = support::instance(repository, clock, sandbox.clone(), Some(authoriser), false);
+    support::install(&app).await;
     Lender { app, sandbox }
 }
 

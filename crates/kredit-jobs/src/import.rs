@@ -30,6 +30,7 @@ use kredit_core::{Rate, apr::RateCap};
 use kredit_store::Repository;
 use kredit_store::cob::GlLine;
 use kredit_store::import::{ImportBatch, ImportStore, ImportedLoan};
+use kredit_store::lending::LoanProjection;
 use kredit_store::loan_state;
 
 use crate::store::{CobError, kind_name};
@@ -82,21 +83,15 @@ pub fn take_over(
         })?;
     let loan = history.current();
     let event = history.events()[0].event;
-    let delinquency = loan.delinquency(&ClassificationThresholds::default());
     Ok(TakenOver {
         loan: ImportedLoan {
             external_reference,
             borrower_reference,
             product_code: product_code.to_owned(),
-            status: loan.status.as_str(),
             terms: terms_json,
             state: loan_state::encode(loan),
-            as_of: loan.as_of,
             principal_fen: principal.fen(),
-            outstanding_fen: loan.principal_outstanding().fen(),
-            dpd: i32::try_from(delinquency.dpd).unwrap_or(i32::MAX),
-            bucket: delinquency.bucket.label(),
-            classification: delinquency.classification.as_str(),
+            projection: LoanProjection::of(loan, &ClassificationThresholds::default()),
             event: serde_json::to_string(&event).map_err(|e| e.to_string())?,
             allocation: serde_json::to_string(&Allocation::default()).map_err(|e| e.to_string())?,
         },

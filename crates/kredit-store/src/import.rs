@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Sqlite};
 
 use crate::cob::GlLine;
@@ -27,19 +27,14 @@ pub struct ImportedLoan {
     /// The borrower's reference: loans with the same one share a borrower.
     pub borrower_reference: String,
     pub product_code: String,
-    pub status: &'static str,
     /// The core `LoanTerms` as JSON.
     pub terms: String,
     /// The state, encoded by [`crate::loan_state`].
     pub state: Vec<u8>,
-    pub as_of: NaiveDate,
     pub principal_fen: i64,
-    pub outstanding_fen: i64,
-    pub dpd: i32,
-    pub bucket: &'static str,
-    pub classification: &'static str,
+    pub projection: crate::lending::LoanProjection,
     /// The core `LoanEvent` (its opening balances) as JSON, value-dated
-    /// `as_of`.
+    /// the projection's `as_of`.
     pub event: String,
     /// The allocation it produced, as JSON.
     pub allocation: String,
@@ -169,15 +164,15 @@ macro_rules! import_store {
                         query = query
                             .bind(borrower)
                             .bind(&loan.product_code)
-                            .bind(loan.status)
+                            .bind(loan.projection.status.as_str())
                             .bind(&loan.terms)
                             .bind(&loan.state)
-                            .bind(loan.as_of)
+                            .bind(loan.projection.as_of)
                             .bind(loan.principal_fen)
-                            .bind(loan.outstanding_fen)
-                            .bind(loan.dpd)
-                            .bind(loan.bucket)
-                            .bind(loan.classification)
+                            .bind(loan.projection.outstanding_fen)
+                            .bind(loan.projection.dpd)
+                            .bind(loan.projection.bucket)
+                            .bind(loan.projection.classification)
                             .bind(&loan.external_reference)
                             .bind(now)
                             .bind(now);
@@ -208,7 +203,7 @@ macro_rules! import_store {
                     for (loan, id) in chunk.iter().zip(chunk_ids) {
                         query = query
                             .bind(*id)
-                            .bind(loan.as_of)
+                            .bind(loan.projection.as_of)
                             .bind(&loan.event)
                             .bind(&loan.allocation)
                             .bind(now);

@@ -48,23 +48,7 @@ async fn approved(repo: &Arc<dyn Repository>, phone_hash: &str) -> (i64, Accepta
         .unwrap();
     let borrower_id = borrower(repo, phone_hash).await;
     let application_id = lending
-        .create_application(
-            &NewApplication {
-                borrower_id,
-                product_code: "CONSUMER".into(),
-                amount_fen: 100_000,
-                term_months: 12,
-                method: "equal-installment".into(),
-                purpose: "consumer".into(),
-                profile: "{}".into(),
-                status: ApplicationStatus::Approved,
-                decision: "{}".into(),
-                created_at: kredit_store::now(),
-                model_scores: Vec::new(),
-                domain_events: Vec::new(),
-            },
-            None,
-        )
+        .create_application(&new_application(borrower_id, Vec::new()), None)
         .await
         .unwrap()
         .id;
@@ -96,6 +80,24 @@ async fn approved(repo: &Arc<dyn Repository>, phone_hash: &str) -> (i64, Accepta
         }],
     };
     (borrower_id, acceptance)
+}
+
+/// An approved application of 1,000.00 over 12 months.
+fn new_application(borrower_id: i64, model_scores: Vec<NewModelScore>) -> NewApplication {
+    NewApplication {
+        borrower_id,
+        product_code: "CONSUMER".into(),
+        amount_fen: 100_000,
+        term_months: 12,
+        method: "equal-installment".into(),
+        purpose: "consumer".into(),
+        profile: "{}".into(),
+        status: ApplicationStatus::Approved,
+        decision: "{}".into(),
+        created_at: kredit_store::now(),
+        model_scores,
+        domain_events: Vec::new(),
+    }
 }
 
 fn line(loan: i64, kind: &str, debit: &str, credit: &str, amount: i64) -> JournalLine {
@@ -504,20 +506,7 @@ async fn applications_are_stored_with_their_model_scores(repo: Arc<dyn Repositor
         features: "{}".into(),
         scored_at: kredit_store::now(),
     };
-    let application = |model_scores| NewApplication {
-        borrower_id,
-        product_code: "CONSUMER".into(),
-        amount_fen: 100_000,
-        term_months: 12,
-        method: "equal-installment".into(),
-        purpose: "consumer".into(),
-        profile: "{}".into(),
-        status: ApplicationStatus::Approved,
-        decision: "{}".into(),
-        created_at: kredit_store::now(),
-        model_scores,
-        domain_events: Vec::new(),
-    };
+    let application = |model_scores| new_application(borrower_id, model_scores);
     let id = lending
         .create_application(&application(vec![score(model.id)]), None)
         .await

@@ -84,7 +84,14 @@ pub async fn apply(
             Some(scores) => scoring::score_records(0, &scores.scored, &scores.inputs)?,
             None => Vec::new(),
         },
-        domain_events: vec![decided_event(&product.code, &offer, status, &decided, None)],
+        domain_events: vec![decided_event(
+            &product.code,
+            offer.amount,
+            offer.term_months,
+            status,
+            &decided,
+            None,
+        )],
     };
     let stored = match app
         .repository
@@ -109,7 +116,8 @@ pub async fn apply(
 /// underwriter. No personal data.
 pub(super) fn decided_event(
     product_code: &str,
-    offer: &OfferRequest,
+    amount: Money,
+    term_months: u32,
     status: ApplicationStatus,
     decided: &StoredDecision,
     decided_by: Option<UserId>,
@@ -120,8 +128,8 @@ pub(super) fn decided_event(
         json!({
             "status": status,
             "product_code": product_code,
-            "amount": offer.amount,
-            "term_months": offer.term_months,
+            "amount": amount,
+            "term_months": term_months,
             "approved_amount": decision.approved_amount,
             "score": decision.score,
             "grade": decision.grade,

@@ -2,9 +2,9 @@
 //! (never the applicant themself), audited, with its event.
 
 use chrono::{DateTime, Utc};
+use kredit_core::Money;
 use kredit_core::application::ApplicationStatus;
 use kredit_core::decision::{Outcome, Reason, codes};
-use kredit_core::product::OfferRequest;
 use kredit_store::UserId;
 use kredit_store::lending::{ApplicationRecord, Underwritten};
 use serde::{Deserialize, Serialize};
@@ -75,12 +75,7 @@ pub async fn underwrite(
             ApplicationStatus::Declined
         }
     };
-    let offer = OfferRequest {
-        amount: kredit_core::Money::from_fen(record.amount_fen),
-        term_months: u32::try_from(record.term_months).map_err(AppError::internal)?,
-        method: record.method.parse().map_err(AppError::internal)?,
-        start_date: app.business_date().await?,
-    };
+    let term_months = u32::try_from(record.term_months).map_err(AppError::internal)?;
     let underwriting = Underwriting {
         decided_by: underwriter,
         decision: verdict,
@@ -106,7 +101,8 @@ pub async fn underwrite(
             audit,
             domain_events: vec![decided_event(
                 &record.product_code,
-                &offer,
+                Money::from_fen(record.amount_fen),
+                term_months,
                 status,
                 &decided,
                 Some(underwriter),

@@ -146,10 +146,16 @@ pub async fn create(
         Prior::Answered(answer) => return Ok(answer),
         Prior::Fresh(fresh) => fresh,
     };
-    let reply = fresh.reply(StatusCode::CREATED, &reply_body);
+    // Rendered once, inside the transaction; kept to answer with.
+    let rendered = std::sync::OnceLock::new();
+    let render = |record: &ApplicationRecord| {
+        let body = reply_body(record)?;
+        Ok(rendered.get_or_init(|| body).clone())
+    };
+    let reply = fresh.reply(StatusCode::CREATED, &render);
     match apply::apply(&state, borrower, &request, Some(&reply)).await {
-        Ok(record) => {
-            let body = reply_body(&record).map_err(ApiError::internal)?;
+        Ok(_) => {
+            let body = rendered.into_inner().ok_or(ApiError::Internal)?;
             Ok(idempotency::respond(StatusCode::CREATED, body))
         }
         Err(AppError::Conflict { code, .. }) if code == apply::IDEMPOTENCY_KEY_TAKEN => {
