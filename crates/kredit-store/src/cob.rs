@@ -709,7 +709,7 @@ impl SqlRepository<Sqlite> {
             return rows.into_iter().map(stored_loan).collect();
         }
         let (first, last) = (lease.first_id, lease.last_id);
-        let failed = |error: &dyn std::fmt::Display| StoreError::SqliteRead(error.to_string());
+        let failed = |error: &dyn std::fmt::Display| StoreError::Sqlite(error.to_string());
         let rows = tokio::task::spawn_blocking(move || read_chunk_blocking(&path, first, last))
             .await
             .map_err(|error| failed(&error))?

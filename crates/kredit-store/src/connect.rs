@@ -11,17 +11,24 @@ use crate::repository::{Repository, SqlRepository, StoreError, StoreResult};
 
 /// How long an SQLite writer waits for the lock before giving up: long
 /// enough to ride out another writer's transaction under load.
-const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// WAL pages after which a commit checkpoints by itself: a safety net only.
+/// Checkpoints run off the writer's path every 250 ms
+/// (`sqlite_direct::spawn_checkpointer`), so the WAL stays far below this
+/// unless nothing has checkpointed for a long while (SQLite's default, 1,000
+/// pages, is a few hundred decisions: the commit that crossed it ran the
+/// checkpoint and its fsyncs while holding the write lock).
+const SQLITE_AUTOCHECKPOINT_PAGES: &str = "20000";
 
 /// SQLite has one writer: one connection writes, so writers wait in the
 /// pool's queue (no sleep) instead of meeting SQLite's busy handler, whose
 /// sleeps (1 ms growing to 100 ms) were the tail of the API's latency when
-/// several connections wrote (docs/benchmarks.md). The hot reads of a
-/// decision have connections of their own, which WAL lets read while the
-/// writer writes. (Close of business reads its chunks through connections
-/// of its own.)
-const SQLITE_WRITERS: u32 = 1;
-const SQLITE_READERS: u32 = 4;
+/// several connections wrote (docs/benchmarks.md). The pool is also for
+/// reading; the hot reads of a decision and close of business's chunks read
+/// through connections of their own, which WAL lets read while the writer
+/// writes.
+const SQLITE_CONNECTIONS: u32 = 1;
 /// Enough for several instances' worth of concurrent requests per instance
 /// without crowding the server's default of 100.
 const POSTGRES_CONNECTIONS: u32 = 16;
@@ -52,16 +59,13 @@ pub async fn connect_sqlite(options: SqliteConnectOptions) -> StoreResult<Arc<dy
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(SQLITE_BUSY_TIMEOUT)
-        .foreign_keys(true);
+        .foreign_keys(true)
+        .pragma("wal_autocheckpoint", SQLITE_AUTOCHECKPOINT_PAGES);
     let pool = SqlitePoolOptions::new()
-        .max_connections(SQLITE_WRITERS)
-        .connect_with(options.clone())
-        .await?;
-    let reader = SqlitePoolOptions::new()
-        .max_connections(SQLITE_READERS)
+        .max_connections(SQLITE_CONNECTIONS)
         .connect_with(options)
         .await?;
-    Ok(Arc::new(SqlRepository::with_reader(pool, reader)))
+    Ok(Arc::new(SqlRepository::sqlite(pool)))
 }
 
 pub async fn connect_postgres(options: PgConnectOptions) -> StoreResult<Arc<dyn Repository>> {

@@ -16,12 +16,14 @@ use kredit_core::evidence::{self, EvidenceEntry};
 use kredit_core::loan::{Loan, LoanStatus};
 use kredit_core::payment::{PaymentDirection, PaymentPurpose, PaymentStatus};
 use kredit_core::reversal::ReversalStatus;
+use rusqlite::OptionalExtension as _;
 use serde::Serialize;
 use sqlx::{Postgres, Sqlite};
 
 use crate::model::{AuditEntry, IdempotentReply, UserId};
 use crate::outbox::NewDomainEvent;
 use crate::repository::{SqlRepository, StoreError, StoreResult};
+use crate::sqlite_direct;
 
 pub type ApplicationId = i64;
 pub type ContractId = i64;
@@ -609,6 +611,122 @@ fn settled_from(settlement: &PaymentSettlement) -> StoreResult<String> {
     Ok(status_list(from))
 }
 
+const BUSINESS_DATE: &str = "SELECT business_date FROM business_calendar WHERE id = 1";
+const PRODUCT: &str = "SELECT code, definition, version, updated_at FROM products WHERE code = $1";
+const EXPOSURE: &str = "SELECT
+         CAST(COALESCE(SUM(CASE WHEN status IN ('active', 'pending_disbursement') THEN 1 ELSE 0 END), 0) AS BIGINT),
+         CAST(COALESCE(SUM(CASE WHEN status IN ('active', 'pending_disbursement') THEN outstanding_fen ELSE 0 END), 0) AS BIGINT),
+         CAST(COALESCE(MAX(CASE WHEN status = 'active' THEN dpd ELSE 0 END), 0) AS BIGINT),
+         CAST(COALESCE(SUM(CASE WHEN status = 'paid_off' THEN 1 ELSE 0 END), 0) AS BIGINT)
+     FROM loans WHERE borrower_id = $1";
+const INSERT_APPLICATION: &str = "INSERT INTO applications (borrower_id, product_code, amount_fen,
+         term_months, method, purpose, profile, status, decision, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id";
+
+impl ApplicationRecord {
+    /// The row `INSERT_APPLICATION` wrote for `application` as `id`.
+    fn written(id: ApplicationId, application: &NewApplication) -> Self {
+        ApplicationRecord {
+            id,
+            borrower_id: application.borrower_id,
+            product_code: application.product_code.clone(),
+            amount_fen: application.amount_fen,
+            term_months: application.term_months,
+            method: application.method.clone(),
+            purpose: application.purpose.clone(),
+            profile: application.profile.clone(),
+            status: application.status,
+            decision: application.decision.clone(),
+            underwriting: None,
+            created_at: application.created_at,
+            updated_at: application.created_at,
+        }
+    }
+}
+
+impl SqlRepository<Postgres> {
+    async fn write_application(
+        &self,
+        application: &NewApplication,
+        reply: Option<&IdempotentReply<'_, ApplicationRecord>>,
+    ) -> StoreResult<ApplicationRecord> {
+        let mut tx = self.pool.begin().await?;
+        let id: ApplicationId = sqlx::query_scalar(INSERT_APPLICATION)
+            .bind(application.borrower_id)
+            .bind(&application.product_code)
+            .bind(application.amount_fen)
+            .bind(application.term_months)
+            .bind(&application.method)
+            .bind(&application.purpose)
+            .bind(&application.profile)
+            .bind(application.status.as_str())
+            .bind(&application.decision)
+            .bind(application.created_at)
+            .fetch_one(&mut *tx)
+            .await?;
+        Self::insert_model_scores(&mut tx, Some(id), &application.model_scores).await?;
+        Self::insert_domain_events(
+            &mut tx,
+            &application.domain_events,
+            &format!("application:{id}"),
+            None,
+            application.created_at,
+        )
+        .await?;
+        let record = ApplicationRecord::written(id, application);
+        if let Some(reply) = reply {
+            Self::insert_idempotent_reply(&mut tx, reply, &record, application.created_at).await?;
+        }
+        tx.commit().await?;
+        Ok(record)
+    }
+}
+
+impl SqlRepository<Sqlite> {
+    /// The decision's transaction in one call on the writer (see
+    /// [`crate::sqlite_direct`]): the hot path of every application.
+    async fn write_application(
+        &self,
+        application: &NewApplication,
+        reply: Option<&IdempotentReply<'_, ApplicationRecord>>,
+    ) -> StoreResult<ApplicationRecord> {
+        crate::sqlite_direct::write(&self.pool, |tx| {
+            let id: ApplicationId = tx
+                .query_row(
+                    INSERT_APPLICATION,
+                    rusqlite::params![
+                        i64::from(application.borrower_id),
+                        application.product_code,
+                        application.amount_fen,
+                        application.term_months,
+                        application.method,
+                        application.purpose,
+                        application.profile,
+                        application.status.as_str(),
+                        application.decision,
+                        sqlite_direct::timestamp(application.created_at),
+                    ],
+                    |row| row.get::<_, i64>(0),
+                )?
+                .into();
+            sqlite_direct::insert_model_scores(tx, id, &application.model_scores)?;
+            sqlite_direct::insert_domain_events(
+                tx,
+                &application.domain_events,
+                &format!("application:{id}"),
+                None,
+                application.created_at,
+            )?;
+            let record = ApplicationRecord::written(id, application);
+            if let Some(reply) = reply {
+                sqlite_direct::insert_idempotent_reply(tx, reply, &record, application.created_at)?;
+            }
+            Ok(record)
+        })
+        .await
+    }
+}
+
 macro_rules! lending_store {
     ($db:ty, $connection:ty, $serialise:literal) => {
         impl SqlRepository<$db> {
@@ -703,9 +821,12 @@ macro_rules! lending_store {
         #[async_trait]
         impl LendingStore for SqlRepository<$db> {
             async fn business_date(&self) -> StoreResult<Option<NaiveDate>> {
-                Ok(sqlx::query_scalar("SELECT business_date FROM business_calendar WHERE id = 1")
-                    .fetch_optional(&self.reader)
-                    .await?)
+                if let Some(direct) = &self.direct {
+                    return direct.read(|c| {
+                        c.prepare_cached(BUSINESS_DATE)?.query_row([], |row| row.get(0)).optional()
+                    });
+                }
+                Ok(sqlx::query_scalar(BUSINESS_DATE).fetch_optional(&self.pool).await?)
             }
 
             async fn init_business_date(&self, date: NaiveDate) -> StoreResult<bool> {
@@ -747,15 +868,25 @@ macro_rules! lending_store {
 
             async fn products(&self) -> StoreResult<Vec<ProductRecord>> {
                 Ok(sqlx::query_as("SELECT code, definition, version, updated_at FROM products ORDER BY code")
-                    .fetch_all(&self.reader)
+                    .fetch_all(&self.pool)
                     .await?)
             }
 
             async fn product(&self, code: &str) -> StoreResult<Option<ProductRecord>> {
-                Ok(sqlx::query_as("SELECT code, definition, version, updated_at FROM products WHERE code = $1")
-                    .bind(code)
-                    .fetch_optional(&self.reader)
-                    .await?)
+                if let Some(direct) = &self.direct {
+                    return direct.read(|c| {
+                        c.prepare_cached(PRODUCT)?.query_row([code], |row| {
+                            Ok(ProductRecord {
+                                code: row.get(0)?,
+                                definition: row.get(1)?,
+                                version: row.get(2)?,
+                                updated_at: row.get(3)?,
+                            })
+                        })
+                        .optional()
+                    });
+                }
+                Ok(sqlx::query_as(PRODUCT).bind(code).fetch_optional(&self.pool).await?)
             }
 
             async fn create_application(
@@ -763,54 +894,7 @@ macro_rules! lending_store {
                 application: &NewApplication,
                 reply: Option<&IdempotentReply<'_, ApplicationRecord>>,
             ) -> StoreResult<ApplicationRecord> {
-                let mut tx = self.pool.begin().await?;
-                let id: ApplicationId = sqlx::query_scalar(
-                    "INSERT INTO applications (borrower_id, product_code, amount_fen, term_months, method,
-                         purpose, profile, status, decision, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
-                )
-                .bind(application.borrower_id)
-                .bind(&application.product_code)
-                .bind(application.amount_fen)
-                .bind(application.term_months)
-                .bind(&application.method)
-                .bind(&application.purpose)
-                .bind(&application.profile)
-                .bind(application.status.as_str())
-                .bind(&application.decision)
-                .bind(application.created_at)
-                .fetch_one(&mut *tx)
-                .await?;
-                Self::insert_model_scores(&mut tx, Some(id), &application.model_scores).await?;
-                Self::insert_domain_events(
-                    &mut tx,
-                    &application.domain_events,
-                    &format!("application:{id}"),
-                    None,
-                    application.created_at,
-                )
-                .await?;
-                let record = ApplicationRecord {
-                    id,
-                    borrower_id: application.borrower_id,
-                    product_code: application.product_code.clone(),
-                    amount_fen: application.amount_fen,
-                    term_months: application.term_months,
-                    method: application.method.clone(),
-                    purpose: application.purpose.clone(),
-                    profile: application.profile.clone(),
-                    status: application.status,
-                    decision: application.decision.clone(),
-                    underwriting: None,
-                    created_at: application.created_at,
-                    updated_at: application.created_at,
-                };
-                if let Some(reply) = reply {
-                    Self::insert_idempotent_reply(&mut tx, reply, &record, application.created_at)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(record)
+                self.write_application(application, reply).await
             }
 
             async fn application(&self, id: ApplicationId) -> StoreResult<Option<ApplicationRecord>> {
@@ -1010,17 +1094,16 @@ macro_rules! lending_store {
 
             async fn exposure(&self, borrower: UserId) -> StoreResult<BorrowerExposure> {
                 let (open_loans, outstanding_fen, max_dpd, loans_repaid): (i64, i64, i64, i64) =
-                    sqlx::query_as(
-                        "SELECT
-                             CAST(COALESCE(SUM(CASE WHEN status IN ('active', 'pending_disbursement') THEN 1 ELSE 0 END), 0) AS BIGINT),
-                             CAST(COALESCE(SUM(CASE WHEN status IN ('active', 'pending_disbursement') THEN outstanding_fen ELSE 0 END), 0) AS BIGINT),
-                             CAST(COALESCE(MAX(CASE WHEN status = 'active' THEN dpd ELSE 0 END), 0) AS BIGINT),
-                             CAST(COALESCE(SUM(CASE WHEN status = 'paid_off' THEN 1 ELSE 0 END), 0) AS BIGINT)
-                         FROM loans WHERE borrower_id = $1",
-                    )
-                    .bind(borrower)
-                    .fetch_one(&self.reader)
-                    .await?;
+                    match &self.direct {
+                        Some(direct) => direct.read(|c| {
+                            c.prepare_cached(EXPOSURE)?.query_row([i64::from(borrower)], |row| {
+                                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                            })
+                        })?,
+                        None => {
+                            sqlx::query_as(EXPOSURE).bind(borrower).fetch_one(&self.pool).await?
+                        }
+                    };
                 Ok(BorrowerExposure {
                     open_loans,
                     outstanding_fen,

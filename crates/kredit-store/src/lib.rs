@@ -15,6 +15,7 @@ pub mod models;
 pub mod outbox;
 pub mod pii;
 mod repository;
+mod sqlite_direct;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -236,6 +236,11 @@ pub trait ModelRegistry: Send + Sync {
 const VERSION_COLUMNS: &str =
     "id, name, version, kind, metrics, status, uploaded_by, created_at, updated_at";
 
+pub(crate) const INSERT_MODEL_SCORE: &str =
+    "INSERT INTO model_scores (application_id, model_version_id, role, score, pd,
+         reasons, features, scored_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
 macro_rules! sql_model_registry {
     ($db:ty) => {
         impl SqlRepository<$db> {
@@ -247,11 +252,7 @@ macro_rules! sql_model_registry {
                 scores: &[NewModelScore],
             ) -> StoreResult<()> {
                 for score in scores {
-                    sqlx::query(
-                        "INSERT INTO model_scores (application_id, model_version_id, role, score, pd,
-                             reasons, features, scored_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
+                    sqlx::query(INSERT_MODEL_SCORE)
                     .bind(application_id.unwrap_or(score.application_id))
                     .bind(score.model_version_id)
                     .bind(score.role.as_str())

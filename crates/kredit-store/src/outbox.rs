@@ -90,6 +90,8 @@ pub trait OutboxStore: Send + Sync {
 
 const CURSOR_COLUMNS: &str = "SELECT subscriber, last_event_id, attempts, last_error, next_attempt_at, updated_at FROM event_cursors";
 
+pub(crate) const INSERT_DOMAIN_EVENT: &str = "INSERT INTO domain_events (kind, subject, loan_id, payload, occurred_at) VALUES ($1, $2, $3, $4, $5)";
+
 macro_rules! sql_outbox_store {
     ($db:ty) => {
         impl SqlRepository<$db> {
@@ -103,10 +105,7 @@ macro_rules! sql_outbox_store {
                 now: DateTime<Utc>,
             ) -> StoreResult<()> {
                 for event in events {
-                    sqlx::query(
-                        "INSERT INTO domain_events (kind, subject, loan_id, payload, occurred_at)
-                         VALUES ($1, $2, $3, $4, $5)",
-                    )
+                    sqlx::query(INSERT_DOMAIN_EVENT)
                     .bind(&event.kind)
                     .bind(subject)
                     .bind(loan_id)

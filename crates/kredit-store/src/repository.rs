@@ -7,16 +7,20 @@
 //! instantiated for each pool type; the shared integration tests in
 //! `tests/` prove the two behave the same.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension as _, params};
 use sqlx::{Pool, Postgres, Sqlite};
 use thiserror::Error;
 
 use crate::model::{
     AuditEntry, AuditRecord, IdempotencyClaim, IdempotencyRecord, IdempotentReply, IdentityRecord,
-    NewUser, StoredResponse, User, UserId,
+    IdentityStatus, NewUser, StoredResponse, User, UserId,
 };
 use crate::models::ModelRegistry;
+use crate::sqlite_direct::{Readers, conversion};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -32,9 +36,10 @@ pub enum StoreError {
     Invariant(String),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    /// A read through SQLite's own driver (close of business) failed.
-    #[error("SQLite read failed: {0}")]
-    SqliteRead(String),
+    /// A call through SQLite's own driver (close of business's reads, the
+    /// decision's write) failed.
+    #[error("SQLite failed: {0}")]
+    Sqlite(String),
 }
 
 impl StoreError {
@@ -171,63 +176,78 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
 }
 
 /// A repository over sqlx pools; see the module docs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SqlRepository<DB: sqlx::Database> {
-    /// Every write and transaction, and most reads.
+    /// Every write and transaction, and the reads `direct` does not take.
     pub(crate) pool: Pool<DB>,
-    /// The reads on the hot path of a decision (business date, product,
-    /// identity, exposure, idempotency): on SQLite a pool of their own, so
-    /// they never queue behind the one writer (WAL readers do not block).
-    pub(crate) reader: Pool<DB>,
+    /// On an SQLite file, the reads on the hot path of a decision (business
+    /// date, product, identity, exposure, idempotency) through connections
+    /// of their own that never queue behind the one writer (WAL readers do
+    /// not block) nor hand off to sqlx's threads ([`crate::sqlite_direct`]).
+    pub(crate) direct: Option<Arc<Readers>>,
 }
 
 impl<DB: sqlx::Database> SqlRepository<DB> {
     #[must_use]
     pub fn new(pool: Pool<DB>) -> Self {
-        Self {
-            reader: pool.clone(),
-            pool,
-        }
+        Self { pool, direct: None }
     }
+}
 
-    /// With a separate pool for the hot reads.
+impl SqlRepository<Sqlite> {
+    /// With direct readers and a checkpointer when the database is a file
+    /// (call inside a Tokio runtime).
     #[must_use]
-    pub fn with_reader(pool: Pool<DB>, reader: Pool<DB>) -> Self {
-        Self { pool, reader }
+    pub(crate) fn sqlite(pool: Pool<Sqlite>) -> Self {
+        let direct = Readers::for_file(pool.connect_options().get_filename()).map(Arc::new);
+        if let Some(readers) = &direct {
+            crate::sqlite_direct::spawn_checkpointer(readers);
+        }
+        Self { pool, direct }
     }
 }
 
 const USER_COLUMNS: &str = "SELECT id, phone_hash, phone_encrypted, password_hash, role, locked_until, created_at FROM users";
 
+const IDENTITY: &str = "SELECT user_id, status, real_name_encrypted, id_number_encrypted,
+        id_number_hash, bank_card_encrypted, bank_phone_encrypted, bank_phone_hash, birth_date,
+        warnings, reasons, updated_at
+     FROM identities WHERE user_id = $1";
+const IDEMPOTENCY_RECORD: &str =
+    "SELECT request_hash, response_status, response_body FROM idempotency_keys
+     WHERE user_id = $1 AND idempotency_key = $2";
+
+pub(crate) const INSERT_IDEMPOTENT_REPLY: &str = "INSERT INTO idempotency_keys
+         (user_id, idempotency_key, request_hash, response_status, response_body, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
+impl SqlRepository<Postgres> {
+    /// Writes a retriable request's reply in the caller's transaction;
+    /// `Conflict` if the key was taken meanwhile.
+    pub(crate) async fn insert_idempotent_reply<R>(
+        connection: &mut sqlx::PgConnection,
+        reply: &IdempotentReply<'_, R>,
+        row: &R,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let body = (reply.body)(row).map_err(StoreError::Invariant)?;
+        sqlx::query(INSERT_IDEMPOTENT_REPLY)
+            .bind(reply.user_id)
+            .bind(reply.key)
+            .bind(reply.request_hash)
+            .bind(i32::from(reply.status))
+            .bind(body)
+            .bind(now)
+            .execute(&mut *connection)
+            .await
+            .map_err(StoreError::from_write)?;
+        Ok(())
+    }
+}
+
 macro_rules! sql_repository {
     ($db:ty, $connection:ty, $backend:expr, $migrations:literal) => {
         impl SqlRepository<$db> {
-            /// Writes a retriable request's reply in the caller's transaction;
-            /// `Conflict` if the key was taken meanwhile.
-            pub(crate) async fn insert_idempotent_reply<R>(
-                connection: &mut $connection,
-                reply: &IdempotentReply<'_, R>,
-                row: &R,
-                now: DateTime<Utc>,
-            ) -> StoreResult<()> {
-                let body = (reply.body)(row).map_err(StoreError::Invariant)?;
-                sqlx::query(
-                    "INSERT INTO idempotency_keys
-                         (user_id, idempotency_key, request_hash, response_status, response_body, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(reply.user_id)
-                .bind(reply.key)
-                .bind(reply.request_hash)
-                .bind(i32::from(reply.status))
-                .bind(body)
-                .bind(now)
-                .execute(&mut *connection)
-                .await
-                .map_err(StoreError::from_write)?;
-                Ok(())
-            }
-
             pub(crate) async fn insert_audit(
                 connection: &mut $connection,
                 entry: &AuditEntry,
@@ -511,16 +531,29 @@ macro_rules! sql_repository {
             }
 
             async fn identity(&self, user: UserId) -> StoreResult<Option<IdentityRecord>> {
-                let identity = sqlx::query_as(
-                    "SELECT user_id, status, real_name_encrypted, id_number_encrypted, id_number_hash,
-                            bank_card_encrypted, bank_phone_encrypted, bank_phone_hash, birth_date,
-                            warnings, reasons, updated_at
-                     FROM identities WHERE user_id = $1",
-                )
-                .bind(user)
-                .fetch_optional(&self.reader)
-                .await?;
-                Ok(identity)
+                if let Some(direct) = &self.direct {
+                    return direct.read(|c| {
+                        c.prepare_cached(IDENTITY)?.query_row([i64::from(user)], |row| {
+                            Ok(IdentityRecord {
+                                user_id: row.get::<_, i64>(0)?.into(),
+                                status: IdentityStatus::try_from(row.get::<_, String>(1)?)
+                                    .map_err(conversion(1))?,
+                                real_name_encrypted: row.get(2)?,
+                                id_number_encrypted: row.get(3)?,
+                                id_number_hash: row.get(4)?,
+                                bank_card_encrypted: row.get(5)?,
+                                bank_phone_encrypted: row.get(6)?,
+                                bank_phone_hash: row.get(7)?,
+                                birth_date: row.get(8)?,
+                                warnings: row.get(9)?,
+                                reasons: row.get(10)?,
+                                updated_at: row.get(11)?,
+                            })
+                        })
+                        .optional()
+                    });
+                }
+                Ok(sqlx::query_as(IDENTITY).bind(user).fetch_optional(&self.pool).await?)
             }
 
             async fn identity_owner(&self, id_number_hash: &str) -> StoreResult<Option<UserId>> {
@@ -571,14 +604,22 @@ macro_rules! sql_repository {
                 user: UserId,
                 key: &str,
             ) -> StoreResult<Option<IdempotencyRecord>> {
-                let row: Option<(String, Option<i32>, Option<String>)> = sqlx::query_as(
-                    "SELECT request_hash, response_status, response_body FROM idempotency_keys
-                     WHERE user_id = $1 AND idempotency_key = $2",
-                )
-                .bind(user)
-                .bind(key)
-                .fetch_optional(&self.reader)
-                .await?;
+                let row: Option<(String, Option<i32>, Option<String>)> = match &self.direct {
+                    Some(direct) => direct.read(|c| {
+                        c.prepare_cached(IDEMPOTENCY_RECORD)?
+                            .query_row(params![i64::from(user), key], |row| {
+                                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                            })
+                            .optional()
+                    })?,
+                    None => {
+                        sqlx::query_as(IDEMPOTENCY_RECORD)
+                            .bind(user)
+                            .bind(key)
+                            .fetch_optional(&self.pool)
+                            .await?
+                    }
+                };
                 Ok(row.map(|(request_hash, status, body)| {
                     let response = match (status, body) {
                         (Some(status), Some(body)) => Some(StoredResponse {
