@@ -9,12 +9,13 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use kredit_core::ids::UserId;
 use sqlx::{Pool, Postgres, Sqlite};
 use thiserror::Error;
 
 use crate::model::{
     AuditEntry, AuditRecord, IdempotencyClaim, IdempotencyRecord, IdempotentReply, IdentityRecord,
-    NewUser, StoredResponse, User, UserId,
+    NewUser, StoredResponse, User,
 };
 use crate::models::ModelRegistry;
 
