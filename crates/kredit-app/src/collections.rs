@@ -20,6 +20,7 @@ use kredit_core::Money;
 use kredit_core::ledger::Discard;
 use kredit_core::loan::{LoanStatus, PaymentKind, PayoffQuote, ReamortiseMode, ServicingError};
 use kredit_core::payment::{PaymentDirection, PaymentPurpose};
+use kredit_store::LoanId;
 use kredit_store::lending::{NewPayment, PaymentRecord};
 use serde::{Deserialize, Serialize};
 
@@ -122,7 +123,11 @@ pub enum Collection {
 /// and writes the pending payment (or closes the loan from its credit).
 /// The caller has checked that the loan is the borrower's; a pending
 /// payment is then handed to the provider ([`crate::payments::submit`]).
-pub async fn request(app: &App, loan_id: i64, request: CollectionRequest) -> AppResult<Collection> {
+pub async fn request(
+    app: &App,
+    loan_id: LoanId,
+    request: CollectionRequest,
+) -> AppResult<Collection> {
     let kind = request.payment_kind()?;
     crate::loan_lock::with_loan(app, loan_id, async {
         let loaded = servicing::load(app, loan_id)

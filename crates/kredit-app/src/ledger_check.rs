@@ -11,7 +11,7 @@
 use kredit_core::Money;
 use kredit_core::ledger::{Account, Discard};
 use kredit_core::loan::LoanTerms;
-use kredit_store::{Repository, loan_state};
+use kredit_store::{LoanId, Repository, loan_state};
 
 use crate::AppResult;
 
@@ -72,7 +72,7 @@ pub async fn check(repository: &dyn Repository) -> AppResult<LedgerReport> {
     // are compared as of that date.
     let today = store.business_date().await?;
     let mut expected = [0_i64; LOAN_ACCOUNTS.len()];
-    let mut after = 0;
+    let mut after = LoanId(0);
     loop {
         let page = store.disbursed_loans_after(after, 1000).await?;
         let (Some(first), Some(last)) = (page.first(), page.last()) else {

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use kredit_store::LoanId;
 use tokio::sync::OwnedMutexGuard;
 
 use crate::{App, AppError, AppResult};
@@ -25,23 +26,23 @@ const PATIENCE: Duration = Duration::from_secs(60);
 /// This instance's per-loan mutexes.
 #[derive(Default)]
 pub struct LoanLocks {
-    local: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    local: Mutex<HashMap<LoanId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// A loan held by this task; [`LoanGuard::release`] gives it back.
 struct LoanGuard<'a> {
     app: &'a App,
-    loan_id: i64,
+    loan_id: LoanId,
     holder: String,
     _local: OwnedMutexGuard<()>,
 }
 
-fn lease_name(loan_id: i64) -> String {
+fn lease_name(loan_id: LoanId) -> String {
     format!("loan:{loan_id}")
 }
 
 impl LoanLocks {
-    fn local(&self, loan_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+    fn local(&self, loan_id: LoanId) -> Arc<tokio::sync::Mutex<()>> {
         let mut map = self.local.lock().expect("the lock map is never poisoned");
         // Forget mutexes nobody holds or waits for, so the map stays small.
         if map.len() > 1024 {
@@ -52,7 +53,7 @@ impl LoanLocks {
 }
 
 /// Waits until this task alone may change `loan_id`.
-async fn lock(app: &App, loan_id: i64) -> AppResult<LoanGuard<'_>> {
+async fn lock(app: &App, loan_id: LoanId) -> AppResult<LoanGuard<'_>> {
     let local = app.loan_locks.local(loan_id).lock_owned().await;
     let holder = format!("{}:{}", app.instance, crate::ids::random_reference());
     let name = lease_name(loan_id);
@@ -96,7 +97,7 @@ impl LoanGuard<'_> {
 
 /// Runs `operation` holding `loan_id`, releasing it whatever the outcome
 /// (a panic leaves the database lease to expire after [`LEASE`]).
-pub async fn with_loan<T, F>(app: &App, loan_id: i64, operation: F) -> AppResult<T>
+pub async fn with_loan<T, F>(app: &App, loan_id: LoanId, operation: F) -> AppResult<T>
 where
     F: std::future::Future<Output = AppResult<T>>,
 {

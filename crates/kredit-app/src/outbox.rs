@@ -18,8 +18,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use kredit_payments::{CallbackSecret, SIGNATURE_HEADER};
-use kredit_store::UserId;
 use kredit_store::outbox::{CursorRecord, DomainEventRecord, NewDomainEvent, WebhookRecord};
+use kredit_store::{DomainEventId, LoanId, UserId, WebhookId};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -44,10 +44,10 @@ pub fn event(kind: &str, payload: Value) -> NewDomainEvent {
 /// What subscribers and webhooks receive.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DomainEvent {
-    pub id: i64,
+    pub id: DomainEventId,
     pub kind: String,
     pub subject: String,
-    pub loan_id: Option<i64>,
+    pub loan_id: Option<LoanId>,
     pub occurred_at: DateTime<Utc>,
     pub payload: Value,
 }
@@ -229,13 +229,13 @@ impl Subscriber for Webhook {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct WebhookStatus {
-    pub id: i64,
+    pub id: WebhookId,
     pub url: String,
     pub description: String,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     /// The last event it took.
-    pub delivered_through: i64,
+    pub delivered_through: DomainEventId,
     /// Events written but not yet delivered.
     pub behind: i64,
     pub attempts: i64,
@@ -250,7 +250,7 @@ pub async fn register_webhook(
     url: &str,
     description: &str,
     actor: UserId,
-) -> AppResult<(i64, String)> {
+) -> AppResult<(WebhookId, String)> {
     let parsed = reqwest::Url::parse(url)
         .map_err(|_| AppError::field("url", "invalid_url", "an absolute http(s) URL"))?;
     if !matches!(parsed.scheme(), "http" | "https")
@@ -283,7 +283,9 @@ pub async fn register_webhook(
     let last = outbox.last_event_id().await?;
     let name = format!("webhook:{id}");
     outbox.cursor(&name, now).await?;
-    outbox.advance_cursor(&name, 0, last, now).await?;
+    outbox
+        .advance_cursor(&name, DomainEventId(0), last, now)
+        .await?;
     let audit = Audit {
         actor: Some(actor),
         action: "webhook.create",
@@ -300,7 +302,7 @@ pub async fn webhooks(app: &App) -> AppResult<Vec<WebhookStatus>> {
     let outbox = app.repository.outbox();
     let last = outbox.last_event_id().await?;
     let cursors = outbox.cursors().await?;
-    let cursor_of = |id: i64| -> Option<&CursorRecord> {
+    let cursor_of = |id: WebhookId| -> Option<&CursorRecord> {
         let name = format!("webhook:{id}");
         cursors.iter().find(|c| c.subscriber == name)
     };
@@ -310,7 +312,7 @@ pub async fn webhooks(app: &App) -> AppResult<Vec<WebhookStatus>> {
         .into_iter()
         .map(|record| {
             let cursor = cursor_of(record.id);
-            let through = cursor.map_or(0, |c| c.last_event_id);
+            let through = cursor.map_or(DomainEventId(0), |c| c.last_event_id);
             WebhookStatus {
                 id: record.id,
                 url: record.url,
@@ -318,7 +320,7 @@ pub async fn webhooks(app: &App) -> AppResult<Vec<WebhookStatus>> {
                 active: record.active,
                 created_at: record.created_at,
                 delivered_through: through,
-                behind: last - through,
+                behind: last.0 - through.0,
                 attempts: cursor.map_or(0, |c| c.attempts),
                 last_error: cursor.and_then(|c| c.last_error.clone()),
                 next_attempt_at: cursor.and_then(|c| c.next_attempt_at),

@@ -25,6 +25,7 @@ use kredit_core::Money;
 use kredit_core::loan::LoanStatus;
 use kredit_core::payment::{PaymentDirection, PaymentStatus};
 use kredit_payments::{PaymentCallback, PaymentInstruction, PaymentReference, ProviderError};
+use kredit_store::UserId;
 use kredit_store::lending::{PaymentRecord, PaymentSettlement};
 
 use crate::error::AppError;
@@ -74,7 +75,7 @@ impl AuthoriseAll {
 }
 
 /// The borrower's bank card and the name on it, decrypted for the provider.
-pub async fn card_of(state: &App, borrower: i64) -> Result<(String, String), AppError> {
+pub async fn card_of(state: &App, borrower: UserId) -> Result<(String, String), AppError> {
     let identity = state
         .repository
         .identity(borrower)
@@ -98,7 +99,11 @@ pub async fn card_of(state: &App, borrower: i64) -> Result<(String, String), App
 /// to the provider. A refusal is recorded (the payment fails); an
 /// authoriser or provider failure is logged and left to reconciliation,
 /// never half done.
-pub async fn submit(state: &App, payment: &PaymentRecord, borrower: i64) -> Result<(), AppError> {
+pub async fn submit(
+    state: &App,
+    payment: &PaymentRecord,
+    borrower: UserId,
+) -> Result<(), AppError> {
     match authorise(state, payment).await? {
         Some(authorised) => send(state, &authorised, borrower).await,
         None => Ok(()),
@@ -123,7 +128,7 @@ async fn authorise(state: &App, payment: &PaymentRecord) -> AppResult<Option<Pay
         let answer = match state.payments.authoriser.authorise(state, &current).await {
             Ok(answer) => answer,
             Err(error) => {
-                tracing::warn!(payment = current.id, %error, "payment authorisation failed; reconciliation will ask again");
+                tracing::warn!(payment = current.id.0, %error, "payment authorisation failed; reconciliation will ask again");
                 return Ok(None);
             }
         };
@@ -150,7 +155,7 @@ async fn authorise(state: &App, payment: &PaymentRecord) -> AppResult<Option<Pay
 async fn refuse(state: &App, payment: &PaymentRecord, code: &str, reason: &str) -> AppResult<()> {
     metrics::counter!("kredit_payments_refused_total").increment(1);
     tracing::warn!(
-        payment = payment.id,
+        payment = payment.id.0,
         code,
         reason,
         "payment refused by the authoriser"
@@ -187,7 +192,7 @@ async fn refuse(state: &App, payment: &PaymentRecord, code: &str, reason: &str) 
 /// (or already submitted: the provider is idempotent) payment only; then
 /// records it `submitted`. A provider failure is logged and left to
 /// reconciliation.
-async fn send(state: &App, payment: &PaymentRecord, borrower: i64) -> AppResult<()> {
+async fn send(state: &App, payment: &PaymentRecord, borrower: UserId) -> AppResult<()> {
     if !payment.status.may_be_sent() {
         return Err(AppError::internal(format!(
             "payment {} is {}: only an authorised payment is sent",
@@ -206,7 +211,7 @@ async fn send(state: &App, payment: &PaymentRecord, borrower: i64) -> AppResult<
     match state.payments.provider.submit(instruction).await {
         Ok(_) => mark_submitted(state, payment).await?,
         Err(error) => {
-            tracing::warn!(payment = payment.id, %error, "payment submission failed; reconciliation will retry");
+            tracing::warn!(payment = payment.id.0, %error, "payment submission failed; reconciliation will retry");
         }
     }
     Ok(())
@@ -246,7 +251,7 @@ pub async fn submit_auto_debits(state: &App) -> Result<usize, AppError> {
 async fn claim_auto_debit(
     state: &App,
     debit: &kredit_store::lending::AutoDebitRecord,
-) -> Result<Option<(PaymentRecord, i64)>, AppError> {
+) -> Result<Option<(PaymentRecord, UserId)>, AppError> {
     use kredit_core::payment::PaymentPurpose;
     let store = state.repository.lending();
     let loaded = crate::servicing::load(state, debit.loan_id).await?;
@@ -299,7 +304,7 @@ pub async fn reconcile(state: &App, age: Duration) -> Result<usize, AppError> {
             Ok(true) => applied += 1,
             Ok(false) => {}
             Err(error) => {
-                tracing::warn!(payment = payment.id, %error, "reconciliation of a payment failed")
+                tracing::warn!(payment = payment.id.0, %error, "reconciliation of a payment failed")
             }
         }
     }
@@ -338,7 +343,7 @@ async fn reconcile_one(state: &App, payment: &PaymentRecord) -> AppResult<bool> 
             Ok(false)
         }
         Err(error) => {
-            tracing::warn!(payment = payment.id, %error, "reconciliation query failed");
+            tracing::warn!(payment = payment.id.0, %error, "reconciliation query failed");
             Ok(false)
         }
     }

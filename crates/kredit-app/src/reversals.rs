@@ -6,7 +6,7 @@
 use kredit_core::loan::LoanEvent;
 use kredit_core::reversal::ReversalStatus;
 use kredit_store::lending::{ChangeOutcome, ReversalRequestRecord};
-use kredit_store::{StoreError, UserId};
+use kredit_store::{EventId, LoanId, ReversalRequestId, StoreError, UserId};
 use serde_json::json;
 
 use crate::audit::Audit;
@@ -17,8 +17,8 @@ use crate::{App, AppError, AppResult, servicing};
 pub async fn request(
     app: &App,
     maker: UserId,
-    loan_id: i64,
-    event_id: i64,
+    loan_id: LoanId,
+    event_id: EventId,
     reason: &str,
 ) -> AppResult<ReversalRequestRecord> {
     let store = app.repository.lending();
@@ -61,7 +61,11 @@ pub async fn request(
 }
 
 /// The checker (never the maker) approves: the event is reversed.
-pub async fn approve(app: &App, checker: UserId, id: i64) -> AppResult<ReversalRequestRecord> {
+pub async fn approve(
+    app: &App,
+    checker: UserId,
+    id: ReversalRequestId,
+) -> AppResult<ReversalRequestRecord> {
     let request = pending(app, id, checker).await?;
     let audit = decision_audit(checker, id, "loan.reversal_approved").entry(
         Some(json!({"status": ReversalStatus::Pending})),
@@ -81,7 +85,11 @@ pub async fn approve(app: &App, checker: UserId, id: i64) -> AppResult<ReversalR
 }
 
 /// The checker (never the maker) rejects: nothing changes on the loan.
-pub async fn reject(app: &App, checker: UserId, id: i64) -> AppResult<ReversalRequestRecord> {
+pub async fn reject(
+    app: &App,
+    checker: UserId,
+    id: ReversalRequestId,
+) -> AppResult<ReversalRequestRecord> {
     pending(app, id, checker).await?;
     let audit = decision_audit(checker, id, "loan.reversal_rejected").entry(
         Some(json!({"status": ReversalStatus::Pending})),
@@ -99,7 +107,11 @@ pub async fn reject(app: &App, checker: UserId, id: i64) -> AppResult<ReversalRe
 }
 
 /// The request, if `checker` may decide it now.
-async fn pending(app: &App, id: i64, checker: UserId) -> AppResult<ReversalRequestRecord> {
+async fn pending(
+    app: &App,
+    id: ReversalRequestId,
+    checker: UserId,
+) -> AppResult<ReversalRequestRecord> {
     let request = reload(app, id).await.map_err(|_| AppError::NotFound)?;
     if request.requested_by == checker {
         return Err(AppError::conflict(
@@ -116,7 +128,7 @@ async fn pending(app: &App, id: i64, checker: UserId) -> AppResult<ReversalReque
     Ok(request)
 }
 
-fn decision_audit(checker: UserId, id: i64, action: &'static str) -> Audit<'static> {
+fn decision_audit(checker: UserId, id: ReversalRequestId, action: &'static str) -> Audit<'static> {
     Audit {
         actor: Some(checker),
         action,
@@ -129,7 +141,7 @@ fn decided_meanwhile() -> AppError {
     AppError::conflict("not_pending", "the request was decided meanwhile")
 }
 
-async fn reload(app: &App, id: i64) -> AppResult<ReversalRequestRecord> {
+async fn reload(app: &App, id: ReversalRequestId) -> AppResult<ReversalRequestRecord> {
     app.repository
         .lending()
         .reversal_request(id)

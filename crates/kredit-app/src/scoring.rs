@@ -19,8 +19,8 @@ use kredit_core::rate::{RATE_SCALE, Rate};
 use kredit_scoring::model::ModelBody;
 use kredit_scoring::{Applicant, Model, StabilityReport};
 use kredit_store::{
-    AuditEntry, ModelAlert, ModelRegistry, ModelStatus, ModelVersionId, ModelVersionInfo,
-    NewModelAlert, NewModelScore, NewModelVersion, ScoreRole, StoreResult,
+    ApplicationId, AuditEntry, ModelAlert, ModelRegistry, ModelStatus, ModelVersionId,
+    ModelVersionInfo, NewModelAlert, NewModelScore, NewModelVersion, ScoreRole, StoreResult,
 };
 use serde::Serialize;
 
@@ -216,7 +216,7 @@ impl ModelScorer {
 /// the champion's score and the challenger's, each with the model inputs
 /// (for monitoring and audit).
 pub fn score_records(
-    application_id: i64,
+    application_id: ApplicationId,
     scored: &ScoredApplication,
     features: &Applicant,
 ) -> AppResult<Vec<NewModelScore>> {
@@ -454,9 +454,9 @@ pub async fn seed_demo_model(state: &App) -> AppResult<()> {
 mod tests {
     use super::*;
 
-    fn active(id: ModelVersionId) -> ActiveModel {
+    fn active(id: i64) -> ActiveModel {
         ActiveModel {
-            id,
+            id: ModelVersionId(id),
             label: format!("german v{id}"),
             model: Arc::new(kredit_scoring::demo_model()),
         }
@@ -485,7 +485,7 @@ mod tests {
         let scorer = ModelScorer::default();
         scorer.install(Some(active(1)), Some(active(2)));
         let scored = scorer.assess(&risky()).unwrap();
-        assert_eq!(scored.champion_version_id, 1);
+        assert_eq!(scored.champion_version_id, ModelVersionId(1));
         let raw = kredit_scoring::demo_model().score(&risky());
         let a = &scored.assessment;
         assert_eq!(a.score, raw.score.round() as i32);
@@ -508,7 +508,7 @@ mod tests {
                 .any(|r| r.code == "feature:duration_in_month")
         );
         let shadow = scored.challenger.unwrap();
-        assert_eq!(shadow.model_version_id, 2);
+        assert_eq!(shadow.model_version_id, ModelVersionId(2));
         assert_eq!(shadow.assessment.model, "german v2");
         assert_eq!(shadow.assessment.score, a.score);
     }
@@ -527,7 +527,7 @@ mod tests {
         let raw = model.score(&risky());
         let points_per_logit = model.artefact().scaling.pdo / std::f64::consts::LN_2;
         let gbm = ActiveModel {
-            id: 7,
+            id: ModelVersionId(7),
             label: "gbm v1".into(),
             model: Arc::new(model),
         };

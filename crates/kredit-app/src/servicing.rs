@@ -16,7 +16,7 @@ use kredit_store::lending::{
     NewLoanEvent, PaymentRecord, PaymentSettlement,
 };
 use kredit_store::outbox::NewDomainEvent;
-use kredit_store::{AuditEntry, UserId, loan_state};
+use kredit_store::{AuditEntry, EventId, LoanId, ReversalRequestId, UserId, loan_state};
 use serde_json::json;
 
 use crate::App;
@@ -35,7 +35,7 @@ pub struct LoadedLoan {
 }
 
 /// A loan as of the business date.
-pub async fn load(state: &App, id: i64) -> Result<Option<LoadedLoan>, AppError> {
+pub async fn load(state: &App, id: LoanId) -> Result<Option<LoadedLoan>, AppError> {
     let Some(record) = state.repository.lending().loan(id).await? else {
         return Ok(None);
     };
@@ -224,7 +224,7 @@ async fn apply_notice_once(
     }
     if callback.amount.fen() != payment.amount_fen {
         tracing::error!(
-            payment = payment.id,
+            payment = payment.id.0,
             "notice amount differs from the payment; ignored"
         );
         return Ok(None);
@@ -278,7 +278,7 @@ async fn settle_alone(
     })
 }
 
-async fn loaded(state: &App, loan_id: i64) -> Result<LoadedLoan, AppError> {
+async fn loaded(state: &App, loan_id: LoanId) -> Result<LoadedLoan, AppError> {
     load(state, loan_id)
         .await?
         .ok_or_else(|| AppError::internal(format!("payment for missing loan {loan_id}")))
@@ -357,7 +357,7 @@ async fn fail_disbursement(
         return Ok(ChangeOutcome::AlreadyApplied);
     }
     metrics::counter!("kredit_disbursement_failures_total").increment(1);
-    tracing::warn!(loan = record.id, code = ?settlement.failure_code, "disbursement failed");
+    tracing::warn!(loan = record.id.0, code = ?settlement.failure_code, "disbursement failed");
     let change = LoanChange {
         loan_id: record.id,
         expected_version: record.version,
@@ -579,7 +579,7 @@ pub(crate) fn history(
             continue; // the disbursement marker is not a servicing event
         };
         history.advance_to(record.value_date, &mut Discard);
-        let id = u64::try_from(record.id).map_err(AppError::internal)?;
+        let id = u64::try_from(record.id.0).map_err(AppError::internal)?;
         history
             .record(
                 DatedEvent {
@@ -600,9 +600,9 @@ pub(crate) fn history(
 /// checkpoint and only the difference is posted.
 pub async fn reverse_event(
     state: &App,
-    loan_id: i64,
-    event_id: i64,
-    request_id: i64,
+    loan_id: LoanId,
+    event_id: EventId,
+    request_id: ReversalRequestId,
     checker: UserId,
     audit: AuditEntry,
 ) -> Result<ChangeOutcome, AppError> {
@@ -626,7 +626,7 @@ pub async fn reverse_event(
                 )));
             }
             let mut postings = Vec::new();
-            let id = u64::try_from(event_id).map_err(AppError::internal)?;
+            let id = u64::try_from(event_id.0).map_err(AppError::internal)?;
             history
                 .reverse(id, loan.as_of, &mut postings)
                 .map_err(|error| AppError::Conflict {

@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use kredit_app::close_of_business::{self, CobSchedule};
 use kredit_app::{App, FakeClock, catalogue, install, loan_lock};
 use kredit_core::apr::RateCap;
-use kredit_store::Repository;
+use kredit_store::{LoanId, Repository};
 
 mod support;
 
@@ -173,7 +173,7 @@ async fn a_loan_is_changed_by_one_task_at_a_time(repository: Arc<dyn Repository>
             let (apps, inside, most) = (apps.clone(), inside.clone(), most.clone());
             tokio::spawn(async move {
                 let app = &apps[n % 2];
-                loan_lock::with_loan(app, 42, async {
+                loan_lock::with_loan(app, LoanId(42), async {
                     let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
                     most.fetch_max(now, Ordering::SeqCst);
                     tokio::time::sleep(Duration::from_millis(3)).await;

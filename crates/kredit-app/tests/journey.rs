@@ -20,7 +20,7 @@ use kredit_core::application::ApplicationStatus;
 use kredit_core::decision::{Outcome, codes};
 use kredit_core::product::ProductKind;
 use kredit_core::schedule::RepaymentMethod;
-use kredit_store::{Repository, Role, UserId};
+use kredit_store::{DomainEventId, Repository, Role, UserId};
 
 mod support;
 
@@ -257,7 +257,11 @@ async fn a_borrower_goes_from_registration_to_a_repaid_instalment(repository: Ar
         .unwrap();
     assert!(ledger.is_consistent(), "{:?}", ledger.problems);
 
-    let events = repository.outbox().events_after(0, 100).await.unwrap();
+    let events = repository
+        .outbox()
+        .events_after(DomainEventId(0), 100)
+        .await
+        .unwrap();
     let kinds: Vec<(&str, &str)> = events
         .iter()
         .map(|e| (e.kind.as_str(), e.subject.split(':').next().unwrap()))
@@ -348,7 +352,11 @@ async fn an_underwriter_decides_a_referred_application(repository: Arc<dyn Repos
             .any(|record| record.entry.action == "application.underwrite")
     );
 
-    let events = repository.outbox().events_after(0, 100).await.unwrap();
+    let events = repository
+        .outbox()
+        .events_after(DomainEventId(0), 100)
+        .await
+        .unwrap();
     let statuses: Vec<(String, serde_json::Value)> = events
         .iter()
         .map(|e| {

@@ -28,7 +28,10 @@ use kredit_jobs::CobOptions;
 use kredit_payments::sandbox::cards;
 use kredit_payments::{PaymentProvider, PaymentReference, ProviderError, SandboxProvider};
 use kredit_store::lending::{Acceptance, EvidenceDraft, NewApplication, NewPayment, PaymentRecord};
-use kredit_store::{IdentityRecord, IdentityStatus, NewUser, Repository, Role};
+use kredit_store::{
+    DomainEventId, IdentityRecord, IdentityStatus, LoanId, NewUser, PaymentId, Repository, Role,
+    UserId,
+};
 use serde_json::Value;
 
 mod support;
@@ -101,7 +104,7 @@ async fn lender(
 
 impl Lender {
     /// A borrower whose verified identity carries `card`.
-    async fn borrower(&self, n: u32, card: &str) -> i64 {
+    async fn borrower(&self, n: u32, card: &str) -> UserId {
         let repository = &self.app.repository;
         let pii = &self.app.pii;
         let phone = format!("1380000{n:04}");
@@ -123,7 +126,7 @@ impl Lender {
     }
 
     /// Puts `card` on the borrower's identity.
-    async fn card(&self, borrower: i64, card: &str) {
+    async fn card(&self, borrower: UserId, card: &str) {
         let pii = &self.app.pii;
         self.app
             .repository
@@ -148,7 +151,7 @@ impl Lender {
     /// An accepted loan of 10,000.00 over 6 months from the business date,
     /// awaiting disbursement: its disbursement payment is written
     /// (`created`) and not yet submitted, as if the server stopped there.
-    async fn accepted(&self, borrower: i64) -> PaymentRecord {
+    async fn accepted(&self, borrower: UserId) -> PaymentRecord {
         let store = self.app.repository.lending();
         let record = store.product("CONSUMER").await.unwrap().unwrap();
         let product: kredit_core::product::LoanProduct =
@@ -200,7 +203,7 @@ impl Lender {
                 principal_fen: offer.amount.fen(),
                 disbursement: NewPayment {
                     merchant_reference: format!("KR-D-{application_id}"),
-                    loan_id: 0,
+                    loan_id: LoanId(0),
                     direction: PaymentDirection::Disbursement,
                     purpose: PaymentPurpose::Disbursement,
                     mode: None,
@@ -219,7 +222,7 @@ impl Lender {
         store.payment(accepted.payment_id).await.unwrap().unwrap()
     }
 
-    async fn payment(&self, id: i64) -> PaymentRecord {
+    async fn payment(&self, id: PaymentId) -> PaymentRecord {
         self.app
             .repository
             .lending()
@@ -229,7 +232,7 @@ impl Lender {
             .unwrap()
     }
 
-    async fn loan_status(&self, loan: i64) -> &'static str {
+    async fn loan_status(&self, loan: LoanId) -> &'static str {
         let record = self.app.repository.lending().loan(loan).await.unwrap();
         record.unwrap().status.as_str()
     }
@@ -246,7 +249,7 @@ impl Lender {
 
     /// Lets the bank settle, then reconciles (as the server does every
     /// minute) until the payment is final.
-    async fn settled(&self, id: i64) -> PaymentRecord {
+    async fn settled(&self, id: PaymentId) -> PaymentRecord {
         for _ in 0..100 {
             tokio::time::sleep(SETTLES_IN).await;
             payments::reconcile(&self.app, Duration::ZERO)
@@ -261,7 +264,7 @@ impl Lender {
     }
 
     /// An active loan: accepted, submitted, disbursed.
-    async fn active_loan(&self, borrower: i64) -> i64 {
+    async fn active_loan(&self, borrower: UserId) -> LoanId {
         let payment = self.accepted(borrower).await;
         payments::submit(&self.app, &payment, borrower)
             .await
@@ -275,12 +278,12 @@ impl Lender {
     }
 
     /// The outbox, as (kind, payload) of the given loan, in delivery order.
-    async fn events_of(&self, loan: i64) -> Vec<(String, Value)> {
+    async fn events_of(&self, loan: LoanId) -> Vec<(String, Value)> {
         let events = self
             .app
             .repository
             .outbox()
-            .events_after(0, 1000)
+            .events_after(DomainEventId(0), 1000)
             .await
             .unwrap();
         events
@@ -459,7 +462,7 @@ async fn a_failed_collection_is_an_event(repository: Arc<dyn Repository>) {
     let kinds: Vec<&str> = events.iter().map(|(kind, _)| kind.as_str()).collect();
     assert_eq!(kinds, ["loan.disbursed", "payment.failed"]);
     let failure = &events[1].1;
-    assert_eq!(failure["payment_id"], payment.id);
+    assert_eq!(failure["payment_id"], payment.id.0);
     assert_eq!(failure["code"], "insufficient_funds");
     assert_eq!(failure["failed_by"], "provider");
     assert_eq!(failure["purpose"], "repayment");
@@ -472,7 +475,7 @@ async fn a_failed_collection_is_an_event(repository: Arc<dyn Repository>) {
 }
 
 /// The instalment events of `loan`: (kind, instalment, date it happened).
-async fn instalment_events(lender: &Lender, loan: i64) -> Vec<(String, u64, NaiveDate)> {
+async fn instalment_events(lender: &Lender, loan: LoanId) -> Vec<(String, u64, NaiveDate)> {
     lender
         .events_of(loan)
         .await
@@ -532,7 +535,7 @@ async fn close_of_business_says_when_instalments_fall_due_and_overdue(
             .find(|(k, _)| k == "installment.due")
             .unwrap()
             .1;
-        assert_eq!(due["loan_id"], loan);
+        assert_eq!(due["loan_id"], loan.0);
         assert_eq!(due["due_date"], "2027-01-01");
         let amount: Money = due["amount_due"].as_str().unwrap().parse().unwrap();
         assert!(amount.is_positive());

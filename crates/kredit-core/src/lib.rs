@@ -15,6 +15,7 @@ pub mod decision;
 pub mod delinquency;
 pub mod evidence;
 pub mod identity;
+pub mod ids;
 pub mod ledger;
 pub mod lifecycle;
 pub mod loan;

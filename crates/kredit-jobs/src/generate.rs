@@ -149,10 +149,9 @@ pub fn build_batch(
                         Err(reason) => last_refusal = reason,
                     }
                 }
-                Err(CobError::State {
-                    loan_id: index as i64,
-                    error: format!("no loan the core takes over in {DRAWS} draws: {last_refusal}"),
-                })
+                Err(CobError::Invalid(format!(
+                    "loan {index}: no loan the core takes over in {DRAWS} draws: {last_refusal}"
+                )))
             })
             .collect::<Result<Vec<_>, _>>()
     })

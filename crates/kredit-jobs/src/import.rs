@@ -27,11 +27,11 @@ use kredit_core::loan::{Allocation, LoanHistory, LoanTerms, OpeningBalances, Ser
 use kredit_core::product::{LoanProduct, OfferRequest};
 use kredit_core::schedule::RepaymentMethod;
 use kredit_core::{Rate, apr::RateCap};
-use kredit_store::Repository;
 use kredit_store::cob::GlLine;
 use kredit_store::import::{ImportBatch, ImportStore, ImportedLoan};
 use kredit_store::lending::LoanProjection;
 use kredit_store::loan_state;
+use kredit_store::{LoanId, Repository};
 
 use crate::store::{CobError, kind_name};
 
@@ -105,7 +105,7 @@ pub async fn write_batch(
     store: &dyn ImportStore,
     loans: Vec<TakenOver>,
     source: String,
-) -> Result<Vec<i64>, CobError> {
+) -> Result<Vec<LoanId>, CobError> {
     let mut sums: BTreeMap<(NaiveDate, String, &'static str, &'static str, &'static str), i64> =
         BTreeMap::new();
     let mut rows = Vec::with_capacity(loans.len());

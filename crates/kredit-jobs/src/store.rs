@@ -37,14 +37,14 @@ use kredit_store::cob::{
 use kredit_store::lending::LoanProjection;
 use kredit_store::loan_state;
 use kredit_store::outbox::NewDomainEvent;
-use kredit_store::{Backend, Repository, StoreError};
+use kredit_store::{Backend, LoanId, Repository, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CobError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("loan {loan_id}: {error}")]
-    State { loan_id: i64, error: String },
+    State { loan_id: LoanId, error: String },
     #[error(
         "a close of business through {running} is in progress: finish it before closing through {requested}"
     )]
@@ -330,7 +330,7 @@ pub fn compute_chunk(
 /// was unpaid on each of those days. Only the few instalments in the window
 /// are looked at: most loans on most days raise nothing.
 pub fn instalment_events(
-    loan_id: i64,
+    loan_id: LoanId,
     loan: &Loan,
     from: NaiveDate,
     through: NaiveDate,
@@ -510,7 +510,7 @@ mod tests {
         let days = 75;
         let generated = crate::portfolio::generate(&crate::demo::products(), 300, 7, start);
         let mut raised = 0;
-        for (id, g) in (1..).zip(&generated) {
+        for (id, g) in (1..).map(LoanId).zip(&generated) {
             let through = start + Days::new(days);
             let mut caught_up = g.loan.clone();
             caught_up.advance_to(through, &mut Discard);

@@ -9,9 +9,9 @@ use kredit_core::loan::{Loan, LoanStatus};
 use kredit_core::schedule::RepaymentMethod;
 use kredit_jobs::store::{loan_detail, summed_lines};
 use kredit_jobs::{CobOptions, close_of_business, demo, generate};
-use kredit_store::Repository;
 use kredit_store::cob::QueuedDebit;
 use kredit_store::loan_state;
+use kredit_store::{LoanId, Repository};
 
 const LOANS: usize = 600;
 const SEED: u64 = 11;
@@ -29,8 +29,12 @@ fn options() -> CobOptions {
 }
 
 /// The stored states brought to `date`, in id order.
-async fn states_at(repository: &dyn Repository, date: NaiveDate) -> Vec<(i64, Loan, i32)> {
-    let rows = repository.cob().loan_states(0, 1_000_000).await.unwrap();
+async fn states_at(repository: &dyn Repository, date: NaiveDate) -> Vec<(LoanId, Loan, i32)> {
+    let rows = repository
+        .cob()
+        .loan_states(LoanId(0), 1_000_000)
+        .await
+        .unwrap();
     rows.into_iter()
         .map(|(id, _, state, dpd)| (id, loan_state::decode_at(&state, date).unwrap(), dpd))
         .collect()
@@ -108,7 +112,7 @@ async fn assert_matches_core(repository: &dyn Repository, end: NaiveDate) {
             |QueuedDebit {
                  loan_id,
                  amount_fen,
-             }| (loan_id - first_id) << 40 | amount_fen,
+             }| (loan_id.0 - first_id.0) << 40 | amount_fen,
         )
         .collect();
     assert_eq!(queue, debits);

@@ -13,7 +13,7 @@ use kredit_core::ledger::{Account, Discard};
 use kredit_core::loan::{DatedEvent, LoanEvent, LoanHistory, LoanTerms};
 use kredit_jobs::import::{RowError, import_file, import_rows, read_rows};
 use kredit_jobs::{CobOptions, close_of_business, generate};
-use kredit_store::{Repository, loan_state};
+use kredit_store::{LoanId, Repository, loan_state};
 
 fn cut_over() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
@@ -66,7 +66,10 @@ async fn assert_ledger_checks(repository: &dyn Repository) {
         Account::BorrowerCredit,
     ];
     let mut expected = [0_i64; 5];
-    let loans = store.disbursed_loans_after(0, 1_000_000).await.unwrap();
+    let loans = store
+        .disbursed_loans_after(LoanId(0), 1_000_000)
+        .await
+        .unwrap();
     let (first, last) = (loans[0].id, loans[loans.len() - 1].id);
     let events = repository
         .import()
@@ -86,7 +89,7 @@ async fn assert_ledger_checks(repository: &dyn Repository) {
             history
                 .record(
                     DatedEvent {
-                        id: event.id as u64,
+                        id: event.id.0 as u64,
                         date: event.value_date,
                         event: parsed,
                     },
@@ -167,7 +170,7 @@ async fn csv_and_jsonl_import_the_same_loans(repository: Arc<dyn Repository>) {
     assert_eq!(csv.cut_over, Some(cut_over()));
     let states: Vec<_> = repository
         .cob()
-        .loan_states(0, 100)
+        .loan_states(LoanId(0), 100)
         .await
         .unwrap()
         .into_iter()
@@ -189,7 +192,7 @@ async fn csv_and_jsonl_import_the_same_loans(repository: Arc<dyn Repository>) {
     let other_states: Vec<_> = other
         .repository
         .cob()
-        .loan_states(0, 100)
+        .loan_states(LoanId(0), 100)
         .await
         .unwrap()
         .into_iter()

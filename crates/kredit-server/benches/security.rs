@@ -9,15 +9,15 @@ use std::hint::black_box;
 use chrono::{Duration, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use kredit_server::token::AccessTokens;
-use kredit_store::Role;
 use kredit_store::pii::{PiiCipher, PiiKey};
+use kredit_store::{Role, UserId};
 
 fn tokens(c: &mut Criterion) {
     let tokens = AccessTokens::new(vec![7; 32], Duration::minutes(15));
     let now = Utc::now();
-    let token = tokens.issue(42, Role::Borrower, now);
+    let token = tokens.issue(UserId(42), Role::Borrower, now);
     c.bench_function("access_token_issue", |b| {
-        b.iter(|| tokens.issue(black_box(42), Role::Borrower, now))
+        b.iter(|| tokens.issue(black_box(UserId(42)), Role::Borrower, now))
     });
     c.bench_function("access_token_verify", |b| {
         b.iter(|| tokens.verify(black_box(&token), now).unwrap())

@@ -121,9 +121,9 @@ mod tests {
     #[test]
     fn issued_tokens_verify_until_they_expire() {
         let now = Utc::now();
-        let token = tokens().issue(42, Role::Admin, now);
+        let token = tokens().issue(UserId(42), Role::Admin, now);
         let claims = tokens().verify(&token, now).unwrap();
-        assert_eq!((claims.sub, claims.role), (42, Role::Admin));
+        assert_eq!((claims.sub, claims.role), (UserId(42), Role::Admin));
         assert_eq!(
             tokens().verify(&token, now + Duration::minutes(15)),
             Err(TokenError::Expired)
@@ -133,12 +133,12 @@ mod tests {
     #[test]
     fn forged_or_foreign_tokens_are_invalid() {
         let now = Utc::now();
-        let token = tokens().issue(42, Role::Borrower, now);
+        let token = tokens().issue(UserId(42), Role::Borrower, now);
         let other = AccessTokens::new(vec![8; 32], Duration::minutes(15));
         assert_eq!(other.verify(&token, now), Err(TokenError::Invalid));
         // Swap in claims for an admin, keeping the borrower's signature.
         let (_, signature) = token.rsplit_once('.').unwrap();
-        let admin = tokens().issue(42, Role::Admin, now);
+        let admin = tokens().issue(UserId(42), Role::Admin, now);
         let (admin_signed, _) = admin.rsplit_once('.').unwrap();
         assert_eq!(
             tokens().verify(&format!("{admin_signed}.{signature}"), now),

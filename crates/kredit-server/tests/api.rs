@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::http::{Method, StatusCode, header};
 use chrono::{Duration, Utc};
-use kredit_store::{Repository, Role};
+use kredit_store::{Repository, Role, UserId};
 use serde_json::json;
 use support::{PASSWORD, TestApp, id_number_aged, identity};
 
@@ -172,10 +172,11 @@ async fn repeated_failures_lock_the_account(repository: Arc<dyn Repository>) {
 async fn bad_tokens_are_unauthorized(repository: Arc<dyn Repository>) {
     let app = TestApp::new(repository).await;
     let user = app.register("13812345678").await;
-    let expired =
-        app.state
-            .access_tokens
-            .issue(user, Role::Borrower, Utc::now() - Duration::hours(1));
+    let expired = app.state.access_tokens.issue(
+        UserId(user),
+        Role::Borrower,
+        Utc::now() - Duration::hours(1),
+    );
     let reply = app
         .call(Method::GET, "/api/v1/me", Some(&expired), None)
         .await;

@@ -8,7 +8,7 @@ mod support;
 use std::sync::Arc;
 
 use axum::http::{Method, StatusCode};
-use kredit_store::{Repository, Role};
+use kredit_store::{FeedbackId, Repository, Role};
 use serde_json::{Value, json};
 use support::TestApp;
 
@@ -58,7 +58,7 @@ async fn feedback_round_trip(repository: Arc<dyn Repository>) {
         .state
         .repository
         .feedback()
-        .feedback(id)
+        .feedback(FeedbackId(id))
         .await
         .unwrap()
         .unwrap();

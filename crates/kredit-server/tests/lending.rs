@@ -595,10 +595,11 @@ impl kredit_app::outbox::Subscriber for Recorder {
     }
 
     async fn handle(&self, event: &kredit_app::outbox::DomainEvent) -> Result<(), String> {
-        self.0
-            .lock()
-            .unwrap()
-            .push((event.id, event.loan_id, event.kind.clone()));
+        self.0.lock().unwrap().push((
+            i64::from(event.id),
+            event.loan_id.map(i64::from),
+            event.kind.clone(),
+        ));
         Ok(())
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use axum::http::{Method, StatusCode};
 use kredit_app::scoring::score_records;
 use kredit_scoring::{Applicant, DEMO_MODEL_JSON};
-use kredit_store::{Repository, Role};
+use kredit_store::{ApplicationId, ModelVersionId, Repository, Role};
 use serde_json::{Value, json};
 use support::TestApp;
 
@@ -18,7 +18,7 @@ fn demo_artefact() -> Value {
     serde_json::from_str(DEMO_MODEL_JSON).unwrap()
 }
 
-async fn upload(app: &TestApp, token: &str, name: &str) -> i64 {
+async fn upload(app: &TestApp, token: &str, name: &str) -> ModelVersionId {
     let reply = app
         .call(
             Method::POST,
@@ -28,7 +28,7 @@ async fn upload(app: &TestApp, token: &str, name: &str) -> i64 {
         )
         .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
-    reply.json["id"].as_i64().unwrap()
+    ModelVersionId(reply.json["id"].as_i64().unwrap())
 }
 
 async fn post(app: &TestApp, token: &str, path: &str) -> support::Reply {
@@ -108,7 +108,7 @@ async fn upload_validates_and_registers_drafts(repository: Arc<dyn Repository>) 
     assert_eq!(reply.json["status"], "draft");
     assert_eq!(reply.json["kind"], "scorecard");
     assert!(reply.json["metrics"]["auc"].as_f64().unwrap() > 0.7);
-    let id = reply.json["id"].as_i64().unwrap();
+    let id = ModelVersionId(reply.json["id"].as_i64().unwrap());
     let second = upload(&app, &officer, "german").await;
     let list = app
         .call(Method::GET, "/api/v1/admin/models", Some(&officer), None)
@@ -116,9 +116,9 @@ async fn upload_validates_and_registers_drafts(repository: Arc<dyn Repository>) 
     assert_eq!(list.status, StatusCode::OK);
     let items = list.json["items"].as_array().unwrap();
     assert_eq!(items.len(), 2, "refused uploads stored nothing");
-    assert_eq!(items[0]["id"], second);
+    assert_eq!(items[0]["id"], second.0);
     assert_eq!(items[0]["version"], 2);
-    assert_eq!(items[1]["id"], id);
+    assert_eq!(items[1]["id"], id.0);
 
     let docs = app.call(Method::GET, "/api/openapi.json", None, None).await;
     for path in [
@@ -278,7 +278,7 @@ async fn activation_puts_models_in_service(repository: Arc<dyn Repository>) {
     )
     .await;
     assert_eq!(reply.json["previous_status"], "challenger");
-    assert_eq!(reply.json["retired_previous"], first);
+    assert_eq!(reply.json["retired_previous"], first.0);
     assert_eq!(app.state.scorer.versions(), (Some(second), None));
     let list = app
         .call(Method::GET, "/api/v1/admin/models", Some(&officer), None)
@@ -298,7 +298,7 @@ async fn activation_puts_models_in_service(repository: Arc<dyn Repository>) {
         &format!("/api/v1/admin/models/{first}/activate"),
     )
     .await;
-    assert_eq!(reply.json["retired_previous"], second);
+    assert_eq!(reply.json["retired_previous"], second.0);
     assert_eq!(app.state.scorer.versions(), (Some(first), None));
     let reply = post(
         &app,
@@ -400,7 +400,9 @@ async fn monitoring_reports_psi_and_raises_alerts(repository: Arc<dyn Repository
         let scored = app.state.scorer.assess(&features).unwrap();
         app.state
             .repository
-            .record_model_scores(&score_records(application_id, &scored, &features).unwrap())
+            .record_model_scores(
+                &score_records(ApplicationId(application_id), &scored, &features).unwrap(),
+            )
             .await
             .unwrap();
     }

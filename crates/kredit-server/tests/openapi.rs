@@ -190,6 +190,12 @@ async fn non_integer_path_ids_are_problems() {
                 reply.json["errors"][0]["field"],
                 integer_parameters[0].as_str()
             );
+            // The ids are newtypes; the message still names the number.
+            assert_eq!(
+                reply.json["errors"][0]["message"], "expected an integer",
+                "{method} {uri}: {}",
+                reply.text
+            );
             reached = true;
         }
         assert!(reached, "{method} {uri}: no role reached the handler");

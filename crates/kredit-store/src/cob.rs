@@ -15,6 +15,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use kredit_core::ids::LoanId;
 use sqlx::{Pool, Postgres, Sqlite};
 
 use crate::repository::{SqlRepository, StoreError, StoreResult};
@@ -41,7 +42,7 @@ pub struct ChunkLease {
 /// An active loan as close of business reads it.
 #[derive(Clone, Debug)]
 pub struct StoredLoan {
-    pub id: i64,
+    pub id: LoanId,
     pub product_code: String,
     /// `loans.state`, encoded by [`crate::loan_state`].
     pub state: Vec<u8>,
@@ -55,7 +56,7 @@ pub struct StoredLoan {
 /// is still `expected_version` (and bumped).
 #[derive(Clone, Debug)]
 pub struct LoanWrite {
-    pub id: i64,
+    pub id: LoanId,
     pub expected_version: i64,
     pub state: Vec<u8>,
     pub projection: crate::lending::LoanProjection,
@@ -76,7 +77,7 @@ pub struct GlLine {
 /// A loan to collect from on a business date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct QueuedDebit {
-    pub loan_id: i64,
+    pub loan_id: LoanId,
     pub amount_fen: i64,
 }
 
@@ -84,7 +85,7 @@ pub struct QueuedDebit {
 /// falling due or overdue), written to the outbox with the chunk.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CobEvent {
-    pub loan_id: i64,
+    pub loan_id: LoanId,
     pub event: crate::outbox::NewDomainEvent,
 }
 
@@ -179,9 +180,9 @@ pub trait CobStore: Send + Sync {
     /// product, state, dpd.
     async fn loan_states(
         &self,
-        after_id: i64,
+        after_id: LoanId,
         limit: i64,
-    ) -> StoreResult<Vec<(i64, String, Vec<u8>, i32)>>;
+    ) -> StoreResult<Vec<(LoanId, String, Vec<u8>, i32)>>;
 
     /// Inserts products that are not there yet: (code, definition JSON).
     async fn insert_products(
@@ -572,7 +573,7 @@ macro_rules! cob_store {
                 &self,
                 business_date: NaiveDate,
             ) -> StoreResult<Vec<QueuedDebit>> {
-                let rows: Vec<(i64, i64)> = sqlx::query_as(
+                let rows: Vec<(LoanId, i64)> = sqlx::query_as(
                     "SELECT loan_id, amount_fen FROM auto_debits
                      WHERE business_date = $1 ORDER BY loan_id",
                 )
@@ -587,9 +588,9 @@ macro_rules! cob_store {
 
             async fn loan_states(
                 &self,
-                after_id: i64,
+                after_id: LoanId,
                 limit: i64,
-            ) -> StoreResult<Vec<(i64, String, Vec<u8>, i32)>> {
+            ) -> StoreResult<Vec<(LoanId, String, Vec<u8>, i32)>> {
                 Ok(sqlx::query_as(
                     "SELECT id, product_code, state, dpd FROM loans
                      WHERE id > $1 AND state IS NOT NULL ORDER BY id LIMIT $2",
@@ -670,7 +671,7 @@ fn stored_loan(row: ChunkRow) -> StoreResult<StoredLoan> {
     let state =
         state.ok_or_else(|| StoreError::Invariant(format!("active loan {id} has no state")))?;
     Ok(StoredLoan {
-        id,
+        id: LoanId(id),
         product_code,
         state,
         dpd,
@@ -783,7 +784,7 @@ impl SqlRepository<Postgres> {
         batch: &[LoanWrite],
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        let ids: Vec<i64> = batch.iter().map(|w| w.id).collect();
+        let ids: Vec<LoanId> = batch.iter().map(|w| w.id).collect();
         let states: Vec<&[u8]> = batch.iter().map(|w| w.state.as_slice()).collect();
         let as_of: Vec<Option<NaiveDate>> = batch.iter().map(|w| w.projection.as_of).collect();
         let status: Vec<&str> = batch.iter().map(|w| w.projection.status.as_str()).collect();

@@ -9,10 +9,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Sqlite};
 
-use crate::model::{AuditEntry, UserId};
-use crate::repository::{SqlRepository, StoreResult};
+use kredit_core::ids::{FeedbackId, LoanId, UserId};
 
-pub type FeedbackId = i64;
+use crate::model::AuditEntry;
+use crate::repository::{SqlRepository, StoreResult};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewFeedback {
@@ -20,7 +20,7 @@ pub struct NewFeedback {
     /// `question`, `complaint` or `suggestion`.
     pub category: String,
     pub message_encrypted: Vec<u8>,
-    pub loan_id: Option<i64>,
+    pub loan_id: Option<LoanId>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -30,7 +30,7 @@ pub struct FeedbackRecord {
     pub borrower_id: UserId,
     pub category: String,
     pub message_encrypted: Vec<u8>,
-    pub loan_id: Option<i64>,
+    pub loan_id: Option<LoanId>,
     /// `open` or `answered`.
     pub status: String,
     pub reply_encrypted: Option<Vec<u8>>,
@@ -139,7 +139,7 @@ macro_rules! sql_feedback_store {
                     .fetch_optional(&mut *tx)
                     .await?;
                 let Some(record) = replied else {
-                    let exists: Option<i64> =
+                    let exists: Option<FeedbackId> =
                         sqlx::query_scalar("SELECT id FROM feedback WHERE id = $1")
                             .bind(id)
                             .fetch_optional(&mut *tx)

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use kredit_core::ids::{LoanId, UserId};
 use sqlx::{Postgres, Sqlite};
 
 use crate::cob::GlLine;
@@ -62,13 +63,17 @@ pub trait ImportStore: Send + Sync {
     async fn existing_references(&self, references: &[String]) -> StoreResult<Vec<String>>;
     /// Writes the batch in one transaction; returns the new loans' ids in
     /// the batch's order. `Conflict` if a reference is already there.
-    async fn import_batch(&self, batch: &ImportBatch, now: DateTime<Utc>) -> StoreResult<Vec<i64>>;
+    async fn import_batch(
+        &self,
+        batch: &ImportBatch,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<LoanId>>;
     /// The events of the loans with ids in `first_id..=last_id`, by loan
     /// and id (`kredit ledger check` reads them a page at a time).
     async fn events_of_loans(
         &self,
-        first_id: i64,
-        last_id: i64,
+        first_id: LoanId,
+        last_id: LoanId,
     ) -> StoreResult<Vec<LoanEventRecord>>;
 }
 
@@ -108,7 +113,7 @@ macro_rules! import_store {
                 &self,
                 batch: &ImportBatch,
                 now: DateTime<Utc>,
-            ) -> StoreResult<Vec<i64>> {
+            ) -> StoreResult<Vec<LoanId>> {
                 let mut tx = self.pool.begin().await?;
 
                 let mut hashes: Vec<String> = batch
@@ -138,7 +143,7 @@ macro_rules! import_store {
                     for hash in chunk {
                         query = query.bind(hash);
                     }
-                    let rows: Vec<(i64, String)> = query.fetch_all(&mut *tx).await?;
+                    let rows: Vec<(UserId, String)> = query.fetch_all(&mut *tx).await?;
                     borrowers.extend(rows.into_iter().map(|(id, hash)| (hash, id)));
                 }
 
@@ -177,13 +182,13 @@ macro_rules! import_store {
                             .bind(now)
                             .bind(now);
                     }
-                    let rows: Vec<(i64, String)> = query
+                    let rows: Vec<(LoanId, String)> = query
                         .fetch_all(&mut *tx)
                         .await
                         .map_err(StoreError::from_write)?;
                     ids.extend(rows.into_iter().map(|(id, reference)| (reference, id)));
                 }
-                let ids: Vec<i64> = batch
+                let ids: Vec<LoanId> = batch
                     .loans
                     .iter()
                     .map(|l| ids.get(&l.external_reference).copied().ok_or(StoreError::Conflict))
@@ -219,8 +224,8 @@ macro_rules! import_store {
 
             async fn events_of_loans(
                 &self,
-                first_id: i64,
-                last_id: i64,
+                first_id: LoanId,
+                last_id: LoanId,
             ) -> StoreResult<Vec<LoanEventRecord>> {
                 Ok(sqlx::query_as(
                     "SELECT id, loan_id, value_date, event, allocation, payment_id, reversed, created_at

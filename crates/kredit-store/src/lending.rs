@@ -13,6 +13,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use kredit_core::application::ApplicationStatus;
 use kredit_core::delinquency::ClassificationThresholds;
 use kredit_core::evidence::{self, EvidenceEntry};
+use kredit_core::ids::{
+    ApplicationId, ContractId, EventId, LoanId, PaymentId, ReversalRequestId, UserId,
+};
 use kredit_core::loan::{Loan, LoanStatus};
 use kredit_core::payment::{PaymentDirection, PaymentPurpose, PaymentStatus};
 use kredit_core::reversal::ReversalStatus;
@@ -20,16 +23,10 @@ use rusqlite::OptionalExtension as _;
 use serde::Serialize;
 use sqlx::{Postgres, Sqlite};
 
-use crate::model::{AuditEntry, IdempotentReply, UserId};
+use crate::model::{AuditEntry, IdempotentReply};
 use crate::outbox::NewDomainEvent;
 use crate::repository::{SqlRepository, StoreError, StoreResult};
 use crate::sqlite_direct;
-
-pub type ApplicationId = i64;
-pub type ContractId = i64;
-pub type LoanId = i64;
-pub type PaymentId = i64;
-pub type EventId = i64;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ProductRecord {
@@ -192,7 +189,7 @@ pub struct AccountTotals {
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ReversalRequestRecord {
-    pub id: i64,
+    pub id: ReversalRequestId,
     pub loan_id: LoanId,
     pub event_id: EventId,
     pub requested_by: UserId,
@@ -348,7 +345,7 @@ pub struct LoanChange {
     pub journal: Vec<ChangeLine>,
     pub settlement: Option<PaymentSettlement>,
     /// Approves a pending reversal request: (request id, checker).
-    pub approve_reversal: Option<(i64, UserId)>,
+    pub approve_reversal: Option<(ReversalRequestId, UserId)>,
     pub evidence: Option<EvidenceDraft>,
     pub audit: Option<AuditEntry>,
     /// Written to the outbox (`domain_events`) in the same transaction,
@@ -500,15 +497,18 @@ pub trait LendingStore: Send + Sync {
         requested_by: UserId,
         reason: &str,
         audit: AuditEntry,
-    ) -> StoreResult<i64>;
-    async fn reversal_request(&self, id: i64) -> StoreResult<Option<ReversalRequestRecord>>;
+    ) -> StoreResult<ReversalRequestId>;
+    async fn reversal_request(
+        &self,
+        id: ReversalRequestId,
+    ) -> StoreResult<Option<ReversalRequestRecord>>;
     async fn reversal_requests(
         &self,
         status: Option<ReversalStatus>,
     ) -> StoreResult<Vec<ReversalRequestRecord>>;
     async fn reject_reversal(
         &self,
-        id: i64,
+        id: ReversalRequestId,
         checker: UserId,
         audit: AuditEntry,
     ) -> StoreResult<bool>;
@@ -691,24 +691,22 @@ impl SqlRepository<Sqlite> {
         reply: Option<&IdempotentReply<'_, ApplicationRecord>>,
     ) -> StoreResult<ApplicationRecord> {
         crate::sqlite_direct::write(&self.pool, |tx| {
-            let id: ApplicationId = tx
-                .query_row(
-                    INSERT_APPLICATION,
-                    rusqlite::params![
-                        i64::from(application.borrower_id),
-                        application.product_code,
-                        application.amount_fen,
-                        application.term_months,
-                        application.method,
-                        application.purpose,
-                        application.profile,
-                        application.status.as_str(),
-                        application.decision,
-                        sqlite_direct::timestamp(application.created_at),
-                    ],
-                    |row| row.get::<_, i64>(0),
-                )?
-                .into();
+            let id = tx.query_row(
+                INSERT_APPLICATION,
+                rusqlite::params![
+                    i64::from(application.borrower_id),
+                    application.product_code,
+                    application.amount_fen,
+                    application.term_months,
+                    application.method,
+                    application.purpose,
+                    application.profile,
+                    application.status.as_str(),
+                    application.decision,
+                    sqlite_direct::timestamp(application.created_at),
+                ],
+                |row| row.get(0).map(ApplicationId),
+            )?;
             sqlite_direct::insert_model_scores(tx, id, &application.model_scores)?;
             sqlite_direct::insert_domain_events(
                 tx,
@@ -1064,7 +1062,7 @@ macro_rules! lending_store {
                     // Ids are integers from our own lookups, never client text.
                     Some(ids) => format!(
                         " WHERE borrower_id IN ({})",
-                        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+                        ids.iter().map(UserId::to_string).collect::<Vec<_>>().join(",")
                     ),
                 };
                 let sql = format!("{LOAN_COLUMNS}{filter} ORDER BY id DESC LIMIT $1");
@@ -1381,9 +1379,9 @@ macro_rules! lending_store {
                 requested_by: UserId,
                 reason: &str,
                 audit: AuditEntry,
-            ) -> StoreResult<i64> {
+            ) -> StoreResult<ReversalRequestId> {
                 let mut tx = self.pool.begin().await?;
-                let id: i64 = sqlx::query_scalar(
+                let id: ReversalRequestId = sqlx::query_scalar(
                     "INSERT INTO reversal_requests (loan_id, event_id, requested_by, reason, status, created_at)
                      VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
                 )
@@ -1402,7 +1400,7 @@ macro_rules! lending_store {
                 Ok(id)
             }
 
-            async fn reversal_request(&self, id: i64) -> StoreResult<Option<ReversalRequestRecord>> {
+            async fn reversal_request(&self, id: ReversalRequestId) -> StoreResult<Option<ReversalRequestRecord>> {
                 let sql = format!("{REVERSAL_COLUMNS} WHERE id = $1");
                 Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(id)
@@ -1423,7 +1421,7 @@ macro_rules! lending_store {
 
             async fn reject_reversal(
                 &self,
-                id: i64,
+                id: ReversalRequestId,
                 checker: UserId,
                 audit: AuditEntry,
             ) -> StoreResult<bool> {

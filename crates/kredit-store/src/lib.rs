@@ -22,6 +22,7 @@ pub mod testing;
 pub use connect::{connect, connect_postgres, connect_sqlite};
 pub use feedback::FeedbackStore;
 pub use jobs::JobStore;
+pub use kredit_core::ids::*;
 pub use lending::LendingStore;
 pub use model::*;
 pub use models::*;

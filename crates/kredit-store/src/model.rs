@@ -3,9 +3,8 @@
 //! them in clear.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use kredit_core::ids::UserId;
 use serde::{Deserialize, Serialize};
-
-pub type UserId = i64;
 
 /// Who a user is to the platform. Staff roles are granted by an admin;
 /// self-registration always yields a borrower.

@@ -10,13 +10,12 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use kredit_core::ids::{ApplicationId, ModelVersionId, UserId};
 use serde::{Deserialize, Serialize};
 use sqlx::{Postgres, Sqlite};
 
-use crate::model::{AuditEntry, UserId};
+use crate::model::AuditEntry;
 use crate::repository::{SqlRepository, StoreError, StoreResult};
-
-pub type ModelVersionId = i64;
 
 /// Where a model version is in its lifecycle.
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
@@ -143,7 +142,7 @@ pub struct StatusChange {
 /// One model's score of one application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewModelScore {
-    pub application_id: i64,
+    pub application_id: ApplicationId,
     pub model_version_id: ModelVersionId,
     pub role: ScoreRole,
     pub score: i32,
@@ -159,7 +158,7 @@ pub struct NewModelScore {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ModelScoreRecord {
     pub id: i64,
-    pub application_id: i64,
+    pub application_id: ApplicationId,
     pub model_version_id: ModelVersionId,
     #[sqlx(try_from = "String")]
     pub role: ScoreRole,
@@ -248,7 +247,7 @@ macro_rules! sql_model_registry {
             /// application's id, not known when the scores were made).
             pub(crate) async fn insert_model_scores(
                 tx: &mut sqlx::Transaction<'_, $db>,
-                application_id: Option<i64>,
+                application_id: Option<ApplicationId>,
                 scores: &[NewModelScore],
             ) -> StoreResult<()> {
                 for score in scores {

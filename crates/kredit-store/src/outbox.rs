@@ -5,9 +5,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use kredit_core::ids::{DomainEventId, LoanId, UserId, WebhookId};
 use sqlx::{Postgres, Sqlite};
 
-use crate::model::UserId;
 use crate::repository::{SqlRepository, StoreResult};
 
 /// An event to write with a change: `kind` (`loan.disbursed`, …) and its
@@ -20,10 +20,10 @@ pub struct NewDomainEvent {
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct DomainEventRecord {
-    pub id: i64,
+    pub id: DomainEventId,
     pub kind: String,
     pub subject: String,
-    pub loan_id: Option<i64>,
+    pub loan_id: Option<LoanId>,
     pub payload: String,
     pub occurred_at: DateTime<Utc>,
 }
@@ -31,7 +31,7 @@ pub struct DomainEventRecord {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CursorRecord {
     pub subscriber: String,
-    pub last_event_id: i64,
+    pub last_event_id: DomainEventId,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub next_attempt_at: Option<DateTime<Utc>>,
@@ -40,7 +40,7 @@ pub struct CursorRecord {
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct WebhookRecord {
-    pub id: i64,
+    pub id: WebhookId,
     pub url: String,
     pub secret_encrypted: Vec<u8>,
     pub description: String,
@@ -52,9 +52,13 @@ pub struct WebhookRecord {
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
     /// Up to `limit` events with ids above `after`, in id order.
-    async fn events_after(&self, after: i64, limit: i64) -> StoreResult<Vec<DomainEventRecord>>;
+    async fn events_after(
+        &self,
+        after: DomainEventId,
+        limit: i64,
+    ) -> StoreResult<Vec<DomainEventRecord>>;
     /// The highest event id (0 with none).
-    async fn last_event_id(&self) -> StoreResult<i64>;
+    async fn last_event_id(&self) -> StoreResult<DomainEventId>;
     /// The subscriber's cursor, created at 0 if it has none.
     async fn cursor(&self, subscriber: &str, now: DateTime<Utc>) -> StoreResult<CursorRecord>;
     async fn cursors(&self) -> StoreResult<Vec<CursorRecord>>;
@@ -63,8 +67,8 @@ pub trait OutboxStore: Send + Sync {
     async fn advance_cursor(
         &self,
         subscriber: &str,
-        from: i64,
-        to: i64,
+        from: DomainEventId,
+        to: DomainEventId,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
     /// A failed delivery: the cursor stays, the next attempt waits.
@@ -83,9 +87,9 @@ pub trait OutboxStore: Send + Sync {
         description: &str,
         created_by: Option<UserId>,
         now: DateTime<Utc>,
-    ) -> StoreResult<i64>;
+    ) -> StoreResult<WebhookId>;
     async fn webhooks(&self) -> StoreResult<Vec<WebhookRecord>>;
-    async fn set_webhook_active(&self, id: i64, active: bool) -> StoreResult<bool>;
+    async fn set_webhook_active(&self, id: WebhookId, active: bool) -> StoreResult<bool>;
 }
 
 const CURSOR_COLUMNS: &str = "SELECT subscriber, last_event_id, attempts, last_error, next_attempt_at, updated_at FROM event_cursors";
@@ -101,7 +105,7 @@ macro_rules! sql_outbox_store {
                 connection: &mut <$db as sqlx::Database>::Connection,
                 events: &[NewDomainEvent],
                 subject: &str,
-                loan_id: Option<i64>,
+                loan_id: Option<LoanId>,
                 now: DateTime<Utc>,
             ) -> StoreResult<()> {
                 for event in events {
@@ -122,7 +126,7 @@ macro_rules! sql_outbox_store {
         impl OutboxStore for SqlRepository<$db> {
             async fn events_after(
                 &self,
-                after: i64,
+                after: DomainEventId,
                 limit: i64,
             ) -> StoreResult<Vec<DomainEventRecord>> {
                 Ok(sqlx::query_as(
@@ -135,7 +139,7 @@ macro_rules! sql_outbox_store {
                 .await?)
             }
 
-            async fn last_event_id(&self) -> StoreResult<i64> {
+            async fn last_event_id(&self) -> StoreResult<DomainEventId> {
                 Ok(sqlx::query_scalar(
                     "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM domain_events",
                 )
@@ -173,8 +177,8 @@ macro_rules! sql_outbox_store {
             async fn advance_cursor(
                 &self,
                 subscriber: &str,
-                from: i64,
-                to: i64,
+                from: DomainEventId,
+                to: DomainEventId,
                 now: DateTime<Utc>,
             ) -> StoreResult<bool> {
                 let moved = sqlx::query(
@@ -220,7 +224,7 @@ macro_rules! sql_outbox_store {
                 description: &str,
                 created_by: Option<UserId>,
                 now: DateTime<Utc>,
-            ) -> StoreResult<i64> {
+            ) -> StoreResult<WebhookId> {
                 Ok(sqlx::query_scalar(
                     "INSERT INTO webhooks (url, secret_encrypted, description, active, created_by, created_at)
                      VALUES ($1, $2, $3, TRUE, $4, $5) RETURNING id",
@@ -243,7 +247,7 @@ macro_rules! sql_outbox_store {
                 .await?)
             }
 
-            async fn set_webhook_active(&self, id: i64, active: bool) -> StoreResult<bool> {
+            async fn set_webhook_active(&self, id: WebhookId, active: bool) -> StoreResult<bool> {
                 let changed = sqlx::query("UPDATE webhooks SET active = $1 WHERE id = $2")
                     .bind(active)
                     .bind(id)

@@ -11,13 +11,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use kredit_core::ids::UserId;
 use rusqlite::{OptionalExtension as _, params};
 use sqlx::{Pool, Postgres, Sqlite};
 use thiserror::Error;
 
 use crate::model::{
     AuditEntry, AuditRecord, IdempotencyClaim, IdempotencyRecord, IdempotentReply, IdentityRecord,
-    IdentityStatus, NewUser, StoredResponse, User, UserId,
+    IdentityStatus, NewUser, StoredResponse, User,
 };
 use crate::models::ModelRegistry;
 use crate::sqlite_direct::{Readers, conversion};
@@ -535,7 +536,7 @@ macro_rules! sql_repository {
                     return direct.read(|c| {
                         c.prepare_cached(IDENTITY)?.query_row([i64::from(user)], |row| {
                             Ok(IdentityRecord {
-                                user_id: row.get::<_, i64>(0)?.into(),
+                                user_id: UserId(row.get(0)?),
                                 status: IdentityStatus::try_from(row.get::<_, String>(1)?)
                                     .map_err(conversion(1))?,
                                 real_name_encrypted: row.get(2)?,

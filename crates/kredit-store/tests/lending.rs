@@ -16,15 +16,15 @@ use kredit_store::lending::{
 };
 use kredit_store::outbox::NewDomainEvent;
 use kredit_store::{
-    AuditEntry, IdempotentReply, NewModelScore, NewModelVersion, NewUser, Repository, Role,
-    ScoreRole,
+    ApplicationId, AuditEntry, DomainEventId, IdempotentReply, LoanId, ModelVersionId,
+    NewModelScore, NewModelVersion, NewUser, PaymentId, Repository, Role, ScoreRole, UserId,
 };
 
 fn date(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
 }
 
-async fn borrower(repo: &Arc<dyn Repository>, phone_hash: &str) -> i64 {
+async fn borrower(repo: &Arc<dyn Repository>, phone_hash: &str) -> UserId {
     repo.create_user(
         &NewUser {
             phone_hash: phone_hash.to_owned(),
@@ -40,7 +40,7 @@ async fn borrower(repo: &Arc<dyn Repository>, phone_hash: &str) -> i64 {
 }
 
 /// A borrower with an approved application for 1,000.00 and its acceptance.
-async fn approved(repo: &Arc<dyn Repository>, phone_hash: &str) -> (i64, Acceptance) {
+async fn approved(repo: &Arc<dyn Repository>, phone_hash: &str) -> (UserId, Acceptance) {
     let lending = repo.lending();
     lending
         .save_product("CONSUMER", r#"{"code":"CONSUMER"}"#, None)
@@ -63,7 +63,7 @@ async fn approved(repo: &Arc<dyn Repository>, phone_hash: &str) -> (i64, Accepta
         principal_fen: 100_000,
         disbursement: NewPayment {
             merchant_reference: format!("D-{application_id}-{phone_hash}"),
-            loan_id: 0,
+            loan_id: LoanId(0),
             direction: PaymentDirection::Disbursement,
             purpose: PaymentPurpose::Disbursement,
             mode: None,
@@ -83,7 +83,7 @@ async fn approved(repo: &Arc<dyn Repository>, phone_hash: &str) -> (i64, Accepta
 }
 
 /// An approved application of 1,000.00 over 12 months.
-fn new_application(borrower_id: i64, model_scores: Vec<NewModelScore>) -> NewApplication {
+fn new_application(borrower_id: UserId, model_scores: Vec<NewModelScore>) -> NewApplication {
     NewApplication {
         borrower_id,
         product_code: "CONSUMER".into(),
@@ -100,7 +100,7 @@ fn new_application(borrower_id: i64, model_scores: Vec<NewModelScore>) -> NewApp
     }
 }
 
-fn line(loan: i64, kind: &str, debit: &str, credit: &str, amount: i64) -> JournalLine {
+fn line(loan: LoanId, kind: &str, debit: &str, credit: &str, amount: i64) -> JournalLine {
     JournalLine {
         entry_date: date(25),
         loan_id: Some(loan),
@@ -113,7 +113,7 @@ fn line(loan: i64, kind: &str, debit: &str, credit: &str, amount: i64) -> Journa
     }
 }
 
-fn change(loan: i64, version: i64, payment: i64, sequence: i64) -> LoanChange {
+fn change(loan: LoanId, version: i64, payment: PaymentId, sequence: i64) -> LoanChange {
     LoanChange {
         loan_id: loan,
         expected_version: version,
@@ -207,7 +207,11 @@ async fn acceptance_creates_contract_loan_and_payment_once(repo: Arc<dyn Reposit
         .unwrap()
         .unwrap();
     assert_eq!(contract.digest, acceptance.contract_digest);
-    let events = repo.outbox().events_after(0, 10).await.unwrap();
+    let events = repo
+        .outbox()
+        .events_after(DomainEventId(0), 10)
+        .await
+        .unwrap();
     assert_eq!(events.len(), 1, "the acceptance's event, once");
     assert_eq!(
         (
@@ -286,7 +290,11 @@ async fn loan_changes_are_atomic_versioned_and_apply_a_notice_once(repo: Arc<dyn
     evidence::verify(&entries).unwrap();
     // The change's domain event is in the outbox, written with it once,
     // after the acceptance's.
-    let events = repo.outbox().events_after(0, 10).await.unwrap();
+    let events = repo
+        .outbox()
+        .events_after(DomainEventId(0), 10)
+        .await
+        .unwrap();
     assert_eq!(events.len(), 2);
     assert_eq!(events[0].kind, "contract.signed");
     let events = &events[1..];
@@ -326,7 +334,14 @@ async fn concurrent_changes_to_one_loan_commit_exactly_once(repo: Arc<dyn Reposi
     evidence::verify(&entries).unwrap();
     assert_eq!(entries.len(), 2);
     // The acceptance's event and the one committed change's.
-    assert_eq!(repo.outbox().events_after(0, 100).await.unwrap().len(), 2);
+    assert_eq!(
+        repo.outbox()
+            .events_after(DomainEventId(0), 100)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 async fn business_date_and_failed_settlements(repo: Arc<dyn Repository>) {
@@ -385,7 +400,11 @@ async fn business_date_and_failed_settlements(repo: Arc<dyn Repository>) {
         "a final status never changes"
     );
     // The failure's event was written with it, once (after acceptance's).
-    let events = repo.outbox().events_after(0, 10).await.unwrap();
+    let events = repo
+        .outbox()
+        .events_after(DomainEventId(0), 10)
+        .await
+        .unwrap();
     assert_eq!(
         events
             .iter()
@@ -400,7 +419,7 @@ async fn business_date_and_failed_settlements(repo: Arc<dyn Repository>) {
 
 /// Moves a `created` payment through authorisation to `submitted`, as the
 /// application layer does before the provider can answer.
-async fn sent(repo: &Arc<dyn Repository>, payment: i64) {
+async fn sent(repo: &Arc<dyn Repository>, payment: PaymentId) {
     let lending = repo.lending();
     assert!(
         lending
@@ -497,7 +516,7 @@ async fn applications_are_stored_with_their_model_scores(repo: Arc<dyn Repositor
         .await
         .unwrap();
     let score = |model_version_id| NewModelScore {
-        application_id: 0,
+        application_id: ApplicationId(0),
         model_version_id,
         role: ScoreRole::Champion,
         score: 612,
@@ -517,7 +536,10 @@ async fn applications_are_stored_with_their_model_scores(repo: Arc<dyn Repositor
     assert_eq!((scores[0].application_id, scores[0].score), (id, 612));
 
     let refused = lending
-        .create_application(&application(vec![score(model.id + 1000)]), None)
+        .create_application(
+            &application(vec![score(ModelVersionId(model.id.0 + 1000))]),
+            None,
+        )
         .await;
     assert!(refused.is_err(), "the score names no registered model");
     let stored = lending

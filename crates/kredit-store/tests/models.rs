@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use kredit_store::{
-    AuditEntry, ModelStatus, NewModelAlert, NewModelScore, NewModelVersion, NewUser, Repository,
-    Role, ScoreRole, StoreError,
+    ApplicationId, AuditEntry, ModelStatus, ModelVersionId, NewModelAlert, NewModelScore,
+    NewModelVersion, NewUser, Repository, Role, ScoreRole, StoreError,
 };
 
 fn now() -> chrono::DateTime<Utc> {
@@ -37,12 +37,12 @@ fn new_model(name: &str) -> NewModelVersion {
 }
 
 /// The version holding `status`, if any.
-async fn holder(repo: &Arc<dyn Repository>, status: ModelStatus) -> Option<i64> {
+async fn holder(repo: &Arc<dyn Repository>, status: ModelStatus) -> Option<ModelVersionId> {
     let versions = repo.model_versions().await.unwrap();
     versions.iter().find(|v| v.status == status).map(|v| v.id)
 }
 
-async fn status_of(repo: &Arc<dyn Repository>, id: i64) -> ModelStatus {
+async fn status_of(repo: &Arc<dyn Repository>, id: ModelVersionId) -> ModelStatus {
     repo.model_version(id).await.unwrap().unwrap().info.status
 }
 
@@ -91,7 +91,12 @@ async fn versions_are_numbered_per_name_and_audited(repo: Arc<dyn Repository>) {
         [other.id, second.id, first.id],
         "newest first"
     );
-    assert!(repo.model_version(other.id + 100).await.unwrap().is_none());
+    assert!(
+        repo.model_version(ModelVersionId(other.id.0 + 100))
+            .await
+            .unwrap()
+            .is_none()
+    );
     let log = repo.audit_page(None, 10).await.unwrap();
     assert_eq!(log.len(), 3);
     assert_eq!(log[2].entry.entity_id, Some(first.id.to_string()));
@@ -191,10 +196,14 @@ async fn activation_demotes_the_champion_atomically(repo: Arc<dyn Repository>) {
         .unwrap();
     assert_eq!(same.demoted, None);
     assert!(
-        repo.change_model_status(a.id + 100, ModelStatus::Champion, audit("x"))
-            .await
-            .unwrap()
-            .is_none()
+        repo.change_model_status(
+            ModelVersionId(a.id.0 + 100),
+            ModelStatus::Champion,
+            audit("x")
+        )
+        .await
+        .unwrap()
+        .is_none()
     );
     assert!(matches!(
         repo.change_model_status(a.id, ModelStatus::Draft, audit("x"))
@@ -270,12 +279,17 @@ async fn scores_and_alerts_are_recorded(repo: Arc<dyn Repository>) {
     for application in 1..=3 {
         repo.record_model_scores(&[
             score(
-                application,
+                ApplicationId(application),
                 champion.id,
                 ScoreRole::Champion,
                 600 + application as i32,
             ),
-            score(application, challenger.id, ScoreRole::Challenger, 590),
+            score(
+                ApplicationId(application),
+                challenger.id,
+                ScoreRole::Challenger,
+                590,
+            ),
         ])
         .await
         .unwrap();
@@ -292,14 +306,19 @@ async fn scores_and_alerts_are_recorded(repo: Arc<dyn Repository>) {
     let newest = repo.model_scores(champion.id, 2).await.unwrap();
     assert_eq!(
         newest.iter().map(|s| s.application_id).collect::<Vec<_>>(),
-        [2, 3]
+        [ApplicationId(2), ApplicationId(3)]
     );
     assert_eq!(
         repo.model_scores(challenger.id, 100).await.unwrap().len(),
         3
     );
     let unknown_model = repo
-        .record_model_scores(&[score(9, champion.id + 100, ScoreRole::Champion, 1)])
+        .record_model_scores(&[score(
+            ApplicationId(9),
+            ModelVersionId(champion.id.0 + 100),
+            ScoreRole::Champion,
+            1,
+        )])
         .await;
     assert!(
         unknown_model.is_err(),

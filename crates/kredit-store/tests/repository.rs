@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use kredit_store::{
     AuditEntry, IdempotencyClaim, IdentityRecord, IdentityStatus, NewUser, Repository, Role,
-    StoreError, StoredResponse,
+    StoreError, StoredResponse, UserId,
 };
 
 fn now() -> chrono::DateTime<Utc> {
@@ -47,7 +47,12 @@ async fn users_are_unique_by_phone_hash(repo: Arc<dyn Repository>) {
         (id, Role::Admin, now())
     );
     assert_eq!(repo.user_by_id(id).await.unwrap().unwrap(), user);
-    assert!(repo.user_by_id(id + 1000).await.unwrap().is_none());
+    assert!(
+        repo.user_by_id(UserId(id.0 + 1000))
+            .await
+            .unwrap()
+            .is_none()
+    );
     let duplicate = repo
         .create_user(&new_user("h1", Role::Borrower), None)
         .await;

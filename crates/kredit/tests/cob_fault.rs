@@ -8,6 +8,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use kredit_store::{DomainEventId, LoanId};
+
 const LOANS: &str = "2000";
 const THROUGH: &str = "2026-12-10";
 
@@ -75,7 +77,7 @@ fn snapshot(url: &str) -> String {
         for debit in store.auto_debit_queue(date).await.unwrap() {
             out.push_str(&format!("{debit:?}\n"));
         }
-        for (id, product, state, dpd) in store.loan_states(0, i64::MAX).await.unwrap() {
+        for (id, product, state, dpd) in store.loan_states(LoanId(0), i64::MAX).await.unwrap() {
             let loan = kredit_store::loan_state::decode_at(&state, date).unwrap();
             out.push_str(&format!("{id} {product} {dpd} {loan:?}\n"));
         }
@@ -83,9 +85,10 @@ fn snapshot(url: &str) -> String {
         // chunks may commit in another order, so ids are not compared).
         let mut events = Vec::new();
         loop {
-            let after = events
-                .last()
-                .map_or(0, |e: &kredit_store::outbox::DomainEventRecord| e.id);
+            let after = events.last().map_or(
+                DomainEventId(0),
+                |e: &kredit_store::outbox::DomainEventRecord| e.id,
+            );
             let page = repository
                 .outbox()
                 .events_after(after, 10_000)

@@ -152,7 +152,7 @@ pub async fn verify(
     repository
         .append_audit(&audit.entry(None, Some(snapshot)))
         .await?;
-    tracing::info!(user_id = user, id_number = %masked_id, status = status.as_str(), "identity verification");
+    tracing::info!(user_id = user.0, id_number = %masked_id, status = status.as_str(), "identity verification");
     Ok(record)
 }
 

@@ -14,7 +14,7 @@ use kredit_core::loan::LoanTerms;
 use kredit_core::payment::{PaymentDirection, PaymentPurpose};
 use kredit_core::product::OfferRequest;
 use kredit_store::lending::{self, ApplicationRecord, EvidenceDraft, NewPayment};
-use kredit_store::{IdentityRecord, IdentityStatus, UserId};
+use kredit_store::{ApplicationId, ContractId, IdentityRecord, IdentityStatus, LoanId, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -39,8 +39,8 @@ pub struct AcceptRequest {
 /// What acceptance made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Accepted {
-    pub contract_id: lending::ContractId,
-    pub loan_id: lending::LoanId,
+    pub contract_id: ContractId,
+    pub loan_id: LoanId,
 }
 
 /// Accepts the borrower's own approved application; `ip` is where the
@@ -48,7 +48,7 @@ pub struct Accepted {
 pub async fn accept(
     app: &App,
     borrower: UserId,
-    id: i64,
+    id: ApplicationId,
     request: &AcceptRequest,
     ip: String,
 ) -> AppResult<Accepted> {
@@ -189,7 +189,7 @@ async fn sign(
         principal_fen: amount.fen(),
         disbursement: NewPayment {
             merchant_reference: format!("KR-D-{}", record.id),
-            loan_id: 0,
+            loan_id: LoanId(0),
             direction: PaymentDirection::Disbursement,
             purpose: PaymentPurpose::Disbursement,
             mode: None,

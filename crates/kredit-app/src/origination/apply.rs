@@ -7,7 +7,7 @@ use kredit_core::application::ApplicationStatus;
 use kredit_core::product::{LoanProduct, OfferRequest, ProductKind};
 use kredit_core::schedule::RepaymentMethod;
 use kredit_store::lending::{ApplicationRecord, NewApplication};
-use kredit_store::{IdempotentReply, StoreError, UserId};
+use kredit_store::{ApplicationId, IdempotentReply, StoreError, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -81,7 +81,9 @@ pub async fn apply(
         created_at: app.time.clock.now(),
         // Stored with the application, in the same transaction.
         model_scores: match &scores {
-            Some(scores) => scoring::score_records(0, &scores.scored, &scores.inputs)?,
+            Some(scores) => {
+                scoring::score_records(ApplicationId(0), &scores.scored, &scores.inputs)?
+            }
             None => Vec::new(),
         },
         domain_events: vec![decided_event(
@@ -107,7 +109,7 @@ pub async fn apply(
         }
         other => other?,
     };
-    tracing::info!(application = stored.id, outcome = status.as_str(), score = ?decided.decision.score, "application decided");
+    tracing::info!(application = stored.id.0, outcome = status.as_str(), score = ?decided.decision.score, "application decided");
     metrics::counter!("kredit_decisions_total", "outcome" => status.as_str()).increment(1);
     Ok(stored)
 }

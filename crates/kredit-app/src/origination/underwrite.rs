@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use kredit_core::Money;
 use kredit_core::application::ApplicationStatus;
 use kredit_core::decision::{Outcome, Reason, codes};
-use kredit_store::UserId;
 use kredit_store::lending::{ApplicationRecord, Underwritten};
+use kredit_store::{ApplicationId, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -39,7 +39,7 @@ pub struct Underwriting {
 pub async fn underwrite(
     app: &App,
     underwriter: UserId,
-    id: i64,
+    id: ApplicationId,
     verdict: Verdict,
     comment: &str,
 ) -> AppResult<ApplicationRecord> {

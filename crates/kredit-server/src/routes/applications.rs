@@ -19,7 +19,7 @@ use kredit_core::contract::Contract;
 use kredit_core::product::{OfferRequest, ProductKind};
 use kredit_core::schedule::RepaymentMethod;
 use kredit_store::lending::{ApplicationRecord, LoanRecord};
-use kredit_store::{Role, UserId};
+use kredit_store::{ApplicationId, ContractId, LoanId, Role, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -34,7 +34,7 @@ use crate::views::DecisionView;
 
 #[derive(Serialize, ToSchema)]
 pub struct ApplicationView {
-    pub id: i64,
+    pub id: ApplicationId,
     pub borrower_id: UserId,
     pub status: ApplicationStatus,
     pub product_code: String,
@@ -49,8 +49,8 @@ pub struct ApplicationView {
     pub profile: Value,
     pub decision: DecisionView,
     pub underwriting: Option<Underwriting>,
-    pub contract_id: Option<i64>,
-    pub loan_id: Option<i64>,
+    pub contract_id: Option<ContractId>,
+    pub loan_id: Option<LoanId>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -110,7 +110,7 @@ fn reply_body(record: &ApplicationRecord) -> Result<String, String> {
 async fn visible(
     state: &AppState,
     principal: Principal,
-    id: i64,
+    id: ApplicationId,
 ) -> Result<ApplicationRecord, ApiError> {
     let record = state
         .repository
@@ -210,7 +210,7 @@ pub async fn list(
 pub async fn show(
     State(state): State<SharedState>,
     auth: Authorized<AnyUser>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<ApplicationId>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let record = visible(&state, auth.principal, id).await?;
     Ok(Json(view(&state, record).await?))
@@ -236,7 +236,7 @@ pub struct UnderwritingRequest {
 pub async fn underwrite(
     State(state): State<SharedState>,
     auth: Authorized<UnderwritersOnly>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<ApplicationId>,
     ApiJson(request): ApiJson<UnderwritingRequest>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let comment = free_text(&request.comment).ok_or_else(|| {
@@ -259,8 +259,8 @@ pub struct Accepted {
 
 #[derive(Serialize, ToSchema)]
 pub struct ContractView {
-    pub id: i64,
-    pub application_id: i64,
+    pub id: ContractId,
+    pub application_id: ApplicationId,
     /// SHA-256 of the document's canonical JSON, hex.
     pub digest: String,
     pub signed_at: DateTime<Utc>,
@@ -294,7 +294,7 @@ pub async fn accept(
     auth: Authorized<BorrowerOnly>,
     key: IdempotencyKey,
     headers: HeaderMap,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<ApplicationId>,
     ApiJson(request): ApiJson<AcceptRequest>,
 ) -> Result<Response, ApiError> {
     let key = IdempotencyKey(Some(key.require()?));
@@ -314,7 +314,7 @@ pub async fn accept(
     idempotency::run(&state, borrower, key, &route, &request, operation).await
 }
 
-async fn contract_view(state: &AppState, id: i64) -> Result<ContractView, ApiError> {
+async fn contract_view(state: &AppState, id: ContractId) -> Result<ContractView, ApiError> {
     let record = state
         .repository
         .lending()
@@ -338,7 +338,7 @@ async fn contract_view(state: &AppState, id: i64) -> Result<ContractView, ApiErr
 pub async fn contract(
     State(state): State<SharedState>,
     auth: Authorized<AnyUser>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<ContractId>,
 ) -> Result<Json<ContractView>, ApiError> {
     let view = contract_view(&state, id).await?;
     let principal = auth.principal;

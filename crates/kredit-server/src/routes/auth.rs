@@ -69,7 +69,7 @@ pub async fn register(
         None,
     )
     .await?;
-    tracing::info!(user_id, phone = %mask_phone(&credentials.phone), "borrower registered");
+    tracing::info!(user_id = user_id.0, phone = %mask_phone(&credentials.phone), "borrower registered");
     Ok((StatusCode::CREATED, Json(UserCreated { user_id })))
 }
 
@@ -150,7 +150,7 @@ async fn record_failure(state: &AppState, user: &User) -> Result<ApiError, ApiEr
         Some(json!({ "locked_until": until, "failures": failures })),
     );
     state.repository.lock_user(user.id, until, audit).await?;
-    tracing::warn!(user_id = user.id, %until, "account locked after repeated login failures");
+    tracing::warn!(user_id = user.id.0, %until, "account locked after repeated login failures");
     Ok(ApiError::AccountLocked)
 }
 
@@ -223,7 +223,7 @@ pub async fn logout(
         .revoke_refresh_token(&hash, kredit_store::now())
         .await?
     {
-        tracing::info!(user_id, "refresh token revoked by logout");
+        tracing::info!(user_id = user_id.0, "refresh token revoked by logout");
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,8 +12,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use kredit_core::identity::mask_phone;
-use kredit_store::feedback::{FeedbackId, FeedbackRecord, NewFeedback, ReplyOutcome};
-use kredit_store::{Role, UserId};
+use kredit_store::feedback::{FeedbackRecord, NewFeedback, ReplyOutcome};
+use kredit_store::{FeedbackId, LoanId, Role, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -55,7 +55,7 @@ pub struct FeedbackRequest {
     /// 1-2000 characters.
     pub message: String,
     /// One of the borrower's own loans, if it is about one.
-    pub loan_id: Option<i64>,
+    pub loan_id: Option<LoanId>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -77,7 +77,7 @@ pub struct FeedbackView {
     pub id: FeedbackId,
     pub category: String,
     pub message: String,
-    pub loan_id: Option<i64>,
+    pub loan_id: Option<LoanId>,
     /// `open` or `answered`.
     pub status: String,
     pub reply: Option<String>,

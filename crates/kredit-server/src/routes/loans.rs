@@ -13,7 +13,9 @@ use kredit_core::loan::{Loan, LoanStatus, ReamortiseMode};
 use kredit_core::payment::{PaymentDirection, PaymentOutcome, PaymentPurpose, PaymentStatus};
 use kredit_core::reversal::ReversalStatus;
 use kredit_store::lending::{JournalRecord, PaymentRecord};
-use kredit_store::{Role, UserId};
+use kredit_store::{
+    ApplicationId, ContractId, EventId, LoanId, PaymentId, ReversalRequestId, Role, UserId,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
@@ -31,7 +33,7 @@ use kredit_app::{payments, reversals};
 
 #[derive(Serialize, ToSchema)]
 pub struct LoanView {
-    pub id: i64,
+    pub id: LoanId,
     pub borrower_id: UserId,
     pub product_code: String,
     pub status: LoanStatus,
@@ -52,8 +54,8 @@ pub struct LoanView {
     pub start_date: NaiveDate,
     pub maturity_date: Option<NaiveDate>,
     pub as_of: Option<NaiveDate>,
-    pub contract_id: Option<i64>,
-    pub application_id: Option<i64>,
+    pub contract_id: Option<ContractId>,
+    pub application_id: Option<ApplicationId>,
     pub installments: Vec<ServicedInstallment>,
 }
 
@@ -104,7 +106,11 @@ pub async fn loan_view(state: &AppState, loaded: LoadedLoan) -> Result<LoanView,
 }
 
 /// The loan if the caller may see it: its borrower, or staff.
-async fn visible(state: &AppState, principal: Principal, id: i64) -> Result<LoadedLoan, ApiError> {
+async fn visible(
+    state: &AppState,
+    principal: Principal,
+    id: LoanId,
+) -> Result<LoadedLoan, ApiError> {
     let loaded = servicing::load(state, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -181,7 +187,7 @@ pub async fn list(
 pub async fn show(
     State(state): State<SharedState>,
     auth: Authorized<AnyUser>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<LoanId>,
 ) -> Result<Json<LoanView>, ApiError> {
     let loaded = visible(&state, auth.principal, id).await?;
     Ok(Json(loan_view(&state, loaded).await?))
@@ -220,7 +226,7 @@ pub struct PayoffView {
 pub async fn payoff_quote(
     State(state): State<SharedState>,
     auth: Authorized<AnyUser>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<LoanId>,
     ApiQuery(query): ApiQuery<QuoteQuery>,
 ) -> Result<Json<PayoffView>, ApiError> {
     let loaded = visible(&state, auth.principal, id).await?;
@@ -241,7 +247,7 @@ pub async fn payoff_quote(
 /// A payoff the loan's credit covered: the loan is closed, no card charged.
 #[derive(Serialize, ToSchema)]
 pub struct ClosedFromCredit {
-    pub loan_id: i64,
+    pub loan_id: LoanId,
     pub closed_from_credit: bool,
 }
 
@@ -258,8 +264,8 @@ pub struct RepaymentRequest {
 
 #[derive(Serialize, ToSchema)]
 pub struct PaymentView {
-    pub id: i64,
-    pub loan_id: i64,
+    pub id: PaymentId,
+    pub loan_id: LoanId,
     /// `disbursement` or `collection`.
     // A plain string in the schema, as it always was: the web UI's test
     // fixtures build payments with one.
@@ -319,7 +325,7 @@ pub async fn repay(
     State(state): State<SharedState>,
     auth: Authorized<BorrowerOnly>,
     key: IdempotencyKey,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<LoanId>,
     ApiJson(request): ApiJson<RepaymentRequest>,
 ) -> Result<Response, ApiError> {
     let key = IdempotencyKey(Some(key.require()?));
@@ -365,7 +371,7 @@ pub async fn repay(
 async fn visible_payment(
     state: &AppState,
     principal: Principal,
-    id: i64,
+    id: PaymentId,
 ) -> Result<PaymentRecord, ApiError> {
     let payment = state
         .repository
@@ -384,7 +390,7 @@ async fn visible_payment(
 pub async fn payment(
     State(state): State<SharedState>,
     auth: Authorized<AnyUser>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<PaymentId>,
 ) -> Result<Json<PaymentView>, ApiError> {
     Ok(Json(
         visible_payment(&state, auth.principal, id).await?.into(),
@@ -398,7 +404,7 @@ pub async fn payment(
 pub async fn loan_payments(
     State(state): State<SharedState>,
     auth: Authorized<AnyUser>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<LoanId>,
 ) -> Result<Json<Items<PaymentView>>, ApiError> {
     visible(&state, auth.principal, id).await?;
     let items = state.repository.lending().loan_payments(id).await?;
@@ -409,14 +415,14 @@ pub async fn loan_payments(
 
 #[derive(Serialize, ToSchema)]
 pub struct EventView {
-    pub id: i64,
+    pub id: EventId,
     pub date: NaiveDate,
     #[schema(value_type = EventBody)]
     pub event: Value,
     /// How the event's amount was split (empty for a disbursement).
     #[schema(value_type = AllocationView)]
     pub allocation: Value,
-    pub payment_id: Option<i64>,
+    pub payment_id: Option<PaymentId>,
     pub reversed: bool,
 }
 
@@ -427,7 +433,7 @@ pub struct EventView {
 pub async fn events(
     State(state): State<SharedState>,
     auth: Authorized<AnyUser>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<LoanId>,
 ) -> Result<Json<Items<EventView>>, ApiError> {
     visible(&state, auth.principal, id).await?;
     let records = state.repository.lending().loan_events(id).await?;
@@ -480,7 +486,7 @@ impl From<JournalRecord> for JournalView {
 pub async fn ledger(
     State(state): State<SharedState>,
     auth: Authorized<StaffOnly>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<LoanId>,
 ) -> Result<Json<Items<JournalView>>, ApiError> {
     visible(&state, auth.principal, id).await?;
     let lines = state.repository.lending().loan_journal(id).await?;
@@ -533,9 +539,9 @@ pub struct ReversalRequest {
 
 #[derive(Serialize, ToSchema)]
 pub struct ReversalView {
-    pub id: i64,
-    pub loan_id: i64,
-    pub event_id: i64,
+    pub id: ReversalRequestId,
+    pub loan_id: LoanId,
+    pub event_id: EventId,
     pub requested_by: UserId,
     pub reason: String,
     pub status: ReversalStatus,
@@ -573,7 +579,7 @@ impl From<kredit_store::lending::ReversalRequestRecord> for ReversalView {
 pub async fn request_reversal(
     State(state): State<SharedState>,
     auth: Authorized<Servicing>,
-    ApiPath((id, event_id)): ApiPath<(i64, i64)>,
+    ApiPath((id, event_id)): ApiPath<(LoanId, EventId)>,
     ApiJson(request): ApiJson<ReversalRequest>,
 ) -> Result<(StatusCode, Json<ReversalView>), ApiError> {
     let reason = free_text(&request.reason).ok_or_else(|| {
@@ -621,7 +627,7 @@ pub async fn reversal_requests(
 pub async fn approve_reversal(
     State(state): State<SharedState>,
     auth: Authorized<Servicing>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<ReversalRequestId>,
 ) -> Result<Json<ReversalView>, ApiError> {
     let record = reversals::approve(&state, auth.user_id(), id).await?;
     Ok(Json(record.into()))
@@ -637,7 +643,7 @@ pub async fn approve_reversal(
 pub async fn reject_reversal(
     State(state): State<SharedState>,
     auth: Authorized<Servicing>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<ReversalRequestId>,
 ) -> Result<Json<ReversalView>, ApiError> {
     let record = reversals::reject(&state, auth.user_id(), id).await?;
     Ok(Json(record.into()))

@@ -5,9 +5,8 @@
 //! is audited (`model.upload`, `model.activate`, `model.challenger`,
 //! `model.retire`) and reloads the models in service.
 
-use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
@@ -56,19 +55,6 @@ pub fn router() -> Router<SharedState> {
 #[derive(OpenApi)]
 #[openapi(paths(list, upload, activate, challenger, retire, monitoring))]
 pub struct ModelsApi;
-
-/// A model id in the path; anything but an integer is 400 `invalid_path`.
-pub struct ModelId(pub ModelVersionId);
-
-impl<S: Send + Sync> FromRequestParts<S> for ModelId {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        ApiPath::<ModelVersionId>::from_request_parts(parts, state)
-            .await
-            .map(|ApiPath(id)| ModelId(id))
-    }
-}
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ModelVersionView {
@@ -234,7 +220,7 @@ async fn change_status(
 pub async fn activate(
     State(state): State<SharedState>,
     auth: Authorized<ModelManagers>,
-    ModelId(id): ModelId,
+    ApiPath(id): ApiPath<ModelVersionId>,
 ) -> Result<Json<StatusChanged>, ApiError> {
     change_status(&state, auth.user_id(), id, ModelStatus::Champion).await
 }
@@ -250,7 +236,7 @@ pub async fn activate(
 pub async fn challenger(
     State(state): State<SharedState>,
     auth: Authorized<ModelManagers>,
-    ModelId(id): ModelId,
+    ApiPath(id): ApiPath<ModelVersionId>,
 ) -> Result<Json<StatusChanged>, ApiError> {
     change_status(&state, auth.user_id(), id, ModelStatus::Challenger).await
 }
@@ -265,7 +251,7 @@ pub async fn challenger(
 pub async fn retire(
     State(state): State<SharedState>,
     auth: Authorized<ModelManagers>,
-    ModelId(id): ModelId,
+    ApiPath(id): ApiPath<ModelVersionId>,
 ) -> Result<Json<StatusChanged>, ApiError> {
     change_status(&state, auth.user_id(), id, ModelStatus::Retired).await
 }
@@ -281,7 +267,7 @@ pub async fn retire(
 pub async fn monitoring(
     State(state): State<SharedState>,
     _auth: Authorized<ModelReaders>,
-    ModelId(id): ModelId,
+    ApiPath(id): ApiPath<ModelVersionId>,
 ) -> Result<Json<Monitoring>, ApiError> {
     scoring::monitor(state.repository.as_ref(), id)
         .await?

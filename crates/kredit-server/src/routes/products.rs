@@ -9,6 +9,7 @@ use kredit_core::apr;
 use kredit_core::product::LoanProduct;
 use kredit_core::schedule::{self, RepaymentMethod, ScheduleTerms};
 use kredit_core::{Money, Rate};
+use kredit_store::UserId;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -72,7 +73,7 @@ fn validate(state: &AppState, product: &LoanProduct) -> Result<(), ApiError> {
 
 async fn save(
     state: &AppState,
-    admin: i64,
+    admin: UserId,
     product: &LoanProduct,
     before: Option<LoanProduct>,
 ) -> Result<i64, ApiError> {

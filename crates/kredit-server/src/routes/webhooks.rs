@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use kredit_app::outbox::{self, WebhookStatus};
+use kredit_store::WebhookId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -26,7 +27,7 @@ pub struct NewWebhook {
 
 #[derive(Serialize, ToSchema)]
 pub struct WebhookCreated {
-    pub id: i64,
+    pub id: WebhookId,
     pub url: String,
     /// Signs every delivery (`Kredit-Signature`); shown only here.
     pub secret: String,
