@@ -500,7 +500,7 @@ export const dict = {
   'cob.closed': ['已推进至 {date}，处理 {n} 笔借款', 'Now {date}; {n} loans processed'],
 
   'hook.title': ['事件推送（Webhook）', 'Webhooks'],
-  'hook.intro': ['每个借款领域事件（放款、还款入账、结清、冲正……）按顺序签名推送到登记的地址，至少送达一次。', 'Every domain event (disbursed, payment applied, closed, reversed…) is POSTed, signed and in order, at least once, to each registered URL.'],
+  'hook.intro': ['每个领域事件（审批决定、合同签署、放款、还款入账、到期与逾期、结清、冲正……）按顺序签名推送到登记的地址，至少送达一次。', 'Every domain event (application decided, contract signed, disbursed, payment applied, due and overdue, closed, reversed…) is POSTed, signed and in order per loan, at least once, to each registered URL.'],
   'hook.list': ['已登记的地址', 'Registered webhooks'],
   'hook.url': ['推送地址', 'URL'],
   'hook.description': ['说明', 'Description'],
