@@ -318,6 +318,17 @@ async fn an_underwriter_decides_a_referred_application(repository: Arc<dyn Repos
     )
     .await
     .unwrap();
+    let blank = underwrite::underwrite(&app, underwriter, application.id, Verdict::Decline, " ")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        blank,
+        AppError::field(
+            "comment",
+            "comment_required",
+            "a comment of 1-2000 characters explains the decision"
+        )
+    );
     let declined = underwrite::underwrite(
         &app,
         underwriter,
