@@ -306,7 +306,7 @@ pub async fn accept(
             .ok_or(ApiError::Internal)?;
         let body = Accepted {
             contract: contract_view(&state, accepted.contract_id).await?,
-            loan: loan_view(&state, loan).await?,
+            loan: loan_view(&state, loan),
         };
         Ok((StatusCode::CREATED, body))
     };
