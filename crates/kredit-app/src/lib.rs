@@ -11,6 +11,7 @@ pub mod clock;
 pub mod close_of_business;
 pub mod collections;
 pub mod error;
+pub mod feedback;
 pub mod ids;
 pub mod install;
 pub mod ledger_check;
@@ -24,6 +25,7 @@ pub mod portfolio;
 pub mod reversals;
 pub mod scoring;
 pub mod servicing;
+pub mod text;
 
 use std::sync::Arc;
 

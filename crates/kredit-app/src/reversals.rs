@@ -10,10 +10,11 @@ use kredit_store::{EventId, LoanId, ReversalRequestId, StoreError, UserId};
 use serde_json::json;
 
 use crate::audit::Audit;
+use crate::text::{self, MAX_TEXT_CHARS};
 use crate::{App, AppError, AppResult, servicing};
 
-/// The maker asks for `event_id` of `loan_id` to be reversed. `reason` is
-/// already checked as free text by the caller.
+/// The maker asks for `event_id` of `loan_id` to be reversed, saying why
+/// (free text, [`crate::text`]).
 pub async fn request(
     app: &App,
     maker: UserId,
@@ -21,6 +22,12 @@ pub async fn request(
     event_id: EventId,
     reason: &str,
 ) -> AppResult<ReversalRequestRecord> {
+    let reason = text::required(
+        reason,
+        "reason",
+        "reason_required",
+        &format!("say why, in 1-{MAX_TEXT_CHARS} characters"),
+    )?;
     let store = app.repository.lending();
     let event = store
         .loan_events(loan_id)

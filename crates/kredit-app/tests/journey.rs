@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use chrono::Utc;
 use kredit_app::collections::{self, Collection, CollectionKind, CollectionRequest};
-use kredit_app::onboarding::{self, IdentityRequest};
 use kredit_app::origination::accept::{self, AcceptRequest, TERMS_VERSION};
 use kredit_app::origination::apply::{self, ApplicationRequest, MatchRequest};
 use kredit_app::origination::underwrite::{self, Verdict};
@@ -20,11 +19,9 @@ use kredit_core::application::ApplicationStatus;
 use kredit_core::decision::{Outcome, codes};
 use kredit_core::product::ProductKind;
 use kredit_core::schedule::RepaymentMethod;
-use kredit_store::{DomainEventId, Repository, Role, UserId};
+use kredit_store::{DomainEventId, Repository, Role};
 
 mod support;
-
-const PASSWORD: &str = "a long journey password 1";
 
 async fn installed(repository: &Arc<dyn Repository>) -> App {
     let bank = support::sandbox(Some(Duration::from_millis(10)));
@@ -32,54 +29,6 @@ async fn installed(repository: &Arc<dyn Repository>) -> App {
     let app = support::instance(repository, clock, bank, None, false);
     support::install(&app).await;
     app
-}
-
-/// A registered borrower whose identity is verified, `age` years old.
-async fn verified_borrower(app: &App, phone: &str, age: i32, card: &str) -> UserId {
-    let user = accounts::create(
-        app.repository.as_ref(),
-        &app.pii,
-        phone,
-        PASSWORD,
-        Role::Borrower,
-        None,
-    )
-    .await
-    .unwrap();
-    let year = app
-        .time
-        .today()
-        .format("%Y")
-        .to_string()
-        .parse::<i32>()
-        .unwrap()
-        - age;
-    let identity = onboarding::verify(
-        app,
-        user,
-        &IdentityRequest {
-            real_name: "张三".into(),
-            id_number: resident_id(&format!("110105{year}0101123")),
-            bank_card: card.into(),
-            bank_phone: phone.into(),
-        },
-    )
-    .await
-    .unwrap();
-    assert_eq!(identity.status, kredit_store::IdentityStatus::Verified);
-    user
-}
-
-/// The 17 digits with their ISO 7064 check character.
-fn resident_id(first: &str) -> String {
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = first
-        .chars()
-        .zip(WEIGHTS)
-        .map(|(c, w)| c.to_digit(10).unwrap() * w)
-        .sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{first}{check}")
 }
 
 fn request(amount: i64, term_months: u32) -> ApplicationRequest {
@@ -120,7 +69,7 @@ async fn settle(app: &App) {
 
 async fn a_borrower_goes_from_registration_to_a_repaid_instalment(repository: Arc<dyn Repository>) {
     let app = installed(&repository).await;
-    let borrower = verified_borrower(&app, "13812340001", 35, "6222021234567890123").await;
+    let borrower = support::verified_borrower(&app, "13812340001", 35, "6222021234567890123").await;
 
     let matched = apply::match_products(
         &app,
@@ -167,7 +116,7 @@ async fn a_borrower_goes_from_registration_to_a_repaid_instalment(repository: Ar
     assert_eq!(decided.assessment.model, "rules-scorecard-v1");
 
     // The payment sandbox's always-succeeding card verifies too.
-    let someone_else = verified_borrower(
+    let someone_else = support::verified_borrower(
         &app,
         "13812340002",
         40,
@@ -290,7 +239,7 @@ async fn an_underwriter_decides_a_referred_application(repository: Arc<dyn Repos
     let app = installed(&repository).await;
     // Young, near the product's ceiling, over a long term: the rules
     // scorecard lands in the review band.
-    let borrower = verified_borrower(&app, "13812340003", 23, "6222021234567840123").await;
+    let borrower = support::verified_borrower(&app, "13812340003", 23, "6222021234567840123").await;
     let application = apply::apply(&app, borrower, &request(180_000, 36), None)
         .await
         .unwrap();
@@ -312,12 +261,23 @@ async fn an_underwriter_decides_a_referred_application(repository: Arc<dyn Repos
         repository.as_ref(),
         &app.pii,
         "13900000002",
-        PASSWORD,
+        support::PASSWORD,
         Role::Underwriter,
         None,
     )
     .await
     .unwrap();
+    let blank = underwrite::underwrite(&app, underwriter, application.id, Verdict::Decline, " ")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        blank,
+        AppError::field(
+            "comment",
+            "comment_required",
+            "a comment of 1-2000 characters explains the decision"
+        )
+    );
     let declined = underwrite::underwrite(
         &app,
         underwriter,

@@ -14,6 +14,7 @@ pub mod contract;
 pub mod decision;
 pub mod delinquency;
 pub mod evidence;
+pub mod feedback;
 pub mod identity;
 pub mod ids;
 pub mod ledger;

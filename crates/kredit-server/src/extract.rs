@@ -14,16 +14,6 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, FieldError};
 
-/// The most characters a free-text field (comment, reason, feedback) takes.
-pub const MAX_TEXT_CHARS: usize = 2000;
-
-/// A free-text field trimmed, if it has 1 to [`MAX_TEXT_CHARS`] characters;
-/// each caller names its own error.
-pub fn free_text(value: &str) -> Option<&str> {
-    let text = value.trim();
-    (!text.is_empty() && text.chars().count() <= MAX_TEXT_CHARS).then_some(text)
-}
-
 /// A JSON body with problem+json rejections.
 pub struct ApiJson<T>(pub T);
 

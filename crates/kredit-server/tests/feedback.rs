@@ -145,21 +145,32 @@ async fn bad_feedback_is_refused_and_stores_nothing(repository: Arc<dyn Reposito
     let borrower = app.borrower("13812345603").await;
     let underwriter = app.staff("13900000002", Role::Underwriter).await;
     let cases = [
-        (json!({"category": "praise", "message": "hi"}), "category"),
-        (json!({"category": "question", "message": "   "}), "message"),
+        (
+            json!({"category": "praise", "message": "hi"}),
+            "category",
+            "invalid_category",
+        ),
+        (
+            json!({"category": "question", "message": "   "}),
+            "message",
+            "invalid_length",
+        ),
         (
             json!({"category": "question", "message": "x".repeat(2001)}),
             "message",
+            "invalid_length",
         ),
         (
             json!({"category": "complaint", "message": "loan?", "loan_id": 424242}),
             "loan_id",
+            "unknown_loan",
         ),
     ];
-    for (n, (body, field)) in cases.into_iter().enumerate() {
+    for (n, (body, field, code)) in cases.into_iter().enumerate() {
         let reply = send(&app, &borrower, &format!("bad-{n}"), body).await;
         reply.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
         assert_eq!(reply.json["errors"][0]["field"], field, "{}", reply.text);
+        assert_eq!(reply.json["errors"][0]["code"], code, "{}", reply.text);
     }
     let unkeyed = app
         .call(
@@ -187,6 +198,16 @@ async fn bad_feedback_is_refused_and_stores_nothing(repository: Arc<dyn Reposito
         )
         .await;
     missing.assert_problem(StatusCode::NOT_FOUND, "not_found");
+    let blank = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/feedback/999999/reply",
+            Some(&underwriter),
+            Some(json!({"reply": "  "})),
+        )
+        .await;
+    blank.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(blank.json["errors"][0]["code"], "invalid_length");
     let bad_status = app
         .call(
             Method::GET,
@@ -196,6 +217,7 @@ async fn bad_feedback_is_refused_and_stores_nothing(repository: Arc<dyn Reposito
         )
         .await;
     bad_status.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(bad_status.json["errors"][0]["code"], "invalid_status");
 }
 
 kredit_store::test_on_both_backends!(

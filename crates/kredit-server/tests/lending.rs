@@ -804,6 +804,7 @@ async fn referred_applications_wait_for_an_underwriter(repository: Arc<dyn Repos
         )
         .await;
     no_comment.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(no_comment.json["errors"][0]["code"], "comment_required");
     let decided = app
         .call(
             Method::POST,
@@ -919,6 +920,17 @@ async fn reversals_need_a_second_person(repository: Arc<dyn Repository>) {
         .unwrap();
 
     let maker = app.staff("13900000002", Role::Underwriter).await;
+    let no_reason = app
+        .call(
+            Method::POST,
+            &format!("{loan_path}/events/{event}/reversal-requests"),
+            Some(&maker),
+            Some(json!({"reason": " \n "})),
+        )
+        .await;
+    no_reason.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(no_reason.json["errors"][0]["field"], "reason");
+    assert_eq!(no_reason.json["errors"][0]["code"], "reason_required");
     let request = app
         .call(
             Method::POST,

@@ -1,7 +1,7 @@
 //! Borrower feedback (意见反馈) and the staff's replies.
 //!
 //! The store keeps message and reply as the caller sealed them (personal
-//! data may be in them: the server encrypts both); it knows nothing of
+//! data may be in them: kredit_app::feedback encrypts both); it knows nothing of
 //! their text. A reply is written at most once, with its audit entry, in
 //! one transaction.
 

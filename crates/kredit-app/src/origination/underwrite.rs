@@ -13,6 +13,7 @@ use serde_json::json;
 use super::StoredDecision;
 use super::apply::decided_event;
 use crate::audit::Audit;
+use crate::text::{self, MAX_TEXT_CHARS};
 use crate::{App, AppError, AppResult};
 
 /// An underwriter's verdict.
@@ -34,8 +35,8 @@ pub struct Underwriting {
     pub at: DateTime<Utc>,
 }
 
-/// Decides a referred application. `comment` is already checked as free
-/// text by the caller.
+/// Decides a referred application, with a comment saying why (free text,
+/// [`crate::text`]).
 pub async fn underwrite(
     app: &App,
     underwriter: UserId,
@@ -43,6 +44,12 @@ pub async fn underwrite(
     verdict: Verdict,
     comment: &str,
 ) -> AppResult<ApplicationRecord> {
+    let comment = text::required(
+        comment,
+        "comment",
+        "comment_required",
+        &format!("a comment of 1-{MAX_TEXT_CHARS} characters explains the decision"),
+    )?;
     let store = app.repository.lending();
     let record = store.application(id).await?.ok_or(AppError::NotFound)?;
     if record.borrower_id == underwriter {

@@ -26,7 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AnyUser, Authorized, BorrowerOnly, Principal, UnderwritersOnly};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, free_text};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::idempotency::{self, IdempotencyKey, Prior};
 use crate::routes::loans::{LoanView, loan_view};
 use crate::state::{AppState, SharedState};
@@ -239,15 +239,14 @@ pub async fn underwrite(
     ApiPath(id): ApiPath<ApplicationId>,
     ApiJson(request): ApiJson<UnderwritingRequest>,
 ) -> Result<Json<ApplicationView>, ApiError> {
-    let comment = free_text(&request.comment).ok_or_else(|| {
-        ApiError::field(
-            "comment",
-            "comment_required",
-            "a comment of 1-2000 characters explains the decision",
-        )
-    })?;
-    let record =
-        underwrite::underwrite(&state, auth.user_id(), id, request.decision, comment).await?;
+    let record = underwrite::underwrite(
+        &state,
+        auth.user_id(),
+        id,
+        request.decision,
+        &request.comment,
+    )
+    .await?;
     Ok(Json(view(&state, record).await?))
 }
 
@@ -307,7 +306,7 @@ pub async fn accept(
             .ok_or(ApiError::Internal)?;
         let body = Accepted {
             contract: contract_view(&state, accepted.contract_id).await?,
-            loan: loan_view(&state, loan).await?,
+            loan: loan_view(&state, loan),
         };
         Ok((StatusCode::CREATED, body))
     };

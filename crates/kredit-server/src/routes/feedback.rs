@@ -2,8 +2,9 @@
 //!
 //! A borrower sends a question, complaint or suggestion, optionally about
 //! one of their loans, and reads the replies; staff list what is open and
-//! answer it once (audited). Message and reply are encrypted at rest: they
-//! are free text and may carry personal data.
+//! answer it once (audited). The rules are `kredit_app::feedback`'s; these
+//! handlers authorise, call it and render (message and reply decrypted for
+//! the reader).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,29 +12,25 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
+use kredit_app::feedback::{self, Submission};
 use kredit_core::identity::mask_phone;
-use kredit_store::feedback::{FeedbackRecord, NewFeedback, ReplyOutcome};
+use kredit_store::feedback::FeedbackRecord;
 use kredit_store::{FeedbackId, LoanId, Role, UserId};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::auth::{Authorized, BorrowerOnly, Policy, StaffOnly};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, MAX_TEXT_CHARS, free_text};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::routes::applications::Items;
 use crate::state::{AppState, SharedState};
-use kredit_app::audit::Audit;
 
 /// Staff who answer customers.
 pub struct FeedbackResponders;
 impl Policy for FeedbackResponders {
     const ROLES: &'static [Role] = &[Role::Underwriter, Role::RiskOfficer, Role::Admin];
 }
-
-const CATEGORIES: [&str; 3] = ["question", "complaint", "suggestion"];
-const LIST_LIMIT: i64 = 200;
 
 /// The routes of this module, under `/api/v1`.
 pub fn router() -> Router<SharedState> {
@@ -91,16 +88,6 @@ pub struct FeedbackView {
     pub borrower_phone: Option<String>,
 }
 
-fn text(field: &str, value: &str) -> Result<String, ApiError> {
-    free_text(value).map(str::to_owned).ok_or_else(|| {
-        ApiError::field(
-            field,
-            "invalid_length",
-            format!("write 1 to {MAX_TEXT_CHARS} characters"),
-        )
-    })
-}
-
 fn view(state: &AppState, record: FeedbackRecord) -> Result<FeedbackView, ApiError> {
     let open = |sealed: &[u8]| state.pii.decrypt(sealed).map_err(ApiError::internal);
     Ok(FeedbackView {
@@ -153,35 +140,12 @@ pub async fn submit(
     let key = IdempotencyKey(Some(key.require()?));
     let borrower = auth.user_id();
     let operation = async {
-        if !CATEGORIES.contains(&request.category.as_str()) {
-            return Err(ApiError::field(
-                "category",
-                "invalid_category",
-                "one of question, complaint, suggestion",
-            ));
-        }
-        let message = text("message", &request.message)?;
-        if let Some(loan_id) = request.loan_id {
-            let own = state.repository.lending().loan(loan_id).await?;
-            if own.is_none_or(|loan| loan.borrower_id != borrower) {
-                return Err(ApiError::field(
-                    "loan_id",
-                    "unknown_loan",
-                    "not one of your loans",
-                ));
-            }
-        }
-        let record = state
-            .repository
-            .feedback()
-            .insert_feedback(&NewFeedback {
-                borrower_id: borrower,
-                category: request.category.clone(),
-                message_encrypted: state.pii.encrypt(&message),
-                loan_id: request.loan_id,
-                created_at: kredit_store::now(),
-            })
-            .await?;
+        let submission = Submission {
+            category: &request.category,
+            message: &request.message,
+            loan_id: request.loan_id,
+        };
+        let record = feedback::submit(&state, borrower, submission).await?;
         Ok((StatusCode::CREATED, view(&state, record)?))
     };
     idempotency::run(
@@ -203,11 +167,7 @@ pub async fn mine(
     State(state): State<SharedState>,
     auth: Authorized<BorrowerOnly>,
 ) -> Result<Json<Items<FeedbackView>>, ApiError> {
-    let records = state
-        .repository
-        .feedback()
-        .feedback_list(Some(auth.user_id()), None, LIST_LIMIT)
-        .await?;
+    let records = feedback::list(&state, Some(auth.user_id()), None).await?;
     let items = records
         .into_iter()
         .map(|record| view(&state, record))
@@ -227,19 +187,7 @@ pub async fn list(
     _auth: Authorized<StaffOnly>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Items<FeedbackView>>, ApiError> {
-    let status = query.status.as_deref();
-    if status.is_some_and(|s| s != "open" && s != "answered") {
-        return Err(ApiError::field(
-            "status",
-            "invalid_status",
-            "open or answered",
-        ));
-    }
-    let records = state
-        .repository
-        .feedback()
-        .feedback_list(None, status, LIST_LIMIT)
-        .await?;
+    let records = feedback::list(&state, None, query.status.as_deref()).await?;
     let mut items = Vec::with_capacity(records.len());
     for record in records {
         items.push(staff_view(&state, record).await?);
@@ -261,29 +209,6 @@ pub async fn reply(
     ApiPath(id): ApiPath<FeedbackId>,
     ApiJson(request): ApiJson<ReplyRequest>,
 ) -> Result<Json<FeedbackView>, ApiError> {
-    let reply = text("reply", &request.reply)?;
-    let audit = Audit {
-        actor: Some(auth.user_id()),
-        action: "feedback.reply",
-        entity_type: "feedback",
-        entity_id: None,
-    }
-    // The audit log keeps the fact and its size, not the text.
-    .entry(
-        Some(json!({"status": "open"})),
-        Some(json!({"status": "answered", "reply_chars": reply.chars().count()})),
-    );
-    let outcome = state
-        .repository
-        .feedback()
-        .reply_to_feedback(id, &state.pii.encrypt(&reply), auth.user_id(), audit)
-        .await?;
-    match outcome {
-        ReplyOutcome::Replied(record) => Ok(Json(staff_view(&state, record).await?)),
-        ReplyOutcome::AlreadyAnswered => Err(ApiError::Conflict {
-            code: "feedback_answered",
-            detail: "this feedback has been answered already".to_owned(),
-        }),
-        ReplyOutcome::NotFound => Err(ApiError::NotFound),
-    }
+    let record = feedback::reply(&state, auth.user_id(), id, &request.reply).await?;
+    Ok(Json(staff_view(&state, record).await?))
 }

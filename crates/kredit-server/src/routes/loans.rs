@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use kredit_core::Money;
+use kredit_core::delinquency::{Bucket, Classification, ClassificationThresholds};
 use kredit_core::loan::{Loan, LoanStatus, ReamortiseMode};
 use kredit_core::payment::{PaymentDirection, PaymentOutcome, PaymentPurpose, PaymentStatus};
 use kredit_core::reversal::ReversalStatus;
@@ -22,7 +23,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AnyUser, Authorized, BorrowerOnly, Principal, Servicing, StaffOnly};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, free_text};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::routes::applications::Items;
 use crate::state::{AppState, SharedState};
@@ -59,50 +60,66 @@ pub struct LoanView {
     pub installments: Vec<ServicedInstallment>,
 }
 
-pub async fn loan_view(state: &AppState, loaded: LoadedLoan) -> Result<LoanView, ApiError> {
+/// A loan as the API shows it: what its record and terms say, then, once it
+/// is disbursed, what its serviced state says.
+pub fn loan_view(state: &AppState, loaded: LoadedLoan) -> LoanView {
     let LoadedLoan {
         record,
         terms,
         loan,
     } = loaded;
-    let delinquency = loan
-        .as_ref()
-        .map(|l| l.delinquency(&state.lending.thresholds));
-    let label = |value: Value| value.as_str().unwrap_or_default().to_owned();
-    let next = loan.as_ref().and_then(next_due);
-    Ok(LoanView {
+    let view = LoanView {
         id: record.id,
         borrower_id: record.borrower_id,
         product_code: record.product_code,
         status: record.status,
         principal: Money::from_fen(record.principal_fen),
-        outstanding_principal: loan.as_ref().map_or(
-            Money::from_fen(record.outstanding_fen),
-            Loan::principal_outstanding,
-        ),
-        amount_due: loan.as_ref().map_or(Money::ZERO, Loan::amount_due),
-        next_due_date: next.map(|i| i.due_date),
-        next_due_amount: next.map(|i| i.outstanding().total()),
-        dpd: delinquency.map_or(0, |d| d.dpd),
-        bucket: delinquency.map_or_else(|| "M0".to_owned(), |d| label(json!(d.bucket))),
-        classification: delinquency
-            .map_or_else(|| "normal".to_owned(), |d| label(json!(d.classification))),
+        outstanding_principal: Money::from_fen(record.outstanding_fen),
+        amount_due: Money::ZERO,
+        next_due_date: None,
+        next_due_amount: None,
+        dpd: 0,
+        bucket: Bucket::M0.label().to_owned(),
+        classification: Classification::Normal.as_str().to_owned(),
         annual_rate_percent: format!("{}%", terms.schedule.annual_rate.percent(2)),
-        credit_balance: loan.as_ref().map_or(Money::ZERO, |l| l.credit_balance),
+        credit_balance: Money::ZERO,
         start_date: terms.schedule.start_date,
-        maturity_date: loan
-            .as_ref()
-            .and_then(|l| l.installments.last().map(|i| i.due_date)),
+        maturity_date: None,
         as_of: record.as_of,
         contract_id: record.contract_id,
         application_id: record.application_id,
-        installments: loan.as_ref().map_or_else(Vec::new, |l| {
-            l.installments
+        installments: Vec::new(),
+    };
+    match &loan {
+        Some(loan) => view.serviced(loan, &state.lending.thresholds),
+        None => view,
+    }
+}
+
+impl LoanView {
+    /// With what servicing says of the loan: its balances, the next
+    /// instalment due, its delinquency and its instalments as they stand.
+    fn serviced(self, loan: &Loan, thresholds: &ClassificationThresholds) -> LoanView {
+        let delinquency = loan.delinquency(thresholds);
+        let next = next_due(loan);
+        LoanView {
+            outstanding_principal: loan.principal_outstanding(),
+            amount_due: loan.amount_due(),
+            next_due_date: next.map(|i| i.due_date),
+            next_due_amount: next.map(|i| i.outstanding().total()),
+            dpd: delinquency.dpd,
+            bucket: delinquency.bucket.label().to_owned(),
+            classification: delinquency.classification.as_str().to_owned(),
+            credit_balance: loan.credit_balance,
+            maturity_date: loan.installments.last().map(|i| i.due_date),
+            installments: loan
+                .installments
                 .iter()
-                .map(|i| ServicedInstallment::new(i, l.as_of))
-                .collect()
-        }),
-    })
+                .map(|i| ServicedInstallment::new(i, loan.as_of))
+                .collect(),
+            ..self
+        }
+    }
 }
 
 /// The loan if the caller may see it: its borrower, or staff.
@@ -175,7 +192,7 @@ pub async fn list(
     let today = state.business_date().await?;
     let mut items = Vec::with_capacity(records.len());
     for record in records {
-        items.push(loan_view(&state, servicing::decode(record, today)?).await?);
+        items.push(loan_view(&state, servicing::decode(record, today)?));
     }
     Ok(Json(Items { items }))
 }
@@ -190,7 +207,7 @@ pub async fn show(
     ApiPath(id): ApiPath<LoanId>,
 ) -> Result<Json<LoanView>, ApiError> {
     let loaded = visible(&state, auth.principal, id).await?;
-    Ok(Json(loan_view(&state, loaded).await?))
+    Ok(Json(loan_view(&state, loaded)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -345,15 +362,7 @@ pub async fn repay(
         .await?;
         match collection {
             Collection::Pending(payment) => {
-                payments::submit(&state, &payment, borrower).await?;
-                // As it stands after submission (authorised and sent, or
-                // refused).
-                let payment = state
-                    .repository
-                    .lending()
-                    .payment(payment.id)
-                    .await?
-                    .ok_or(ApiError::Internal)?;
+                let payment = payments::submit(&state, &payment, borrower).await?;
                 Ok((StatusCode::ACCEPTED, json!(PaymentView::from(payment))))
             }
             Collection::ClosedFromCredit => Ok((
@@ -582,11 +591,8 @@ pub async fn request_reversal(
     ApiPath((id, event_id)): ApiPath<(LoanId, EventId)>,
     ApiJson(request): ApiJson<ReversalRequest>,
 ) -> Result<(StatusCode, Json<ReversalView>), ApiError> {
-    let reason = free_text(&request.reason).ok_or_else(|| {
-        ApiError::field("reason", "reason_required", "say why, in 1-2000 characters")
-    })?;
-    visible(&state, auth.principal, id).await?;
-    let record = reversals::request(&state, auth.user_id(), id, event_id, reason).await?;
+    // Staff see every loan; a missing loan or event is the use case's 404.
+    let record = reversals::request(&state, auth.user_id(), id, event_id, &request.reason).await?;
     Ok((StatusCode::CREATED, Json(record.into())))
 }
 
