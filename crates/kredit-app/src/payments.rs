@@ -98,17 +98,23 @@ pub async fn card_of(state: &App, borrower: UserId) -> Result<(String, String), 
 /// Takes a stored payment as far as it goes now: authorised, then handed
 /// to the provider. A refusal is recorded (the payment fails); an
 /// authoriser or provider failure is logged and left to reconciliation,
-/// never half done. Returns the payment as it then stands (`submitted`,
-/// `failed` if refused, still `created` or `authorised` if it must wait,
-/// or further on if the provider's notice came first).
-pub async fn submit(
+/// never half done.
+pub async fn submit(state: &App, payment: &PaymentRecord, borrower: UserId) -> AppResult<()> {
+    if let Some(authorised) = authorise(state, payment).await? {
+        send(state, &authorised, borrower).await?;
+    }
+    Ok(())
+}
+
+/// [`submit`], then the payment as it stands for the borrower who asked
+/// (`submitted`, `failed` if refused, still `created` or `authorised` if it
+/// must wait, or further on if the provider's notice came first).
+pub async fn submit_and_reread(
     state: &App,
     payment: &PaymentRecord,
     borrower: UserId,
 ) -> AppResult<PaymentRecord> {
-    if let Some(authorised) = authorise(state, payment).await? {
-        send(state, &authorised, borrower).await?;
-    }
+    submit(state, payment, borrower).await?;
     state
         .repository
         .lending()

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use kredit_core::ids::{ApplicationId, LoanId};
 use rusqlite::{OpenFlags, Transaction, TransactionBehavior, params};
 use sqlx::SqlitePool;
 use tokio::runtime::{Handle, RuntimeFlavor};
@@ -67,10 +68,10 @@ pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
 
 pub(crate) fn insert_model_scores(
     transaction: &Transaction<'_>,
-    application_id: impl Into<i64>,
+    application_id: ApplicationId,
     scores: &[NewModelScore],
 ) -> StoreResult<()> {
-    let application_id = application_id.into();
+    let application_id = i64::from(application_id);
     for score in scores {
         transaction.execute(
             INSERT_MODEL_SCORE,
@@ -93,13 +94,19 @@ pub(crate) fn insert_domain_events(
     transaction: &Transaction<'_>,
     events: &[NewDomainEvent],
     subject: &str,
-    loan_id: Option<i64>,
+    loan_id: Option<LoanId>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     for event in events {
         transaction.execute(
             INSERT_DOMAIN_EVENT,
-            params![event.kind, subject, loan_id, event.payload, timestamp(now)],
+            params![
+                event.kind,
+                subject,
+                loan_id.map(i64::from),
+                event.payload,
+                timestamp(now)
+            ],
         )?;
     }
     Ok(())

@@ -362,7 +362,7 @@ pub async fn repay(
         .await?;
         match collection {
             Collection::Pending(payment) => {
-                let payment = payments::submit(&state, &payment, borrower).await?;
+                let payment = payments::submit_and_reread(&state, &payment, borrower).await?;
                 Ok((StatusCode::ACCEPTED, json!(PaymentView::from(payment))))
             }
             Collection::ClosedFromCredit => Ok((
