@@ -19,7 +19,7 @@ pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// unless nothing has checkpointed for a long while (SQLite's default, 1,000
 /// pages, is a few hundred decisions: the commit that crossed it ran the
 /// checkpoint and its fsyncs while holding the write lock).
-const SQLITE_AUTOCHECKPOINT_PAGES: &str = "20000";
+pub(crate) const SQLITE_AUTOCHECKPOINT_PAGES: &str = "20000";
 
 /// SQLite has one writer: one connection writes, so writers wait in the
 /// pool's queue (no sleep) instead of meeting SQLite's busy handler, whose
@@ -63,6 +63,9 @@ pub async fn connect_sqlite(options: SqliteConnectOptions) -> StoreResult<Arc<dy
         .pragma("wal_autocheckpoint", SQLITE_AUTOCHECKPOINT_PAGES);
     let pool = SqlitePoolOptions::new()
         .max_connections(SQLITE_CONNECTIONS)
+        // An embedded database's connection cannot go stale, and the ping
+        // is a round trip to sqlx's worker thread on every acquire.
+        .test_before_acquire(false)
         .connect_with(options)
         .await?;
     Ok(Arc::new(SqlRepository::sqlite(pool)))

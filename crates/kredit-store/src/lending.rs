@@ -650,84 +650,104 @@ impl SqlRepository<Postgres> {
         application: &NewApplication,
         reply: Option<&IdempotentReply<'_, ApplicationRecord>>,
     ) -> StoreResult<ApplicationRecord> {
-        let mut tx = self.pool.begin().await?;
-        let id: ApplicationId = sqlx::query_scalar(INSERT_APPLICATION)
-            .bind(application.borrower_id)
-            .bind(&application.product_code)
-            .bind(application.amount_fen)
-            .bind(application.term_months)
-            .bind(&application.method)
-            .bind(&application.purpose)
-            .bind(&application.profile)
-            .bind(application.status.as_str())
-            .bind(&application.decision)
-            .bind(application.created_at)
-            .fetch_one(&mut *tx)
-            .await?;
-        Self::insert_model_scores(&mut tx, Some(id), &application.model_scores).await?;
-        Self::insert_domain_events(
-            &mut tx,
-            &application.domain_events,
-            &format!("application:{id}"),
-            None,
-            application.created_at,
-        )
-        .await?;
-        let record = ApplicationRecord::written(id, application);
-        if let Some(reply) = reply {
-            Self::insert_idempotent_reply(&mut tx, reply, &record, application.created_at).await?;
-        }
-        tx.commit().await?;
-        Ok(record)
+        self.write_application_through_sqlx(application, reply)
+            .await
     }
 }
 
 impl SqlRepository<Sqlite> {
-    /// The decision's transaction in one call on the writer (see
-    /// [`crate::sqlite_direct`]): the hot path of every application.
+    /// The decision's transaction in one call on the direct writer (see
+    /// [`crate::sqlite_direct`]): the hot path of every application. A
+    /// database in memory has no direct connections.
     async fn write_application(
         &self,
         application: &NewApplication,
         reply: Option<&IdempotentReply<'_, ApplicationRecord>>,
     ) -> StoreResult<ApplicationRecord> {
-        crate::sqlite_direct::write(&self.pool, |tx| {
-            let id = tx.query_row(
-                INSERT_APPLICATION,
-                rusqlite::params![
-                    i64::from(application.borrower_id),
-                    application.product_code,
-                    application.amount_fen,
-                    application.term_months,
-                    application.method,
-                    application.purpose,
-                    application.profile,
-                    application.status.as_str(),
-                    application.decision,
-                    sqlite_direct::timestamp(application.created_at),
-                ],
-                |row| row.get(0).map(ApplicationId),
-            )?;
-            sqlite_direct::insert_model_scores(tx, id, &application.model_scores)?;
-            sqlite_direct::insert_domain_events(
-                tx,
-                &application.domain_events,
-                &format!("application:{id}"),
-                None,
-                application.created_at,
-            )?;
-            let record = ApplicationRecord::written(id, application);
-            if let Some(reply) = reply {
-                sqlite_direct::insert_idempotent_reply(tx, reply, &record, application.created_at)?;
-            }
-            Ok(record)
-        })
-        .await
+        let Some(direct) = &self.direct else {
+            return self
+                .write_application_through_sqlx(application, reply)
+                .await;
+        };
+        direct
+            .write(&self.pool, |tx| {
+                let id = tx.prepare_cached(INSERT_APPLICATION)?.query_row(
+                    rusqlite::params![
+                        i64::from(application.borrower_id),
+                        application.product_code,
+                        application.amount_fen,
+                        application.term_months,
+                        application.method,
+                        application.purpose,
+                        application.profile,
+                        application.status.as_str(),
+                        application.decision,
+                        sqlite_direct::timestamp(application.created_at),
+                    ],
+                    |row| row.get(0).map(ApplicationId),
+                )?;
+                sqlite_direct::insert_model_scores(tx, id, &application.model_scores)?;
+                sqlite_direct::insert_domain_events(
+                    tx,
+                    &application.domain_events,
+                    &format!("application:{id}"),
+                    None,
+                    application.created_at,
+                )?;
+                let record = ApplicationRecord::written(id, application);
+                if let Some(reply) = reply {
+                    sqlite_direct::insert_idempotent_reply(
+                        tx,
+                        reply,
+                        &record,
+                        application.created_at,
+                    )?;
+                }
+                Ok(record)
+            })
+            .await
     }
 }
 
 macro_rules! lending_store {
     ($db:ty, $connection:ty, $serialise:literal) => {
         impl SqlRepository<$db> {
+            async fn write_application_through_sqlx(
+                &self,
+                application: &NewApplication,
+                reply: Option<&IdempotentReply<'_, ApplicationRecord>>,
+            ) -> StoreResult<ApplicationRecord> {
+                let mut tx = self.pool.begin().await?;
+                let id: ApplicationId = sqlx::query_scalar(INSERT_APPLICATION)
+                    .bind(application.borrower_id)
+                    .bind(&application.product_code)
+                    .bind(application.amount_fen)
+                    .bind(application.term_months)
+                    .bind(&application.method)
+                    .bind(&application.purpose)
+                    .bind(&application.profile)
+                    .bind(application.status.as_str())
+                    .bind(&application.decision)
+                    .bind(application.created_at)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                Self::insert_model_scores(&mut tx, Some(id), &application.model_scores).await?;
+                Self::insert_domain_events(
+                    &mut tx,
+                    &application.domain_events,
+                    &format!("application:{id}"),
+                    None,
+                    application.created_at,
+                )
+                .await?;
+                let record = ApplicationRecord::written(id, application);
+                if let Some(reply) = reply {
+                    Self::insert_idempotent_reply(&mut tx, reply, &record, application.created_at).await?;
+                }
+                tx.commit().await?;
+                Ok(record)
+            }
+
             /// Appends to the evidence log inside the caller's transaction,
             /// which must already hold a write lock (SQLite) or take the
             /// log's advisory lock here (PostgreSQL), so appenders queue.

@@ -21,7 +21,7 @@ use crate::model::{
     IdentityStatus, NewUser, StoredResponse, User,
 };
 use crate::models::ModelRegistry;
-use crate::sqlite_direct::{Readers, conversion};
+use crate::sqlite_direct::{Direct, conversion};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -181,11 +181,12 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
 pub struct SqlRepository<DB: sqlx::Database> {
     /// Every write and transaction, and the reads `direct` does not take.
     pub(crate) pool: Pool<DB>,
-    /// On an SQLite file, the reads on the hot path of a decision (business
+    /// On an SQLite file, the hot path of a decision: its reads (business
     /// date, product, identity, exposure, idempotency) through connections
     /// of their own that never queue behind the one writer (WAL readers do
-    /// not block) nor hand off to sqlx's threads ([`crate::sqlite_direct`]).
-    pub(crate) direct: Option<Arc<Readers>>,
+    /// not block), and its write transaction, neither handing off to sqlx's
+    /// threads ([`crate::sqlite_direct`]).
+    pub(crate) direct: Option<Arc<Direct>>,
 }
 
 impl<DB: sqlx::Database> SqlRepository<DB> {
@@ -196,13 +197,13 @@ impl<DB: sqlx::Database> SqlRepository<DB> {
 }
 
 impl SqlRepository<Sqlite> {
-    /// With direct readers and a checkpointer when the database is a file
+    /// With direct connections and a checkpointer when the database is a file
     /// (call inside a Tokio runtime).
     #[must_use]
     pub(crate) fn sqlite(pool: Pool<Sqlite>) -> Self {
-        let direct = Readers::for_file(pool.connect_options().get_filename()).map(Arc::new);
-        if let Some(readers) = &direct {
-            crate::sqlite_direct::spawn_checkpointer(readers);
+        let direct = Direct::for_file(pool.connect_options().get_filename()).map(Arc::new);
+        if let Some(direct) = &direct {
+            crate::sqlite_direct::spawn_checkpointer(direct);
         }
         Self { pool, direct }
     }
@@ -222,33 +223,31 @@ pub(crate) const INSERT_IDEMPOTENT_REPLY: &str = "INSERT INTO idempotency_keys
          (user_id, idempotency_key, request_hash, response_status, response_body, created_at)
      VALUES ($1, $2, $3, $4, $5, $6)";
 
-impl SqlRepository<Postgres> {
-    /// Writes a retriable request's reply in the caller's transaction;
-    /// `Conflict` if the key was taken meanwhile.
-    pub(crate) async fn insert_idempotent_reply<R>(
-        connection: &mut sqlx::PgConnection,
-        reply: &IdempotentReply<'_, R>,
-        row: &R,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let body = (reply.body)(row).map_err(StoreError::Invariant)?;
-        sqlx::query(INSERT_IDEMPOTENT_REPLY)
-            .bind(reply.user_id)
-            .bind(reply.key)
-            .bind(reply.request_hash)
-            .bind(i32::from(reply.status))
-            .bind(body)
-            .bind(now)
-            .execute(&mut *connection)
-            .await
-            .map_err(StoreError::from_write)?;
-        Ok(())
-    }
-}
-
 macro_rules! sql_repository {
     ($db:ty, $connection:ty, $backend:expr, $migrations:literal) => {
         impl SqlRepository<$db> {
+            /// Writes a retriable request's reply in the caller's transaction;
+            /// `Conflict` if the key was taken meanwhile.
+            pub(crate) async fn insert_idempotent_reply<R>(
+                connection: &mut $connection,
+                reply: &IdempotentReply<'_, R>,
+                row: &R,
+                now: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                let body = (reply.body)(row).map_err(StoreError::Invariant)?;
+                sqlx::query(INSERT_IDEMPOTENT_REPLY)
+                    .bind(reply.user_id)
+                    .bind(reply.key)
+                    .bind(reply.request_hash)
+                    .bind(i32::from(reply.status))
+                    .bind(body)
+                    .bind(now)
+                    .execute(&mut *connection)
+                    .await
+                    .map_err(StoreError::from_write)?;
+                Ok(())
+            }
+
             pub(crate) async fn insert_audit(
                 connection: &mut $connection,
                 entry: &AuditEntry,

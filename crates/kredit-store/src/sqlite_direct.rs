@@ -2,62 +2,145 @@
 //!
 //! sqlx runs every SQLite statement on the connection's own thread and
 //! hands the outcome back through a channel: two thread switches per
-//! statement. A decision made about a dozen (five reads, then a write
-//! transaction of six statements holding SQLite's only write lock), and the
-//! switches, not SQLite, were most of its cost (docs/benchmarks.md).
-//! - [`write`] locks the writer's handle out of sqlx's thread once and runs
-//!   the whole transaction here through rusqlite on the same handle, so it
-//!   keeps the connection's settings (WAL, busy timeout, foreign keys) and
-//!   its place as the one writer.
-//! - [`Readers`] are rusqlite connections of their own for the hot reads,
-//!   run on the calling thread: a WAL reader never waits for the writer, so
-//!   a read is a few microseconds of work with no hand-off at all.
+//! statement, and a ping (another round trip) each time a connection leaves
+//! or returns to the pool. A decision made about a dozen (five reads, then a
+//! write transaction of six statements holding SQLite's only write lock),
+//! and the switches, not SQLite, were most of its cost (docs/benchmarks.md).
+//! [`Direct`] keeps rusqlite connections of its own to the database file,
+//! used on the calling thread:
+//! - read-only ones for the hot reads: a WAL reader never waits for the
+//!   writer, so a read is a few microseconds of work with no hand-off;
+//! - one writer for the decision's transaction. sqlx's one connection stays
+//!   the process's write gate: the direct writer holds it, untouched, while
+//!   it writes, so it never meets an sqlx write of this process at SQLite's
+//!   lock (whose busy handler sleeps).
 //!
 //! The SQL is the same text the sqlx paths bind (`$n` parameters are
 //! numbered in order of first use, which is how both drivers bind them).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use kredit_core::ids::{ApplicationId, LoanId};
-use rusqlite::{OpenFlags, Transaction, TransactionBehavior, params};
+use rusqlite::{ErrorCode, OpenFlags, Transaction, TransactionBehavior, params};
 use sqlx::SqlitePool;
 use tokio::runtime::{Handle, RuntimeFlavor};
 
+use crate::connect::SQLITE_BUSY_TIMEOUT;
 use crate::model::IdempotentReply;
 use crate::models::{INSERT_MODEL_SCORE, NewModelScore};
 use crate::outbox::{INSERT_DOMAIN_EVENT, NewDomainEvent};
 use crate::repository::{INSERT_IDEMPOTENT_REPLY, StoreError, StoreResult};
 
-/// Runs `body` in one `BEGIN IMMEDIATE` transaction on the pool's (only)
-/// writer connection, committed if `body` succeeds and rolled back if not.
-#[allow(unsafe_code)]
-pub(crate) async fn write<T>(
-    pool: &SqlitePool,
+/// Connections of their own to one SQLite file (see the module's text).
+pub(crate) struct Direct {
+    path: PathBuf,
+    idle_readers: Mutex<Vec<rusqlite::Connection>>,
+    writer: Mutex<Option<rusqlite::Connection>>,
+}
+
+impl Direct {
+    /// `None` for a database with no file (in memory): it is reached through
+    /// sqlx alone.
+    pub(crate) fn for_file(path: &Path) -> Option<Self> {
+        path.is_file().then(|| Direct {
+            path: path.to_owned(),
+            idle_readers: Mutex::new(Vec::new()),
+            writer: Mutex::new(None),
+        })
+    }
+
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction, committed if `body`
+    /// succeeds and rolled back if not, while holding `pool`'s connection so
+    /// no sqlx write of this process runs meanwhile.
+    pub(crate) async fn write<T>(
+        &self,
+        pool: &SqlitePool,
+        body: impl FnOnce(&Transaction<'_>) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let _gate = pool.acquire().await?;
+        let mut writer = self.writer.lock().map_err(poisoned)?;
+        let connection = match writer.take() {
+            Some(connection) => writer.insert(connection),
+            None => writer.insert(self.open_writer()?),
+        };
+        // No wait at the lock on the runtime's thread: only another process
+        // can hold it, and waiting for that one (the busy timeout) must not
+        // stall the runtime's other tasks.
+        match connection.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(transaction) => return commit(transaction, body),
+            Err(error) if error.sqlite_error_code() == Some(ErrorCode::DatabaseBusy) => {}
+            Err(error) => return Err(error.into()),
+        }
+        off_the_runtime(|| {
+            connection.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
+            let begun = connection.transaction_with_behavior(TransactionBehavior::Immediate);
+            let result = begun
+                .map_err(StoreError::from)
+                .and_then(|tx| commit(tx, body));
+            connection.busy_timeout(Duration::ZERO)?;
+            result
+        })
+    }
+
+    pub(crate) fn read<T>(
+        &self,
+        body: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> StoreResult<T> {
+        let reused = self.idle_readers.lock().map_err(poisoned)?.pop();
+        let connection = match reused {
+            Some(connection) => connection,
+            None => self.open_reader()?,
+        };
+        let value = body(&connection)?;
+        self.idle_readers.lock().map_err(poisoned)?.push(connection);
+        Ok(value)
+    }
+
+    fn open_reader(&self) -> StoreResult<rusqlite::Connection> {
+        let connection = rusqlite::Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        connection.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
+        Ok(connection)
+    }
+
+    /// The settings of sqlx's connection (connect.rs) that are per
+    /// connection; WAL mode belongs to the file.
+    fn open_writer(&self) -> StoreResult<rusqlite::Connection> {
+        let connection = rusqlite::Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        connection.busy_timeout(Duration::ZERO)?;
+        connection.pragma_update(None, "foreign_keys", true)?;
+        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        connection.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            crate::connect::SQLITE_AUTOCHECKPOINT_PAGES,
+        )?;
+        Ok(connection)
+    }
+}
+
+fn commit<T>(
+    transaction: Transaction<'_>,
     body: impl FnOnce(&Transaction<'_>) -> StoreResult<T>,
 ) -> StoreResult<T> {
-    let mut connection = pool.acquire().await?;
-    let mut locked = connection.lock_handle().await?;
-    let raw = locked.as_raw_handle();
-    let run = move || {
-        // SAFETY: sqlx's worker leaves the handle alone while `locked` lives,
-        // which outlives this rusqlite connection; a connection made from a
-        // borrowed handle never closes it.
-        let mut direct = unsafe { rusqlite::Connection::from_handle(raw.as_ptr()) }?;
-        let transaction = direct.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = body(&transaction)?;
-        transaction.commit()?;
-        Ok(value)
-    };
-    // The transaction is short, but waiting for another process's write
-    // lock (the busy timeout) must not stall the runtime's other tasks.
-    let result = match Handle::current().runtime_flavor() {
-        RuntimeFlavor::MultiThread => tokio::task::block_in_place(run),
+    let value = body(&transaction)?;
+    transaction.commit()?;
+    Ok(value)
+}
+
+fn off_the_runtime<T>(run: impl FnOnce() -> T) -> T {
+    match Handle::try_current().map(|handle| handle.runtime_flavor()) {
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
         _ => run(),
-    };
-    drop(locked);
-    result
+    }
 }
 
 /// A timestamp as sqlx writes `DateTime<Utc>` to SQLite, so both paths'
@@ -73,9 +156,9 @@ pub(crate) fn insert_model_scores(
 ) -> StoreResult<()> {
     let application_id = i64::from(application_id);
     for score in scores {
-        transaction.execute(
-            INSERT_MODEL_SCORE,
-            params![
+        transaction
+            .prepare_cached(INSERT_MODEL_SCORE)?
+            .execute(params![
                 application_id,
                 i64::from(score.model_version_id),
                 score.role.as_str(),
@@ -84,8 +167,7 @@ pub(crate) fn insert_model_scores(
                 score.reasons,
                 score.features,
                 timestamp(score.scored_at),
-            ],
-        )?;
+            ])?;
     }
     Ok(())
 }
@@ -98,16 +180,15 @@ pub(crate) fn insert_domain_events(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     for event in events {
-        transaction.execute(
-            INSERT_DOMAIN_EVENT,
-            params![
+        transaction
+            .prepare_cached(INSERT_DOMAIN_EVENT)?
+            .execute(params![
                 event.kind,
                 subject,
                 loan_id.map(i64::from),
                 event.payload,
                 timestamp(now)
-            ],
-        )?;
+            ])?;
     }
     Ok(())
 }
@@ -120,17 +201,16 @@ pub(crate) fn insert_idempotent_reply<R>(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let body = (reply.body)(row).map_err(StoreError::Invariant)?;
-    transaction.execute(
-        INSERT_IDEMPOTENT_REPLY,
-        params![
+    transaction
+        .prepare_cached(INSERT_IDEMPOTENT_REPLY)?
+        .execute(params![
             i64::from(reply.user_id),
             reply.key,
             reply.request_hash,
             i32::from(reply.status),
             body,
             timestamp(now),
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
@@ -151,50 +231,8 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-/// Read-only connections to a database file for the hot reads, opened as
-/// needed and kept for reuse (at most one per thread reading at once, since
-/// a read never awaits).
-pub(crate) struct Readers {
-    path: PathBuf,
-    idle: Mutex<Vec<rusqlite::Connection>>,
-}
-
-impl Readers {
-    /// `None` for a database with no file (in memory): its reads go through
-    /// sqlx.
-    pub(crate) fn for_file(path: &Path) -> Option<Self> {
-        path.is_file().then(|| Readers {
-            path: path.to_owned(),
-            idle: Mutex::new(Vec::new()),
-        })
-    }
-
-    pub(crate) fn read<T>(
-        &self,
-        body: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
-    ) -> StoreResult<T> {
-        let reused = self.idle.lock().map_err(poisoned)?.pop();
-        let connection = match reused {
-            Some(connection) => connection,
-            None => self.open()?,
-        };
-        let value = body(&connection)?;
-        self.idle.lock().map_err(poisoned)?.push(connection);
-        Ok(value)
-    }
-
-    fn open(&self) -> StoreResult<rusqlite::Connection> {
-        let connection = rusqlite::Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        connection.busy_timeout(crate::connect::SQLITE_BUSY_TIMEOUT)?;
-        Ok(connection)
-    }
-}
-
 fn poisoned<T>(_: std::sync::PoisonError<T>) -> StoreError {
-    StoreError::Invariant("the SQLite reader list was poisoned".to_owned())
+    StoreError::Invariant("a direct SQLite connection's lock was poisoned".to_owned())
 }
 
 /// A stored text that is not one of its enum's values.
@@ -207,23 +245,55 @@ pub(crate) fn conversion<E: Into<Box<dyn std::error::Error + Send + Sync>>>(
 }
 
 /// How often the WAL is checkpointed into the database file.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
+/// How often the WAL's written pages are sent to disk between checkpoints.
+const WAL_FLUSH_EVERY: Duration = Duration::from_millis(20);
+
+/// Keeps little of the WAL unwritten, so a checkpoint's sync of the WAL is
+/// short: while that sync writes a page out, the commit appending to the
+/// same page waits for it, and with 250 ms of WAL behind each sync that
+/// wait was the decisions' p99 on disk (docs/benchmarks.md). `fdatasync`
+/// from a handle of our own changes nothing SQLite relies on.
+fn spawn_wal_flusher(direct: std::sync::Weak<Direct>) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(WAL_FLUSH_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let Some(path) = direct.upgrade().map(|direct| direct.path.clone()) else {
+                return;
+            };
+            let mut wal = path.into_os_string();
+            wal.push("-wal");
+            // No WAL yet (or just removed) is nothing to flush.
+            let _ = tokio::task::spawn_blocking(move || {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(wal)?
+                    .sync_data()
+            })
+            .await;
+        }
+    });
+}
 
 /// Checkpoints the WAL from a connection of its own for as long as
-/// `readers` (the repository) lives, so that commits do not: the commit
+/// `direct` (the repository) lives, so that commits do not: the commit
 /// that crosses the automatic checkpoint's threshold runs the checkpoint and
 /// its two fsyncs while holding the write lock, and every write queued
 /// behind it waits (the latency tail on a busy disk; connect.rs). A passive
 /// checkpoint waits for no reader or writer.
-pub(crate) fn spawn_checkpointer(readers: &Arc<Readers>) {
-    let readers = Arc::downgrade(readers);
+pub(crate) fn spawn_checkpointer(direct: &Arc<Direct>) {
+    let direct = Arc::downgrade(direct);
     tokio::spawn(async move {
+        spawn_wal_flusher(direct.clone());
         let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut connection: Option<rusqlite::Connection> = None;
         loop {
             ticks.tick().await;
-            let Some(path) = readers.upgrade().map(|readers| readers.path.clone()) else {
+            let Some(path) = direct.upgrade().map(|direct| direct.path.clone()) else {
                 return;
             };
             let checkpointed = tokio::task::spawn_blocking(move || {
