@@ -14,7 +14,7 @@ use crate::repository::{Repository, SqlRepository, StoreError, StoreResult};
 pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// WAL pages after which a commit checkpoints by itself: a safety net only.
-/// Checkpoints run off the writer's path every 250 ms
+/// Checkpoints run off the writer's path every 100 ms
 /// (`sqlite_direct::spawn_checkpointer`), so the WAL stays far below this
 /// unless nothing has checkpointed for a long while (SQLite's default, 1,000
 /// pages, is a few hundred decisions: the commit that crossed it ran the
@@ -24,8 +24,9 @@ pub(crate) const SQLITE_AUTOCHECKPOINT_PAGES: &str = "20000";
 /// SQLite has one writer: one connection writes, so writers wait in the
 /// pool's queue (no sleep) instead of meeting SQLite's busy handler, whose
 /// sleeps (1 ms growing to 100 ms) were the tail of the API's latency when
-/// several connections wrote (docs/benchmarks.md). The pool is also for
-/// reading; the hot reads of a decision and close of business's chunks read
+/// several connections wrote (docs/benchmarks.md). A decision's direct
+/// writer (`sqlite_direct`) holds this connection while it writes, so it
+/// queues alike. The pool is also for reading; the hot reads of a decision and close of business's chunks read
 /// through connections of their own, which WAL lets read while the writer
 /// writes.
 const SQLITE_CONNECTIONS: u32 = 1;

@@ -62,8 +62,8 @@ impl Direct {
     ) -> StoreResult<T> {
         let _gate = pool.acquire().await?;
         let mut writer = self.writer.lock().map_err(poisoned)?;
-        let connection = match writer.take() {
-            Some(connection) => writer.insert(connection),
+        let connection = match &mut *writer {
+            Some(connection) => connection,
             None => writer.insert(self.open_writer()?),
         };
         // No wait at the lock on the runtime's thread: only another process
@@ -100,10 +100,7 @@ impl Direct {
     }
 
     fn open_reader(&self) -> StoreResult<rusqlite::Connection> {
-        let connection = rusqlite::Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
+        let connection = self.open(OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         connection.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
         Ok(connection)
     }
@@ -111,10 +108,7 @@ impl Direct {
     /// The settings of sqlx's connection (connect.rs) that are per
     /// connection; WAL mode belongs to the file.
     fn open_writer(&self) -> StoreResult<rusqlite::Connection> {
-        let connection = rusqlite::Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
+        let connection = self.open(OpenFlags::SQLITE_OPEN_READ_WRITE)?;
         connection.busy_timeout(Duration::ZERO)?;
         connection.pragma_update(None, "foreign_keys", true)?;
         connection.pragma_update(None, "synchronous", "NORMAL")?;
@@ -124,6 +118,12 @@ impl Direct {
             crate::connect::SQLITE_AUTOCHECKPOINT_PAGES,
         )?;
         Ok(connection)
+    }
+
+    /// Used by one thread at a time (a connection is taken from its list or
+    /// lock), so SQLite's own mutex is not needed.
+    fn open(&self, access: OpenFlags) -> rusqlite::Result<rusqlite::Connection> {
+        rusqlite::Connection::open_with_flags(&self.path, access | OpenFlags::SQLITE_OPEN_NO_MUTEX)
     }
 }
 
@@ -244,78 +244,96 @@ pub(crate) fn conversion<E: Into<Box<dyn std::error::Error + Send + Sync>>>(
     }
 }
 
-/// How often the WAL is checkpointed into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
-
-/// How often the WAL's written pages are sent to disk between checkpoints.
+/// How often the WAL's written pages are sent to disk. Keeping little of it
+/// unwritten keeps a checkpoint's sync of the WAL short: while that sync
+/// writes a page out, the commit appending to the same page waits for it,
+/// and with 250 ms of WAL behind each sync that wait was the decisions' p99
+/// on disk (docs/benchmarks.md). `fdatasync` from a handle of our own
+/// changes nothing SQLite relies on (its locks are on the database and
+/// `-shm` files).
 const WAL_FLUSH_EVERY: Duration = Duration::from_millis(20);
 
-/// Keeps little of the WAL unwritten, so a checkpoint's sync of the WAL is
-/// short: while that sync writes a page out, the commit appending to the
-/// same page waits for it, and with 250 ms of WAL behind each sync that
-/// wait was the decisions' p99 on disk (docs/benchmarks.md). `fdatasync`
-/// from a handle of our own changes nothing SQLite relies on.
-fn spawn_wal_flusher(direct: std::sync::Weak<Direct>) {
+/// Every fifth tick checkpoints the WAL into the database file instead
+/// (every 100 ms); a checkpoint syncs the WAL itself.
+const TICKS_PER_CHECKPOINT: u32 = 5;
+
+/// Checkpoints the WAL, and flushes it between checkpoints, from handles of
+/// its own for as long as `direct` (the repository) lives, so that commits
+/// do not: the commit that crosses the automatic checkpoint's threshold runs
+/// the checkpoint and its two fsyncs while holding the write lock, and every
+/// write queued behind it waits (the latency tail on a busy disk;
+/// connect.rs). A passive checkpoint waits for no reader or writer.
+pub(crate) fn spawn_checkpointer(direct: &Arc<Direct>) {
+    let direct = Arc::downgrade(direct);
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(WAL_FLUSH_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
+        let mut handles = Housekeeping::default();
+        for tick in 0u32.. {
             ticks.tick().await;
             let Some(path) = direct.upgrade().map(|direct| direct.path.clone()) else {
                 return;
             };
-            let mut wal = path.into_os_string();
-            wal.push("-wal");
-            // No WAL yet (or just removed) is nothing to flush.
-            let _ = tokio::task::spawn_blocking(move || {
-                std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(wal)?
-                    .sync_data()
+            let checkpoint = tick % TICKS_PER_CHECKPOINT == 0;
+            let outcome = tokio::task::spawn_blocking(move || {
+                let done = if checkpoint {
+                    handles.checkpoint(&path)
+                } else {
+                    handles.flush_wal(&path)
+                };
+                (handles, done)
             })
             .await;
+            handles = match outcome {
+                Ok((kept, Ok(()))) => kept,
+                Ok((_, Err(error))) => {
+                    tracing::warn!(%error, checkpoint, "WAL housekeeping failed; retrying");
+                    Housekeeping::default()
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "WAL housekeeping task failed; retrying");
+                    Housekeeping::default()
+                }
+            };
         }
     });
 }
 
-/// Checkpoints the WAL from a connection of its own for as long as
-/// `direct` (the repository) lives, so that commits do not: the commit
-/// that crosses the automatic checkpoint's threshold runs the checkpoint and
-/// its two fsyncs while holding the write lock, and every write queued
-/// behind it waits (the latency tail on a busy disk; connect.rs). A passive
-/// checkpoint waits for no reader or writer.
-pub(crate) fn spawn_checkpointer(direct: &Arc<Direct>) {
-    let direct = Arc::downgrade(direct);
-    tokio::spawn(async move {
-        spawn_wal_flusher(direct.clone());
-        let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut connection: Option<rusqlite::Connection> = None;
-        loop {
-            ticks.tick().await;
-            let Some(path) = direct.upgrade().map(|direct| direct.path.clone()) else {
-                return;
-            };
-            let checkpointed = tokio::task::spawn_blocking(move || {
-                let connection = match connection {
-                    Some(connection) => connection,
-                    None => rusqlite::Connection::open(&path)?,
-                };
-                connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
-                Ok::<_, rusqlite::Error>(connection)
-            })
-            .await;
-            connection = match checkpointed {
-                Ok(Ok(connection)) => Some(connection),
-                Ok(Err(error)) => {
-                    tracing::warn!(%error, "WAL checkpoint failed; retrying");
-                    None
+/// The checkpointer's connection and WAL handle, opened when first needed
+/// and opened afresh after an error.
+#[derive(Default)]
+struct Housekeeping {
+    connection: Option<rusqlite::Connection>,
+    wal: Option<std::fs::File>,
+}
+
+impl Housekeeping {
+    fn checkpoint(&mut self, database: &Path) -> Result<(), String> {
+        let connection = match &self.connection {
+            Some(connection) => connection,
+            None => self
+                .connection
+                .insert(rusqlite::Connection::open(database).map_err(|e| e.to_string())?),
+        };
+        connection
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .map_err(|error| error.to_string())
+    }
+
+    fn flush_wal(&mut self, database: &Path) -> Result<(), String> {
+        let wal = match &self.wal {
+            Some(wal) => wal,
+            None => {
+                let mut path = database.as_os_str().to_owned();
+                path.push("-wal");
+                match std::fs::OpenOptions::new().write(true).open(path) {
+                    Ok(wal) => self.wal.insert(wal),
+                    // No write yet: nothing to flush.
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                    Err(error) => return Err(error.to_string()),
                 }
-                Err(error) => {
-                    tracing::warn!(%error, "WAL checkpoint task failed; retrying");
-                    None
-                }
-            };
-        }
-    });
+            }
+        };
+        wal.sync_data().map_err(|error| error.to_string())
+    }
 }
