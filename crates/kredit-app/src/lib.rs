@@ -21,6 +21,7 @@ pub mod origination;
 pub mod outbox;
 pub mod password;
 pub mod payments;
+pub mod personal_data;
 pub mod portfolio;
 pub mod reversals;
 pub mod scoring;

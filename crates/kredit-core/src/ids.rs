@@ -88,6 +88,8 @@ ids! {
     pub struct DomainEventId;
     /// An integrator's webhook subscription.
     pub struct WebhookId;
+    /// One recorded staff view of a borrower's unmasked personal data.
+    pub struct PersonalDataAccessId;
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub mod lifecycle;
 pub mod loan;
 pub mod money;
 pub mod payment;
+pub mod personal_data;
 pub mod product;
 pub mod rate;
 pub mod reversal;

@@ -58,6 +58,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut api = ApiDoc::openapi();
     api.merge(crate::routes::models::ModelsApi::openapi());
     api.merge(crate::routes::feedback::FeedbackApi::openapi());
+    api.merge(crate::routes::personal_data::PersonalDataApi::openapi());
     CommonProblems.modify(&mut api);
     api
 }
@@ -245,7 +246,8 @@ pub fn router(state: SharedState) -> Router {
         .nest(
             "/api/v1",
             api.merge(crate::routes::models::router())
-                .merge(crate::routes::feedback::router()),
+                .merge(crate::routes::feedback::router())
+                .merge(crate::routes::personal_data::router()),
         )
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -13,6 +13,7 @@ pub mod loan_state;
 pub mod model;
 pub mod models;
 pub mod outbox;
+pub mod personal_data;
 pub mod pii;
 mod repository;
 mod sqlite_direct;

@@ -75,6 +75,8 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
     fn lending(&self) -> &dyn crate::lending::LendingStore;
     /// Borrower feedback and the staff's replies.
     fn feedback(&self) -> &dyn crate::feedback::FeedbackStore;
+    /// Staff views of borrowers' unmasked personal data.
+    fn personal_data(&self) -> &dyn crate::personal_data::PersonalDataStore;
     /// Leases for scheduled work and the close-of-business history.
     fn jobs(&self) -> &dyn crate::jobs::JobStore;
     /// Domain events, subscribers' cursors and webhooks.
@@ -308,6 +310,10 @@ macro_rules! sql_repository {
             }
 
             fn feedback(&self) -> &dyn crate::feedback::FeedbackStore {
+                self
+            }
+
+            fn personal_data(&self) -> &dyn crate::personal_data::PersonalDataStore {
                 self
             }
 

@@ -9,6 +9,7 @@ pub mod loans;
 pub mod me;
 pub mod models;
 pub mod ops;
+pub mod personal_data;
 pub mod portfolio;
 pub mod products;
 pub mod webhooks;
