@@ -3,7 +3,7 @@ import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import { lazy, Suspense, type ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
-import { ADMINS, AuthProvider, COB_READERS, homeFor, STAFF_ROLES, useAuth } from './auth';
+import { ADMINS, AUDIT_READERS, AuthProvider, COB_READERS, homeFor, STAFF_ROLES, useAuth } from './auth';
 import { PageSpinner } from './components/Async';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { I18nProvider, useI18n } from './i18n';
@@ -34,6 +34,7 @@ const Products = lazy(() => import('./pages/staff/Products'));
 const Models = lazy(() => import('./pages/staff/Models'));
 const Portfolio = lazy(() => import('./pages/staff/Portfolio'));
 const Audit = lazy(() => import('./pages/staff/Audit'));
+const PersonalDataAccess = lazy(() => import('./pages/staff/PersonalDataAccess'));
 const CustomerFeedback = lazy(() => import('./pages/staff/CustomerFeedback'));
 const CloseOfBusiness = lazy(() => import('./pages/staff/CloseOfBusiness'));
 const Webhooks = lazy(() => import('./pages/staff/Webhooks'));
@@ -138,6 +139,7 @@ export function App() {
                   <Route path="models" element={<Page><Models /></Page>} />
                   <Route path="portfolio" element={<Page><Portfolio /></Page>} />
                   <Route path="audit" element={<Page><Audit /></Page>} />
+                  <Route path="personal-data-access" element={<RequireRole roles={AUDIT_READERS}><Page><PersonalDataAccess /></Page></RequireRole>} />
                   <Route path="feedback" element={<Page><CustomerFeedback /></Page>} />
                   <Route path="close-of-business" element={<RequireRole roles={COB_READERS}><Page><CloseOfBusiness /></Page></RequireRole>} />
                   <Route path="webhooks" element={<RequireRole roles={ADMINS}><Page><Webhooks /></Page></RequireRole>} />

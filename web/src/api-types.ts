@@ -57,6 +57,13 @@ export type WebhookCreated = Schemas['WebhookCreated'];
 export type BorrowerHit = Schemas['BorrowerView'];
 export type AuditEntry = Schemas['AuditEntryView'];
 export type AuditPage = Schemas['AuditPage'];
+export type PersonalField = Schemas['PersonalField'];
+export const PERSONAL_FIELDS: PersonalField[] = ['phone', 'real_name', 'id_number', 'bank_card', 'bank_phone'];
+export type AccessPurpose = Schemas['AccessPurpose'];
+export const ACCESS_PURPOSES: AccessPurpose[] = ['underwriting', 'customer_request', 'collections', 'fraud_investigation', 'legal_request'];
+export type PersonalDataAccess = Schemas['AccessView'];
+export type OwnPersonalDataAccess = Schemas['OwnAccessView'];
+export type RevealedPersonalData = Schemas['RevealedView'];
 
 export type ModelStatus = Schemas['ModelStatus'];
 export type ModelVersion = Schemas['ModelVersionView'];

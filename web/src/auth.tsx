@@ -22,6 +22,10 @@ export const FEEDBACK_RESPONDERS: Role[] = ['underwriter', 'risk_officer', 'admi
 export const COB_READERS: Role[] = STAFF_ROLES;
 /** Who may close business through a date and manage webhooks (the server's AdminOnly). */
 export const ADMINS: Role[] = ['admin'];
+/** Who may see a borrower's personal data unmasked, with a stated purpose. */
+export const PERSONAL_DATA_VIEWERS: Role[] = ['underwriter', 'risk_officer', 'admin'];
+/** Who reads the audit log and the record of personal-data views. */
+export const AUDIT_READERS: Role[] = ['admin', 'auditor'];
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [me, setMe] = useState<Me | null>(null);

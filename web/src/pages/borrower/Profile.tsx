@@ -7,6 +7,7 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { dateTime, PASSWORD_RE } from '../../format';
 import { useState } from 'react';
 import { useI18n } from '../../i18n';
+import { DataAccessCard } from './DataAccessCard';
 
 export default function Profile() {
   const { t } = useI18n();
@@ -66,6 +67,7 @@ export default function Profile() {
           </Button>
         </Form>
       </Card>
+      {isBorrower && <DataAccessCard />}
       {isBorrower && (
         <Card size="small" title={t('nav.feedback')}>
           <Typography.Paragraph type="secondary">{t('profile.feedbackIntro')}</Typography.Paragraph>

@@ -6,12 +6,16 @@ import { StatusTag } from '../../components/Finance';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { idNumberValid, money, PHONE_RE } from '../../format';
 import { useI18n } from '../../i18n';
+import { PERSONAL_DATA_VIEWERS, useAuth } from '../../auth';
+import { RevealPersonalData } from './RevealPersonalData';
 import type { BorrowerHit, Loan } from '../../api-types';
 
 type By = 'phone' | 'id_number';
 
 export default function Servicing() {
   const { t } = useI18n();
+  const { me } = useAuth();
+  const canReveal = !!me && PERSONAL_DATA_VIEWERS.includes(me.role);
   const [form] = Form.useForm<{ by: By; query: string }>();
   const [borrowers, setBorrowers] = useState<BorrowerHit[] | null>(null);
   const [loans, setLoans] = useState<Loan[] | null>(null);
@@ -93,6 +97,9 @@ export default function Servicing() {
                 dataIndex: 'identity_status',
                 render: (s: string | null) => (s ? <StatusTag prefix="identity.status" status={s} /> : t('identity.status.none')),
               },
+              ...(canReveal
+                ? [{ title: t('common.actions'), render: (_: unknown, hit: BorrowerHit) => <RevealPersonalData borrowerId={hit.user_id} /> }]
+                : []),
             ]}
           />
         </Card>

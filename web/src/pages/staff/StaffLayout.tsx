@@ -1,6 +1,6 @@
 import { Button, Grid, Layout, Menu, Space, Tag } from 'antd';
 import { Link, Outlet, useLocation } from 'react-router';
-import { ADMINS, COB_READERS, useAuth } from '../../auth';
+import { ADMINS, AUDIT_READERS, COB_READERS, useAuth } from '../../auth';
 import { LangSwitch } from '../../components/LangSwitch';
 import { useI18n } from '../../i18n';
 import type { Key } from '../../messages';
@@ -14,7 +14,8 @@ const STAFF_MENU: { path: string; label: Key; roles: Role[] }[] = [
   { path: '/staff/products', label: 'nav.products', roles: ['admin', 'risk_officer'] },
   { path: '/staff/models', label: 'nav.models', roles: ['admin', 'risk_officer', 'auditor'] },
   { path: '/staff/portfolio', label: 'nav.portfolio', roles: ['admin', 'risk_officer', 'auditor'] },
-  { path: '/staff/audit', label: 'nav.audit', roles: ['admin', 'auditor'] },
+  { path: '/staff/audit', label: 'nav.audit', roles: AUDIT_READERS },
+  { path: '/staff/personal-data-access', label: 'nav.personalDataAccess', roles: AUDIT_READERS },
   { path: '/staff/close-of-business', label: 'nav.cob', roles: COB_READERS },
   { path: '/staff/webhooks', label: 'nav.webhooks', roles: ADMINS },
   { path: '/staff/profile', label: 'nav.me', roles: ['underwriter', 'admin', 'risk_officer', 'auditor'] },
