@@ -16,6 +16,8 @@ pub mod outbox;
 pub mod personal_data;
 pub mod pii;
 mod repository;
+#[cfg(feature = "testing")]
+pub mod scan;
 mod sqlite_direct;
 #[cfg(feature = "testing")]
 pub mod testing;

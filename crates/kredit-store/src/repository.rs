@@ -71,6 +71,10 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
     async fn migrate(&self) -> StoreResult<()>;
     /// A round trip to the database, for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
+    /// Every value in every table (tests proving personal data is nowhere
+    /// in plaintext).
+    #[cfg(feature = "testing")]
+    async fn scan_values(&self) -> StoreResult<Vec<crate::scan::StoredValue>>;
     /// Products, applications, loans, payments and the ledger.
     fn lending(&self) -> &dyn crate::lending::LendingStore;
     /// Borrower feedback and the staff's replies.
@@ -328,6 +332,11 @@ macro_rules! sql_repository {
             async fn ping(&self) -> StoreResult<()> {
                 sqlx::query("SELECT 1").execute(&self.pool).await?;
                 Ok(())
+            }
+
+            #[cfg(feature = "testing")]
+            async fn scan_values(&self) -> StoreResult<Vec<crate::scan::StoredValue>> {
+                SqlRepository::<$db>::scan_values(self).await
             }
 
             async fn create_user(
