@@ -14,6 +14,10 @@
 //! transaction instead ([`prior`], then [`Fresh::reply`]): nothing is
 //! reserved first, the change and its reply commit together, and a twin
 //! sent at the same moment finds the key taken and replays the reply.
+//!
+//! Stored replies are sealed like any personal field ([`seal`]): a reply
+//! can carry what the request sent (a feedback message with an ID number
+//! in it), and the table must not become a plaintext copy of it.
 
 use std::future::Future;
 
@@ -21,6 +25,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use kredit_store::pii::PiiCipher;
 use kredit_store::{IdempotencyClaim, IdempotencyRecord, IdempotentReply, StoredResponse, UserId};
 use serde::Serialize;
 
@@ -28,6 +35,9 @@ use crate::error::ApiError;
 use crate::state::SharedState;
 
 pub const HEADER: &str = "idempotency-key";
+/// The start of a sealed stored reply; a reply stored before sealing
+/// (plain JSON) still replays.
+const SEALED_PREFIX: &str = "sealed.v1.";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 const MAX_KEY_LENGTH: usize = 255;
 /// Far longer than any request takes (they are bounded by the provider and
@@ -101,18 +111,18 @@ where
         .claim_idempotency_key(user, &key, &request_hash, now, now - ABANDONED_AFTER)
         .await?
     {
-        IdempotencyClaim::Existing(record) => replay_existing(&record, &request_hash),
+        IdempotencyClaim::Existing(record) => replay_existing(&state.pii, &record, &request_hash),
         IdempotencyClaim::Claimed => match operation.await {
             Ok((status, body)) => {
                 let body = serde_json::to_string(&body).map_err(ApiError::internal)?;
-                let stored = StoredResponse {
+                let sealed = StoredResponse {
                     status: status.as_u16(),
-                    body,
+                    body: seal(&state.pii, &body),
                 };
                 repository
-                    .complete_idempotency_key(user, &key, &stored)
+                    .complete_idempotency_key(user, &key, &sealed)
                     .await?;
-                Ok(json_response(&stored))
+                Ok(respond(status, body))
             }
             Err(error) => {
                 repository.release_idempotency_key(user, &key).await?;
@@ -123,14 +133,33 @@ where
 }
 
 /// The answer a key used before gets: its reply, or why there is none.
-fn replay_existing(record: &IdempotencyRecord, request_hash: &str) -> Result<Response, ApiError> {
+fn replay_existing(
+    pii: &PiiCipher,
+    record: &IdempotencyRecord,
+    request_hash: &str,
+) -> Result<Response, ApiError> {
     if record.request_hash != request_hash {
         return Err(ApiError::IdempotencyConflict);
     }
     match &record.response {
-        Some(stored) => Ok(replay(stored)),
+        Some(stored) => Ok(replay(stored.status, open(pii, &stored.body)?)),
         None => Err(ApiError::IdempotencyInProgress),
     }
+}
+
+/// A reply as it is stored: `sealed.v1.` and the base64 of its ciphertext.
+fn seal(pii: &PiiCipher, body: &str) -> String {
+    format!("{SEALED_PREFIX}{}", STANDARD.encode(pii.encrypt(body)))
+}
+
+/// A stored reply's text: opened if sealed, as it is if stored before
+/// sealing.
+fn open(pii: &PiiCipher, stored: &str) -> Result<String, ApiError> {
+    let Some(sealed) = stored.strip_prefix(SEALED_PREFIX) else {
+        return Ok(stored.to_owned());
+    };
+    let bytes = STANDARD.decode(sealed).map_err(ApiError::internal)?;
+    pii.decrypt(&bytes).map_err(ApiError::internal)
 }
 
 /// What a key says before a one-transaction operation runs.
@@ -146,6 +175,7 @@ pub struct Fresh {
     user: UserId,
     key: String,
     request_hash: String,
+    pii: PiiCipher,
 }
 
 /// Looks the key up without writing anything (see the module docs).
@@ -158,17 +188,25 @@ pub async fn prior(
 ) -> Result<Prior, ApiError> {
     let request_hash = request_hash(state, route, request)?;
     match state.repository.idempotency_record(user, &key).await? {
-        Some(record) => replay_existing(&record, &request_hash).map(Prior::Answered),
+        Some(record) => replay_existing(&state.pii, &record, &request_hash).map(Prior::Answered),
         None => Ok(Prior::Fresh(Fresh {
             user,
             key,
             request_hash,
+            pii: state.pii.clone(),
         })),
     }
 }
 
 impl Fresh {
-    /// The reply for the operation's transaction to write.
+    /// A rendered reply sealed for storing: what the `body` of
+    /// [`Fresh::reply`] returns.
+    pub fn seal(&self, body: &str) -> String {
+        seal(&self.pii, body)
+    }
+
+    /// The reply for the operation's transaction to write; `body` renders
+    /// it sealed ([`Fresh::seal`]).
     pub fn reply<'a, R>(
         &'a self,
         status: StatusCode,
@@ -190,7 +228,7 @@ impl Fresh {
             .idempotency_record(self.user, &self.key)
             .await?
             .ok_or_else(|| ApiError::internal("a taken idempotency key vanished"))?;
-        replay_existing(&record, &self.request_hash)
+        replay_existing(&self.pii, &record, &self.request_hash)
     }
 }
 
@@ -224,10 +262,29 @@ fn json_response(stored: &StoredResponse) -> Response {
     response
 }
 
-fn replay(stored: &StoredResponse) -> Response {
-    let mut response = json_response(stored);
+fn replay(status: u16, body: String) -> Response {
+    let mut response = json_response(&StoredResponse { status, body });
     response
         .headers_mut()
         .insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use kredit_store::pii::{PiiCipher, PiiKey};
+
+    use super::{open, seal};
+
+    #[test]
+    fn stored_replies_are_sealed_and_old_plain_ones_still_replay() {
+        let pii = PiiCipher::new(&PiiKey::generate());
+        let body = r#"{"message":"身份证 110105199001011234"}"#;
+        let sealed = seal(&pii, body);
+        assert!(sealed.starts_with("sealed.v1.") && !sealed.contains("110105"));
+        assert_eq!(open(&pii, &sealed).unwrap(), body);
+        assert_eq!(open(&pii, body).unwrap(), body, "stored before sealing");
+        let other = PiiCipher::new(&PiiKey::generate());
+        assert!(open(&other, &sealed).is_err());
+    }
 }

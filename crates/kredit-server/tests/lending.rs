@@ -1105,7 +1105,77 @@ async fn one_application_sent_ten_times_at_once_is_decided_once(repository: Arc<
     assert_eq!(list.json["items"].as_array().unwrap().len(), 1);
 }
 
+/// After a whole journey (identity, application, contract, disbursement,
+/// repayment, feedback, a staff view) no table holds the borrower's phone,
+/// name, ID number or cards in any encoding: the at-rest invariant, checked
+/// against the database's own catalogue so that new tables are covered.
+async fn personal_data_is_nowhere_in_plaintext(repository: Arc<dyn Repository>) {
+    let (app, _admin) = lending_app(repository.clone()).await;
+    let phone = "13812340077";
+    let card = "6222021234567840123";
+    let token = verified_borrower(&app, phone, 41, card).await;
+    let identity = app
+        .call(Method::GET, "/api/v1/me", Some(&token), None)
+        .await;
+    let borrower_id = identity.json["user_id"].as_i64().unwrap();
+    let id_number = id_number_aged(41, 77);
+    let (_, loan_path) = active_consumer_loan(&app, &token, "apply-pii", "8000.00", 6).await;
+    let repayment = app
+        .call_with(
+            Method::POST,
+            &format!("{loan_path}/repayments"),
+            Some(&token),
+            Some(json!({"amount": "300.00", "kind": "repayment"})),
+            &[("Idempotency-Key", "repay-pii")],
+        )
+        .await;
+    assert_eq!(repayment.status, StatusCode::ACCEPTED, "{}", repayment.text);
+    let feedback = app
+        .call_with(
+            Method::POST,
+            "/api/v1/me/feedback",
+            Some(&token),
+            Some(json!({"category": "question", "message": format!("我是张三，身份证 {id_number}，卡号 {card}")})),
+            &[("Idempotency-Key", "feedback-pii")],
+        )
+        .await;
+    assert_eq!(feedback.status, StatusCode::CREATED, "{}", feedback.text);
+    let underwriter = app.staff("13900000072", Role::Underwriter).await;
+    let shown = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/borrowers/{borrower_id}/personal-data"),
+            Some(&underwriter),
+            Some(json!({"purpose": "customer_request", "reference": "T-77",
+                "fields": ["phone", "real_name", "id_number", "bank_card", "bank_phone"]})),
+        )
+        .await;
+    assert_eq!(
+        shown.json["values"]["id_number"], id_number,
+        "{}",
+        shown.text
+    );
+
+    let values = repository.scan_values().await.unwrap();
+    // The scan sees what is there: the contract's masked name, the masked
+    // card in the audit log, the product of the loan.
+    let masked_card = kredit_core::identity::mask_bank_card(card);
+    for visible in ["张*", masked_card.as_str(), "CONSUMER"] {
+        let found = kredit_store::scan::find(&values, &[visible]);
+        assert!(!found.is_empty(), "the scan missed {visible}");
+    }
+    let findings = kredit_store::scan::find(
+        &values,
+        &[phone, "张三", id_number.as_str(), card, "13812345678"],
+    );
+    assert!(
+        findings.is_empty(),
+        "personal data in plaintext: {findings:#?}"
+    );
+}
+
 kredit_store::test_on_both_backends!(
+    personal_data_is_nowhere_in_plaintext,
     one_application_sent_ten_times_at_once_is_decided_once,
     borrower_journey_from_application_to_payoff,
     auto_debit_collects_what_fell_due,

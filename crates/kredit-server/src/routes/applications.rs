@@ -146,11 +146,11 @@ pub async fn create(
         Prior::Answered(answer) => return Ok(answer),
         Prior::Fresh(fresh) => fresh,
     };
-    // Rendered once, inside the transaction; kept to answer with.
+    // Rendered once, inside the transaction: stored sealed, kept to answer with.
     let rendered = std::sync::OnceLock::new();
     let render = |record: &ApplicationRecord| {
         let body = reply_body(record)?;
-        Ok(rendered.get_or_init(|| body).clone())
+        Ok(fresh.seal(rendered.get_or_init(|| body)))
     };
     let reply = fresh.reply(StatusCode::CREATED, &render);
     match apply::apply(&state, borrower, &request, Some(&reply)).await {
