@@ -44,6 +44,12 @@ test('the document carries the strict policy', async ({ page }) => {
   expect(policy).toContain("script-src 'self';");
   expect(policy).toContain("frame-ancestors 'none'");
   expect(policy).not.toContain('unsafe-eval');
+  // `<style>` elements only with this response's nonce; inline style
+  // attributes (set by components and charts) are the one relaxation.
+  expect(policy).toMatch(/style-src 'self' 'nonce-[A-Za-z0-9+/]+={0,2}';/);
+  expect(policy).toContain("style-src-attr 'unsafe-inline'");
+  const nonce = /'nonce-([^']+)'/.exec(policy)?.[1];
+  expect(await page.locator('meta[name="csp-nonce"]').getAttribute('content')).toBe(nonce);
   expect(response?.headers()['x-frame-options']).toBe('DENY');
   expect(response?.headers()['x-content-type-options']).toBe('nosniff');
 });

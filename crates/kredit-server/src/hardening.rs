@@ -27,16 +27,27 @@ use sha2::{Digest, Sha256};
 use crate::config::{Config, Environment};
 use crate::error::ApiError;
 
-/// The web UI's policy, and everyone else's: scripts only from this origin
-/// (no inline script, no `eval`), nothing framed, no plugins, forms and
-/// connections to this origin only. Styles: the UI's component library
-/// (antd) injects its generated CSS as `<style>` elements at run time, so
-/// `style-src` admits inline styles; scripts, the part an injection could
-/// run, stay strict.
+/// The policy of every response: scripts and style sheets only from this
+/// origin (no inline script, no `eval`, no `<style>` element), nothing
+/// framed, no plugins, forms and connections to this origin only. Inline
+/// style *attributes* are admitted (`style-src-attr`): the UI's components
+/// and charts set them, and they cannot run code. The web UI's document
+/// adds a nonce for the `<style>` elements its component library generates
+/// ([`content_security_policy`]).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
-style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; \
-connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
-frame-ancestors 'none'";
+style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; \
+font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+form-action 'self'; frame-ancestors 'none'";
+
+/// [`CONTENT_SECURITY_POLICY`], with `<style>` elements carrying `nonce`
+/// admitted: the policy of one response of the web UI's `index.html`,
+/// whose nonce is fresh for that response (`crate::web`).
+pub fn content_security_policy(style_nonce: &str) -> String {
+    CONTENT_SECURITY_POLICY.replace(
+        "style-src 'self';",
+        &format!("style-src 'self' 'nonce-{style_nonce}';"),
+    )
+}
 
 /// No camera, microphone, location, payment or other powerful feature.
 pub const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), \
@@ -111,11 +122,10 @@ async fn security_headers(
     let set = |headers: &mut HeaderMap, name: HeaderName, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };
-    set(
-        headers,
-        header::CONTENT_SECURITY_POLICY,
-        CONTENT_SECURITY_POLICY,
-    );
+    // The web UI's document brings its own, with its nonce.
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     set(headers, header::REFERRER_POLICY, "no-referrer");
@@ -273,6 +283,16 @@ mod tests {
             Err(ApiError::NotFound)
         );
         assert_eq!(ask(&development, None), Err(ApiError::NotFound));
+    }
+
+    #[test]
+    fn the_documents_policy_differs_only_by_its_nonce() {
+        let policy = content_security_policy("abc123");
+        assert!(policy.contains("style-src 'self' 'nonce-abc123';"));
+        assert_eq!(
+            policy.replace(" 'nonce-abc123'", ""),
+            CONTENT_SECURITY_POLICY
+        );
     }
 
     #[test]
