@@ -131,6 +131,16 @@ async fn every_response_carries_the_security_headers(repository: Arc<dyn Reposit
         let reply = app.call(method, path, token, None).await;
         assert_eq!(reply.status, status, "{what}: {}", reply.text);
         assert_security_headers(what, &reply);
+        // The UI's document admits its own `<style>` elements by a nonce.
+        let csp = reply.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap();
+        let is_document = what.starts_with("the web UI") || what == "a web UI route";
+        assert_eq!(
+            csp.contains("style-src 'self' 'nonce-"),
+            is_document,
+            "{what}: {csp}"
+        );
     }
     // HSTS once the lender says the server is behind TLS.
     let behind_tls =
