@@ -427,7 +427,7 @@ async fn identity_is_verified_masked_and_private(repository: Arc<dyn Repository>
         verified.json["id_number"],
         format!("{}********{}", &id_number[..6], &id_number[14..])
     );
-    assert_eq!(verified.json["bank_card"], "622202*********0123");
+    assert_eq!(verified.json["bank_card"], "622202******0123");
     assert_eq!(verified.json["bank_phone"], "138****5678");
     assert_eq!(verified.json["real_name"], "张*");
     let shown = app
