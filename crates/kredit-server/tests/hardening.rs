@@ -227,7 +227,7 @@ async fn oversized_bodies_are_413_on_every_route(repository: Arc<dyn Repository>
     let operations = write_operations();
     assert!(operations.len() >= 25, "{operations:?}");
     assert!(operations.contains(&(Method::POST, "/api/v1/payments/callback".to_owned())));
-    let users_before = app
+    let audit_entries_before = app
         .state
         .repository
         .audit_page(None, 100)
@@ -275,14 +275,14 @@ async fn oversized_bodies_are_413_on_every_route(repository: Arc<dyn Repository>
         .await
         .assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
     // Nothing was written by any of them.
-    let users_after = app
+    let audit_entries_after = app
         .state
         .repository
         .audit_page(None, 100)
         .await
         .unwrap()
         .len();
-    assert_eq!(users_before, users_after);
+    assert_eq!(audit_entries_before, audit_entries_after);
 }
 
 async fn trailing_data_after_json_is_refused(repository: Arc<dyn Repository>) {
