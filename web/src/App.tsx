@@ -5,6 +5,7 @@ import { lazy, Suspense, type ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
 import { ADMINS, AUDIT_READERS, AuthProvider, COB_READERS, homeFor, STAFF_ROLES, useAuth } from './auth';
 import { PageSpinner } from './components/Async';
+import { cspNonce } from './csp';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { I18nProvider, useI18n } from './i18n';
 import { Login } from './pages/Login';
@@ -81,10 +82,13 @@ function Shell({ children }: { children: ReactNode }) {
 
 const staffAll = STAFF_ROLES;
 
+// antd sets the policy's nonce on the styles it generates (see ./csp).
+const csp = cspNonce ? { nonce: cspNonce } : undefined;
+
 function Themed({ children }: { children: ReactNode }) {
   const { lang } = useI18n();
   return (
-    <ConfigProvider locale={lang === 'en' ? enUS : zhCN} theme={{ token: { colorPrimary: '#1677ff', borderRadius: 8 } }}>
+    <ConfigProvider csp={csp} locale={lang === 'en' ? enUS : zhCN} theme={{ token: { colorPrimary: '#1677ff', borderRadius: 8 } }}>
       <AntApp>{children}</AntApp>
     </ConfigProvider>
   );

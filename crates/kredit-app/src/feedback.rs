@@ -56,7 +56,7 @@ pub async fn submit(
     let feedback = NewFeedback {
         borrower_id: borrower,
         category: category.as_str().to_owned(),
-        message_encrypted: app.pii.encrypt(message),
+        message_encrypted: app.pii.encrypt(&message),
         loan_id: submission.loan_id,
         created_at: kredit_store::now(),
     };
@@ -84,7 +84,7 @@ pub async fn reply(
     let outcome = app
         .repository
         .feedback()
-        .reply_to_feedback(id, &app.pii.encrypt(reply), responder, audit)
+        .reply_to_feedback(id, &app.pii.encrypt(&reply), responder, audit)
         .await?;
     match outcome {
         ReplyOutcome::Replied(record) => Ok(record),
@@ -115,7 +115,7 @@ pub async fn list(
 }
 
 /// A message or reply: free text, or `invalid_length`.
-fn sized<'a>(field: &str, value: &'a str) -> AppResult<&'a str> {
+fn sized(field: &str, value: &str) -> AppResult<String> {
     text::required(
         value,
         field,

@@ -53,7 +53,7 @@ pub async fn request(
         Some(json!({"loan_id": loan_id, "event_id": event_id, "reason": reason})),
     );
     let id = match store
-        .create_reversal_request(loan_id, event_id, maker, reason, audit)
+        .create_reversal_request(loan_id, event_id, maker, &reason, audit)
         .await
     {
         Err(StoreError::Conflict) => {

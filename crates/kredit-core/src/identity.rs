@@ -10,7 +10,9 @@
 //! - a bank card number is 16-19 digits; a Luhn failure is only a warning,
 //!   because some domestic cards are issued without a Luhn check digit;
 //! - masks keep only what a person needs to recognise their own data:
-//!   `110105********002X`, `622202******1234`, `138****5678`.
+//!   `110105********002X`, `622202******1234`, `138****5678`, `张*`; the
+//!   masks of cards and names have one width whatever the value's length;
+//! - a real name follows [`normalise_real_name`]'s grammar.
 
 use chrono::{Datelike, NaiveDate};
 use thiserror::Error;
@@ -31,7 +33,9 @@ pub enum IdentityError {
     AgeOutOfRange { age: u32, min: u32, max: u32 },
     #[error("a bank card number is 16 to 19 digits")]
     CardFormat,
-    #[error("a real name is 2 to 30 characters without digits")]
+    #[error(
+        "a real name is 2 to 30 Chinese characters or Latin letters, parts joined by a single ·, space, hyphen or apostrophe"
+    )]
     RealName,
 }
 
@@ -65,19 +69,64 @@ pub fn validate_mobile(number: &str) -> Result<(), IdentityError> {
     }
 }
 
-/// Validates a real name as written on an ID card: 2 to 30 characters,
-/// no digits and no control characters (the middle dot of minority and
-/// foreign names is allowed).
-pub fn validate_real_name(name: &str) -> Result<(), IdentityError> {
-    let count = name.chars().count();
-    let acceptable = (2..=30).contains(&count)
-        && name.trim() == name
-        && !name.chars().any(|c| c.is_ascii_digit() || c.is_control());
-    if acceptable {
-        Ok(())
+/// The middle dot (间隔号) that joins the parts of minority and foreign names.
+pub const NAME_DOT: char = '\u{B7}';
+
+/// A real name as written on an ID card, normalised: NFC, with look-alike
+/// dots typed by input methods (`・` U+30FB, `･` U+FF65, `•` U+2022, `‧`
+/// U+2027, `∙` U+2219, `⋅` U+22C5) turned into the middle dot `·` U+00B7
+/// and the typographic apostrophe `’` into `'`.
+///
+/// The grammar: 2 to 30 characters of CJK ideographs (the unified block,
+/// extensions A–H and the compatibility ideographs) or Latin letters (for
+/// foreign residents), in parts joined by single separators: the middle dot,
+/// a space, a hyphen or an apostrophe, never leading, trailing or doubled.
+/// No digits, markup, other punctuation, emoji, or any invisible character.
+pub fn normalise_real_name(name: &str) -> Result<String, IdentityError> {
+    let normalised: String = crate::text::nfc(name)
+        .chars()
+        .map(|c| match c {
+            '\u{30FB}' | '\u{FF65}' | '\u{2022}' | '\u{2027}' | '\u{2219}' | '\u{22C5}' => NAME_DOT,
+            '\u{2019}' => '\'',
+            other => other,
+        })
+        .collect();
+    let chars: Vec<char> = normalised.chars().collect();
+    let separator = |c: char| matches!(c, NAME_DOT | ' ' | '-' | '\'');
+    let well_formed = (2..=30).contains(&chars.len())
+        && chars.iter().all(|&c| is_name_letter(c) || separator(c))
+        && !separator(chars[0])
+        && !separator(chars[chars.len() - 1])
+        && !chars
+            .windows(2)
+            .any(|pair| separator(pair[0]) && separator(pair[1]));
+    if well_formed {
+        Ok(normalised)
     } else {
         Err(IdentityError::RealName)
     }
+}
+
+/// Validates a real name: [`normalise_real_name`] without keeping the result.
+pub fn validate_real_name(name: &str) -> Result<(), IdentityError> {
+    normalise_real_name(name).map(|_| ())
+}
+
+/// A letter a real name may hold: a CJK ideograph or a Latin letter.
+fn is_name_letter(c: char) -> bool {
+    matches!(c,
+        '\u{4E00}'..='\u{9FFF}'       // CJK Unified Ideographs
+        | '\u{3400}'..='\u{4DBF}'     // Extension A
+        | '\u{20000}'..='\u{2A6DF}'   // Extension B
+        | '\u{2A700}'..='\u{2EE5F}'   // Extensions C, D, E, F, I
+        | '\u{30000}'..='\u{323AF}'   // Extensions G, H
+        | '\u{F900}'..='\u{FAFF}'     // Compatibility Ideographs
+        | '\u{2F800}'..='\u{2FA1F}'   // Compatibility Ideographs Supplement
+        | '\u{3007}'                   // 〇, in some given names
+        | 'A'..='Z' | 'a'..='z'
+        | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{24F}' // Latin-1 letters, Extended-A and -B
+        | '\u{1E00}'..='\u{1EFF}'     // Latin Extended Additional (Vietnamese)
+    )
 }
 
 /// Weights of the 17 leading digits: 2^(17-i) mod 11 (ISO 7064 MOD 11-2).
@@ -258,16 +307,18 @@ fn mask_middle(value: &str, head: usize, tail: usize) -> String {
     masked
 }
 
-/// `11010519491231002X` → `110105********002X`.
+/// `11010519491231002X` → `110105********002X` (an ID number is 18
+/// characters, so the mask is always 18 wide).
 #[must_use]
 pub fn mask_id_number(number: &str) -> String {
     mask_middle(number, 6, 4)
 }
 
-/// `6222021234567891234` → `622202*********1234`.
+/// `6222021234567891234` → `622202******1234`: six stars whatever the
+/// card's length (16 to 19 digits), so the mask does not tell it.
 #[must_use]
 pub fn mask_bank_card(number: &str) -> String {
-    mask_middle(number, 6, 4)
+    mask_fixed(number, 6, 4, 6)
 }
 
 /// `13812345678` → `138****5678`.
@@ -276,10 +327,24 @@ pub fn mask_phone(number: &str) -> String {
     mask_middle(number, 3, 4)
 }
 
-/// `张三丰` → `张**`: the family name stays so the holder recognises it.
+/// `张三丰` → `张*`: the family name's first character stays so the holder
+/// recognises it, and one star stands for the rest whatever its length.
 #[must_use]
 pub fn mask_name(name: &str) -> String {
-    mask_middle(name, 1, 0)
+    mask_fixed(name, 1, 0, 1)
+}
+
+/// The first `head` and last `tail` characters around `stars` stars; inputs
+/// too short to hide anything that way become `stars` stars alone.
+fn mask_fixed(value: &str, head: usize, tail: usize, stars: usize) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    if chars.len() <= head + tail {
+        return "*".repeat(stars);
+    }
+    let mut masked: String = chars[..head].iter().collect();
+    masked.push_str(&"*".repeat(stars));
+    masked.extend(&chars[chars.len() - tail..]);
+    masked
 }
 
 #[cfg(test)]
@@ -387,15 +452,65 @@ mod tests {
 
     #[test]
     fn real_names() {
-        assert!(validate_real_name("张三").is_ok());
-        assert!(validate_real_name("买买提·吐尔逊").is_ok());
-        for bad in ["张", "张3", " 张三", "", "张\n三"] {
+        for good in [
+            "张三",
+            "买买提·吐尔逊",
+            "欧阳娜娜",
+            "𠀋一",
+            "Anna-Lena O'Brien",
+            "Nguyễn Văn An",
+            "李〇",
+        ] {
+            assert_eq!(normalise_real_name(good).as_deref(), Ok(good), "{good:?}");
+        }
+        for bad in [
+            "张",
+            "张3",
+            " 张三",
+            "",
+            "张\n三",
+            "张三 ",
+            "<b>张三</b>",
+            "张三'; DROP TABLE users;--",
+            "张三😀",
+            "张\u{202E}三",
+            "张\u{200B}三",
+            "张\u{200D}三",
+            "张\u{2066}三\u{2069}",
+            "·张三",
+            "张··三",
+            "张三·",
+            "John  Smith",
+            "张=三",
+            "张三\u{FEFF}",
+            &"张".repeat(31),
+        ] {
             assert_eq!(
-                validate_real_name(bad),
+                normalise_real_name(bad),
                 Err(IdentityError::RealName),
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn names_are_stored_normalised() {
+        // Input methods type other dots for the 间隔号; one is kept.
+        for dot in [
+            '\u{30FB}', '\u{FF65}', '\u{2022}', '\u{2027}', '\u{2219}', '\u{22C5}',
+        ] {
+            assert_eq!(
+                normalise_real_name(&format!("买买提{dot}吐尔逊")).unwrap(),
+                "买买提·吐尔逊"
+            );
+        }
+        // A decomposed é is the precomposed one; the typographic apostrophe is '.
+        assert_eq!(
+            normalise_real_name("Ame\u{301}lie O\u{2019}Neil").unwrap(),
+            "Am\u{e9}lie O'Neil"
+        );
+        // A compatibility ideograph is its unified twin under NFC.
+        assert_eq!(normalise_real_name("\u{F900}三").unwrap(), "\u{8C48}三");
     }
 
     #[test]
@@ -422,7 +537,10 @@ mod tests {
     fn masks() {
         assert_eq!(mask_phone("13812345678"), "138****5678");
         assert_eq!(mask_id_number("11010519491231002X"), "110105********002X");
-        assert_eq!(mask_name("张三丰"), "张**");
+        assert_eq!(mask_name("张三丰"), "张*");
+        assert_eq!(mask_name("张三"), "张*");
+        assert_eq!(mask_name("张"), "*");
+        assert_eq!(mask_bank_card("6222021234567891234"), "622202******1234");
         assert_eq!(mask_phone("1234"), "****");
         assert_eq!(mask_phone(""), "");
     }
@@ -495,6 +613,37 @@ mod tests {
         fn masking_never_panics_and_keeps_length(value in "\\PC{0,40}") {
             prop_assert_eq!(mask_id_number(&value).chars().count(), value.chars().count());
             prop_assert_eq!(mask_phone(&value).chars().count(), value.chars().count());
+        }
+
+        /// Names and cards of every length mask alike, so a mask does not
+        /// tell how long the value is.
+        #[test]
+        fn name_and_card_masks_never_reveal_length(
+            family in "[\u{4E00}-\u{9FFF}]", given in "[\u{4E00}-\u{9FFF}]{1,29}", card in "[0-9]{16,19}",
+        ) {
+            let name = format!("{family}{given}");
+            prop_assert_eq!(mask_name(&name), format!("{family}*"));
+            let masked = mask_bank_card(&card);
+            prop_assert_eq!(masked.chars().count(), 16);
+            prop_assert_eq!(&masked[..6], &card[..6]);
+            prop_assert_eq!(&masked[12..], &card[card.len() - 4..]);
+        }
+
+        /// Whatever is typed, an accepted name is normalised (idempotently)
+        /// and holds no control, bidirectional or invisible character.
+        #[test]
+        fn accepted_names_are_clean_and_stable(
+            raw in prop_oneof![
+                any::<String>(),
+                "[\u{4E00}-\u{4E10}\u{B7}\u{30FB}\u{202E}\u{200B}\u{2066}a-z '-]{0,12}",
+            ],
+        ) {
+            if let Ok(name) = normalise_real_name(&raw) {
+                prop_assert!(!name.chars().any(|c| crate::text::is_invisible(c) || c.is_control()));
+                prop_assert!(!name.chars().any(crate::text::is_bidi_control));
+                prop_assert_eq!(normalise_real_name(&name), Ok(name.clone()));
+                prop_assert_eq!(crate::text::nfc(&name), name);
+            }
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod product;
 pub mod rate;
 pub mod reversal;
 pub mod schedule;
+pub mod text;
 
 pub use money::Money;
 pub use rate::Rate;

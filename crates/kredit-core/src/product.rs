@@ -174,6 +174,9 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// The most characters of a product's name.
+pub const MAX_NAME_CHARS: usize = 100;
+
 fn problem(field: &'static str, message: impl Into<String>) -> FieldError {
     FieldError {
         field,
@@ -188,8 +191,15 @@ impl LoanProduct {
         if self.code.trim().is_empty() {
             errors.push(problem("code", "must not be empty"));
         }
-        if self.name.trim().is_empty() {
-            errors.push(problem("name", "must not be empty"));
+        match crate::text::free_text(&self.name, MAX_NAME_CHARS) {
+            Err(crate::text::TextError::Empty) => errors.push(problem("name", "must not be empty")),
+            // Names are shown to borrowers: what is stored is already the
+            // normalised text, so a product cannot hide characters in one.
+            Ok(name) if name == self.name => {}
+            _ => errors.push(problem(
+                "name",
+                format!("at most {MAX_NAME_CHARS} characters of trimmed NFC text without control, bidirectional or invisible characters"),
+            )),
         }
         if !self.min_amount.is_positive() {
             errors.push(problem("min_amount", "must be positive"));

@@ -66,8 +66,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The problems that follow from an operation's shape rather than from
 /// what it does, as shared responses under `components/responses`: 401 for
 /// an authenticated operation, 400 for a path parameter or a JSON body
-/// (`invalid_path`, malformed body), 422 for a JSON body or a query, and 500
-/// for every operation under `/api`. An operation that names one of these
+/// (`invalid_path`, malformed body), 413 for every operation that may take a
+/// body (POST, PUT, PATCH), 422 for a JSON body or a query, and 500 for every
+/// operation under `/api`. An operation that names one of these
 /// statuses keeps its own.
 struct CommonProblems;
 
@@ -75,6 +76,7 @@ const UNAUTHORIZED: &str = "Unauthorized";
 const BAD_REQUEST: &str = "BadRequest";
 const VALIDATION_FAILED: &str = "ValidationFailed";
 const INTERNAL_ERROR: &str = "InternalError";
+const PAYLOAD_TOO_LARGE: &str = "PayloadTooLarge";
 
 impl Modify for CommonProblems {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -90,13 +92,17 @@ impl Modify for CommonProblems {
             ),
             (
                 BAD_REQUEST,
-                "`invalid_path`: a path parameter is not of its type; `validation_failed`: the body is not JSON",
+                "`invalid_path`: a path parameter is not of its type; `validation_failed`: the body is not JSON, or has data after its JSON value",
             ),
             (
                 VALIDATION_FAILED,
                 "`validation_failed`: wrong types, missing fields or values breaking a rule; `errors` names each field",
             ),
             (INTERNAL_ERROR, "`internal_error`: logged, never detailed"),
+            (
+                PAYLOAD_TOO_LARGE,
+                "`payload_too_large`: the body exceeds the configured limit (`max_body_bytes`, 1 MiB by default)",
+            ),
         ] {
             components
                 .responses
@@ -106,6 +112,17 @@ impl Modify for CommonProblems {
             // The operations probes (`/healthz`, …) answer plain text.
             if !path.starts_with("/api/") {
                 continue;
+            }
+            // Every write may be sent a body, and every body has the limit.
+            for operation in [&mut item.put, &mut item.post, &mut item.patch]
+                .into_iter()
+                .flatten()
+            {
+                operation
+                    .responses
+                    .responses
+                    .entry("413".to_owned())
+                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name(PAYLOAD_TOO_LARGE)));
             }
             let operations = [
                 &mut item.get,
@@ -183,6 +200,7 @@ fn add_common_problems(operation: &mut Operation) {
 pub fn router(state: SharedState) -> Router {
     // Install the recorder before the first request is counted.
     crate::metrics::handle();
+    let hardening = state.hardening.clone();
     let api = Router::new()
         .route("/auth/register", post(auth::register))
         .route("/auth/login", post(auth::login))
@@ -242,7 +260,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/portfolio/summary", get(portfolio::summary))
         .route("/ledger/trial-balance", get(portfolio::trial_balance))
         .route("/evidence", get(portfolio::evidence_log));
-    Router::new()
+    let router = Router::new()
         .nest(
             "/api/v1",
             api.merge(crate::routes::models::router())
@@ -256,5 +274,6 @@ pub fn router(state: SharedState) -> Router {
         .fallback(crate::web::fallback)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(axum::middleware::from_fn(crate::metrics::track))
-        .with_state(state)
+        .with_state(state);
+    crate::hardening::apply(router, hardening)
 }

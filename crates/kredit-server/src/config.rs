@@ -67,6 +67,16 @@ pub struct Config {
     pub cob_schedule: bool,
     /// Local time (`HH:MM`) at which the previous business day is closed.
     pub cob_time: String,
+    /// The largest request body any route takes (413 beyond it).
+    pub max_body_bytes: usize,
+    /// The same for an uploaded model artefact (`POST /api/v1/admin/models`).
+    pub max_model_upload_bytes: usize,
+    /// Bearer token for `/metrics` (`KREDIT_METRICS_TOKEN`); without one,
+    /// `/metrics` is 404 in production and loopback-only in development.
+    pub metrics_token: Option<String>,
+    /// Send `Strict-Transport-Security`: set it when clients reach the
+    /// server over HTTPS only (a TLS-terminating proxy in front).
+    pub hsts: bool,
 }
 
 impl Default for Config {
@@ -95,6 +105,10 @@ impl Default for Config {
             timezone: "Asia/Shanghai".to_owned(),
             cob_schedule: true,
             cob_time: "00:30".to_owned(),
+            max_body_bytes: 1024 * 1024,
+            max_model_upload_bytes: 32 * 1024 * 1024,
+            metrics_token: None,
+            hsts: false,
         }
     }
 }

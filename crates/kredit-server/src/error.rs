@@ -54,6 +54,15 @@ pub enum ApiError {
         detail: String,
         errors: Vec<FieldError>,
     },
+    /// A date outside the range the API takes at all (`crate::dates`).
+    DateOutOfRange {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    /// The body is larger than the configured limit (`crate::hardening`).
+    PayloadTooLarge {
+        limit: usize,
+    },
     Unauthorized(&'static str),
     Forbidden,
     NotFound,
@@ -104,6 +113,18 @@ impl ApiError {
                 "validation_failed",
                 "The request is not valid",
                 detail.clone(),
+            ),
+            ApiError::DateOutOfRange { detail, .. } => (
+                StatusCode::BAD_REQUEST,
+                "date_out_of_range",
+                "A date is out of range",
+                detail.clone(),
+            ),
+            ApiError::PayloadTooLarge { limit } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "The request body is too large",
+                format!("the body exceeds the limit of {limit} bytes"),
             ),
             ApiError::Unauthorized(detail) => (
                 StatusCode::UNAUTHORIZED,
@@ -163,9 +184,9 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         let (status, code, title, detail) = self.parts();
         let errors = match self {
-            ApiError::Validation { errors, .. } | ApiError::InvalidPath { errors, .. } => {
-                errors.clone()
-            }
+            ApiError::Validation { errors, .. }
+            | ApiError::InvalidPath { errors, .. }
+            | ApiError::DateOutOfRange { errors, .. } => errors.clone(),
             _ => Vec::new(),
         };
         Problem {

@@ -52,7 +52,7 @@ fn has_json_content_type(request: &Request) -> bool {
 /// Deserialises JSON, turning errors into a value-free problem.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let field = error.path().to_string();
         let inner = error.into_inner();
         if inner.is_data() {
@@ -68,7 +68,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 inner.column()
             ))
         }
-    })
+    })?;
+    // `{"a":1} garbage` or two documents: the body is one JSON value, and
+    // a body that is more than that was not meant as this request.
+    deserializer.end().map_err(|error| {
+        ApiError::MalformedBody(format!(
+            "the body has data after its JSON value (line {}, column {})",
+            error.line(),
+            error.column()
+        ))
+    })?;
+    Ok(value)
 }
 
 /// Keeps what serde says about *our* schema (missing fields, expected
@@ -220,6 +230,18 @@ mod tests {
         assert!(
             detail(r#"{"id_number": "x", "amount": 1, "zzz": 2}"#).contains("unknown field `zzz`")
         );
+    }
+
+    #[test]
+    fn trailing_data_is_a_malformed_body() {
+        let body = r#"{"id_number": "x", "amount": 1}"#;
+        assert!(parse_json::<Body>(format!("{body} \n").as_bytes()).is_ok());
+        for trailing in ["x", "{}", ",", "\u{0}"] {
+            assert!(matches!(
+                parse_json::<Body>(format!("{body}{trailing}").as_bytes()),
+                Err(ApiError::MalformedBody(detail)) if detail.contains("after its JSON value")
+            ));
+        }
     }
 
     #[test]

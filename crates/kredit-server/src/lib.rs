@@ -10,9 +10,11 @@
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod dates;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod hardening;
 pub mod idempotency;
 pub mod keys;
 pub mod metrics;

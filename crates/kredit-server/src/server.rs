@@ -106,7 +106,9 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     let models = tokio::spawn(models_upkeep_loop(state.clone()));
     let close_of_business = tokio::spawn(close_of_business_loop(state.clone()));
     let events = tokio::spawn(outbox_loop(state.clone()));
-    axum::serve(listener, router(state))
+    // The peer's address lets `/metrics` tell a loopback client (`hardening`).
+    let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     upkeep.abort();

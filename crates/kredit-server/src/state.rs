@@ -27,6 +27,8 @@ pub struct AppState {
     pub environment: crate::config::Environment,
     /// When this server closes business by itself.
     pub schedule: CobSchedule,
+    /// Body limits, metrics access, HSTS (`crate::hardening`).
+    pub hardening: crate::hardening::Hardening,
 }
 
 impl Deref for AppState {
@@ -132,6 +134,7 @@ impl AppState {
             policy: Policies::from_config(config),
             environment: config.env,
             schedule: config.cob_schedule().expect("a validated configuration"),
+            hardening: crate::hardening::Hardening::from_config(config),
         })
     }
 }

@@ -51,6 +51,9 @@ async fn serve(dir: &Path, request: Request) -> Response {
     if !index.is_file() {
         return Html(NOT_BUILT).into_response();
     }
+    if routes_to_index(dir, path) {
+        return index_page(&index).await;
+    }
     let immutable = path.starts_with("/assets/");
     let mut service = ServeDir::new(dir).fallback(ServeFile::new(index));
     match service.try_call(request).await {
@@ -71,6 +74,55 @@ async fn serve(dir: &Path, request: Request) -> Response {
             ApiError::Internal.into_response()
         }
     }
+}
+
+/// Whether `path` is the app's document rather than one of its files: `/`,
+/// `/index.html`, or any path naming no file (the app's own routes).
+fn routes_to_index(dir: &Path, path: &str) -> bool {
+    let relative = path.trim_start_matches('/');
+    relative.is_empty()
+        || relative == "index.html"
+        // `..` is for `ServeDir` to refuse, not for us to look up.
+        || (!relative.split('/').any(|segment| segment == "..")
+            && !dir.join(relative).is_file())
+}
+
+/// `index.html` with a fresh nonce: in a `<meta name="csp-nonce">` for the
+/// app to hand to its component library, which sets it on the `<style>`
+/// elements it generates, and in this response's policy, which admits only
+/// those. Served whole every time (no validators), since each copy differs.
+async fn index_page(index: &Path) -> Response {
+    let html = match tokio::fs::read_to_string(index).await {
+        Ok(html) => html,
+        Err(error) => {
+            tracing::error!(%error, "cannot read the web UI's index.html");
+            return ApiError::Internal.into_response();
+        }
+    };
+    let nonce = style_nonce();
+    let meta = format!("<meta name=\"csp-nonce\" content=\"{nonce}\" />");
+    let html = match html.find("<head>") {
+        Some(at) => {
+            let end = at + "<head>".len();
+            format!("{}\n    {meta}{}", &html[..end], &html[end..])
+        }
+        None => format!("{meta}\n{html}"),
+    };
+    let policy = HeaderValue::from_str(&crate::hardening::content_security_policy(&nonce))
+        .expect("base64 and ASCII make a header value");
+    let mut response = Html(html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// 128 random bits, base64.
+fn style_nonce() -> String {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system's random generator is available");
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 #[cfg(test)]
@@ -103,21 +155,51 @@ mod tests {
         std::fs::write(dir.path().join("assets/app.js"), "console.log(1)").unwrap();
 
         let (status, _, body) = get(dir.path(), "/").await;
-        assert_eq!(
-            (status, body.as_str()),
-            (StatusCode::OK, "<div id=root></div>")
-        );
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.ends_with("<div id=root></div>"), "{body}");
         let (status, content_type, _) = get(dir.path(), "/assets/app.js").await;
         assert_eq!(status, StatusCode::OK);
         assert!(content_type.contains("javascript"), "{content_type}");
         let (status, _, body) = get(dir.path(), "/staff/loans/7").await;
-        assert_eq!(
-            (status, body.as_str()),
-            (StatusCode::OK, "<div id=root></div>")
-        );
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.ends_with("<div id=root></div>"), "{body}");
         let (status, content_type, _) = get(dir.path(), "/api/v1/nowhere").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(content_type, "application/problem+json");
+    }
+
+    #[tokio::test]
+    async fn each_index_has_a_fresh_nonce_in_its_meta_and_its_policy() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("index.html"),
+            "<html><head><title>K</title></head><body></body></html>",
+        )
+        .unwrap();
+        let mut nonces = Vec::new();
+        for uri in ["/", "/app/loans/3"] {
+            let request = Request::builder().uri(uri).body(Body::empty()).unwrap();
+            let response = serve(dir.path(), request).await;
+            let policy = response.headers()[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let body = to_bytes(response.into_body(), 1 << 20).await.unwrap();
+            let body = String::from_utf8(body.to_vec()).unwrap();
+            let nonce = body
+                .split("<meta name=\"csp-nonce\" content=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .expect("a nonce meta")
+                .to_owned();
+            assert_eq!(nonce.len(), 24);
+            assert!(
+                policy.contains(&format!("style-src 'self' 'nonce-{nonce}';")),
+                "{policy}"
+            );
+            nonces.push(nonce);
+        }
+        assert_ne!(nonces[0], nonces[1]);
     }
 
     #[tokio::test]

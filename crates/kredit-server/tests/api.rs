@@ -427,7 +427,7 @@ async fn identity_is_verified_masked_and_private(repository: Arc<dyn Repository>
         verified.json["id_number"],
         format!("{}********{}", &id_number[..6], &id_number[14..])
     );
-    assert_eq!(verified.json["bank_card"], "622202*********0123");
+    assert_eq!(verified.json["bank_card"], "622202******0123");
     assert_eq!(verified.json["bank_phone"], "138****5678");
     assert_eq!(verified.json["real_name"], "张*");
     let shown = app
@@ -683,7 +683,11 @@ async fn failed_requests_release_their_idempotency_key(repository: Arc<dyn Repos
 }
 
 async fn operational_endpoints(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository).await;
+    // `/metrics` is for the holder of its token (tests/hardening.rs).
+    let app = TestApp::configured(repository, |config| {
+        config.metrics_token = Some("metrics-token-for-tests".to_owned());
+    })
+    .await;
     assert_eq!(
         app.call(Method::GET, "/healthz", None, None).await.status,
         StatusCode::OK
@@ -702,7 +706,15 @@ async fn operational_endpoints(repository: Arc<dyn Repository>) {
         "{}",
         &docs.text[..docs.text.len().min(200)]
     );
-    let metrics = app.call(Method::GET, "/metrics", None, None).await;
+    let metrics = app
+        .call_with(
+            Method::GET,
+            "/metrics",
+            None,
+            None,
+            &[("authorization", "Bearer metrics-token-for-tests")],
+        )
+        .await;
     assert!(
         metrics
             .text

@@ -16,7 +16,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use kredit_core::identity::{
     AgePolicy, BankCard, IdentityError, ResidentId, mask_bank_card, mask_id_number, mask_name,
-    mask_phone, validate_mobile, validate_real_name,
+    mask_phone, normalise_real_name, validate_mobile,
 };
 use kredit_store::{IdentityRecord, IdentityStatus, StoreError, UserId};
 use serde::{Deserialize, Serialize};
@@ -62,8 +62,9 @@ pub struct IdentityRequest {
     pub bank_phone: String,
 }
 
-/// The ID number and card after format validation.
+/// The name (normalised), ID number and card after format validation.
 struct Validated {
+    real_name: String,
     id: ResidentId,
     card: BankCard,
 }
@@ -76,7 +77,11 @@ pub async fn verify(
     request: &IdentityRequest,
 ) -> AppResult<IdentityRecord> {
     let today = app.time.today();
-    let Validated { id, card } = validate(request, today)?;
+    let Validated {
+        real_name,
+        id,
+        card,
+    } = validate(request, today)?;
     let id_number_hash = app.pii.lookup_hash(id.as_str());
     let repository = &app.repository;
     // Checked before asking the provider; the unique index on the hash
@@ -107,7 +112,7 @@ pub async fn verify(
         Err(problem) => (IdentityStatus::Rejected, vec![problem.code()]),
         Ok(_) => {
             let elements = FourElements {
-                real_name: request.real_name.clone(),
+                real_name: real_name.clone(),
                 id_number: id.as_str().to_owned(),
                 bank_card: card.as_str().to_owned(),
                 bank_phone: request.bank_phone.clone(),
@@ -118,7 +123,7 @@ pub async fn verify(
     let record = IdentityRecord {
         user_id: user,
         status,
-        real_name_encrypted: app.pii.encrypt(&request.real_name),
+        real_name_encrypted: app.pii.encrypt(&real_name),
         id_number_encrypted: app.pii.encrypt(id.as_str()),
         id_number_hash,
         bank_card_encrypted: app.pii.encrypt(card.as_str()),
@@ -142,7 +147,7 @@ pub async fn verify(
     };
     let snapshot = json!({
         "status": status.as_str(),
-        "real_name": mask_name(&request.real_name),
+        "real_name": mask_name(&real_name),
         "id_number": masked_id,
         "bank_card": mask_bank_card(card.as_str()),
         "bank_phone": mask_phone(&request.bank_phone),
@@ -167,9 +172,9 @@ fn validate(request: &IdentityRequest, today: NaiveDate) -> AppResult<Validated>
             message: error.to_string(),
         });
     };
-    if let Err(error) = validate_real_name(&request.real_name) {
-        refuse("real_name", error);
-    }
+    let real_name = normalise_real_name(&request.real_name)
+        .map_err(|error| refuse("real_name", error))
+        .ok();
     let id = match ResidentId::parse(&request.id_number) {
         // Born after today: the number cannot be genuine.
         Ok(id) if id.age_on(today).is_none() => {
@@ -188,8 +193,12 @@ fn validate(request: &IdentityRequest, today: NaiveDate) -> AppResult<Validated>
     if let Err(error) = validate_mobile(&request.bank_phone) {
         refuse("bank_phone", error);
     }
-    match (id, card) {
-        (Some(id), Some(card)) if errors.is_empty() => Ok(Validated { id, card }),
+    match (real_name, id, card) {
+        (Some(real_name), Some(id), Some(card)) if errors.is_empty() => Ok(Validated {
+            real_name,
+            id,
+            card,
+        }),
         _ => Err(AppError::Validation {
             detail: "one or more identity fields are invalid".to_owned(),
             errors,

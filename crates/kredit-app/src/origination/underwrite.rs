@@ -86,7 +86,7 @@ pub async fn underwrite(
     let underwriting = Underwriting {
         decided_by: underwriter,
         decision: verdict,
-        comment: comment.to_owned(),
+        comment: comment.clone(),
         at: app.time.clock.now(),
     };
     let audit = Audit {

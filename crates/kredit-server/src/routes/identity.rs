@@ -26,7 +26,7 @@ pub struct IdentityView {
     pub real_name: String,
     #[schema(example = "110105********002X")]
     pub id_number: String,
-    #[schema(example = "622202*********0123")]
+    #[schema(example = "622202******0123")]
     pub bank_card: String,
     #[schema(example = "138****5678")]
     pub bank_phone: String,

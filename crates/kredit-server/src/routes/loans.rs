@@ -239,6 +239,7 @@ pub struct PayoffView {
     responses((status = 200, description = "The payoff quote, for any date from the business date on (`allowed_from` says when a locked-in loan may be paid off)", body = PayoffView),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`not_active`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`date_out_of_range`: more than ten years from the business date", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `invalid_query`", body = Problem, content_type = "application/problem+json")))]
 pub async fn payoff_quote(
     State(state): State<SharedState>,
@@ -246,8 +247,16 @@ pub async fn payoff_quote(
     ApiPath(id): ApiPath<LoanId>,
     ApiQuery(query): ApiQuery<QuoteQuery>,
 ) -> Result<Json<PayoffView>, ApiError> {
+    let date = match query.date {
+        Some(date) => Some(crate::dates::within_horizon(
+            "date",
+            date,
+            state.business_date().await?,
+        )?),
+        None => None,
+    };
     let loaded = visible(&state, auth.principal, id).await?;
-    let (date, quote) = collections::payoff_quote(&state, &loaded, query.date).await?;
+    let (date, quote) = collections::payoff_quote(&state, &loaded, date).await?;
     Ok(Json(PayoffView {
         date,
         principal: quote.owed.principal,

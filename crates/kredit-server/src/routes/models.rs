@@ -5,7 +5,7 @@
 //! is audited (`model.upload`, `model.activate`, `model.challenger`,
 //! `model.retire`) and reloads the models in service.
 
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -34,17 +34,14 @@ impl Policy for ModelReaders {
     const ROLES: &'static [Role] = &[Role::RiskOfficer, Role::Admin, Role::Auditor];
 }
 
-/// Artefacts of large GBMs exceed axum's default 2 MB body limit.
-pub const MAX_ARTEFACT_BYTES: usize = 32 * 1024 * 1024;
-
 /// The routes of this module, under `/api/v1`.
 pub fn router() -> Router<SharedState> {
     Router::new()
         .route(
             "/admin/models",
-            get(list)
-                .post(upload)
-                .layer(DefaultBodyLimit::max(MAX_ARTEFACT_BYTES)),
+            // Artefacts of large GBMs exceed the body limit of other routes:
+            // theirs is `max_model_upload_bytes` (`crate::hardening`).
+            get(list).post(upload),
         )
         .route("/admin/models/{id}/activate", post(activate))
         .route("/admin/models/{id}/challenger", post(challenger))

@@ -1,6 +1,8 @@
 //! Operational endpoints: liveness, readiness, metrics.
 
-use axum::extract::State;
+use axum::extract::{Request, State};
+
+use crate::error::{ApiError, Problem};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 
@@ -27,12 +29,20 @@ pub async fn readyz(State(state): State<SharedState>) -> (StatusCode, &'static s
     }
 }
 
-/// Prometheus text exposition.
-#[utoipa::path(get, path = "/metrics", tag = "ops",
-    responses((status = 200, description = "Prometheus metrics", body = String, content_type = "text/plain; version=0.0.4")))]
-pub async fn metrics() -> impl IntoResponse {
-    (
+/// Prometheus text exposition, to the holder of the metrics token
+/// (`KREDIT_METRICS_TOKEN`); without one configured, to loopback clients
+/// in development only.
+#[utoipa::path(get, path = "/metrics", tag = "ops", security(("bearer" = [])),
+    responses((status = 200, description = "Prometheus metrics", body = String, content_type = "text/plain; version=0.0.4"),
+        (status = 401, description = "`unauthorized`: a token is configured and was not presented", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no token is configured (production), or the client is not on loopback (development)", body = Problem, content_type = "application/problem+json")))]
+pub async fn metrics(
+    State(state): State<SharedState>,
+    request: Request,
+) -> Result<impl IntoResponse, ApiError> {
+    crate::hardening::metrics_access(&state.hardening, &request)?;
+    Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::metrics::handle().render(),
-    )
+    ))
 }

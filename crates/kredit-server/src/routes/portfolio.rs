@@ -62,6 +62,7 @@ pub struct AdvanceReport {
     request_body = AdvanceRequest,
     responses((status = 200, description = "Closed through the date", body = AdvanceReport),
         (status = 403, description = "`forbidden`: admins only", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`date_out_of_range`: more than ten years from the business date", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`date_not_later`, `production`", body = Problem, content_type = "application/problem+json")))]
 pub async fn advance(
     State(state): State<SharedState>,
@@ -75,6 +76,7 @@ pub async fn advance(
                 .to_owned(),
         });
     }
+    crate::dates::within_horizon("date", request.date, state.business_date().await?)?;
     let closed = close_of_business::advance(
         &state,
         request.date,

@@ -194,14 +194,16 @@ pub struct CalculatorResponse {
 #[utoipa::path(post, path = "/api/v1/calculator", tag = "products",
     request_body = CalculatorRequest,
     responses((status = 200, description = "Schedule, totals and APR", body = CalculatorResponse),
+        (status = 400, description = "`date_out_of_range`: `start_date` more than ten years from the business date", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `invalid_terms`, `out_of_range`", body = Problem, content_type = "application/problem+json")))]
 pub async fn calculator(
     State(state): State<SharedState>,
     ApiJson(request): ApiJson<CalculatorRequest>,
 ) -> Result<Json<CalculatorResponse>, ApiError> {
+    let business_date = state.business_date().await?;
     let start_date = match request.start_date {
-        Some(date) => date,
-        None => state.business_date().await?,
+        Some(date) => crate::dates::within_horizon("start_date", date, business_date)?,
+        None => business_date,
     };
     let terms = ScheduleTerms {
         principal: request.principal,

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use kredit_app::outbox::{self, WebhookStatus};
+use kredit_core::text::TextError;
 use kredit_store::WebhookId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -39,7 +40,7 @@ pub struct WebhookCreated {
     params(("Idempotency-Key" = Option<String>, Header, description = "Optional; replays the first response")),
     responses((status = 201, description = "The webhook and its signing secret (shown once)", body = WebhookCreated),
         (status = 403, description = "`forbidden`: admins only", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` (`invalid_url`, `too_long`)", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed` (`invalid_url`, `too_long`, `forbidden_character`)", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<SharedState>,
     auth: Authorized<AdminOnly>,
@@ -48,16 +49,23 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let admin = auth.user_id();
     let operation = async {
-        let description = request.description.trim();
-        if description.chars().count() > 200 {
-            return Err(ApiError::field(
-                "description",
-                "too_long",
-                "a description has at most 200 characters",
-            ));
-        }
+        // Optional free text: empty stays empty, anything else is held to
+        // the one free-text rule (normalised, nothing invisible).
+        let description = match kredit_core::text::free_text(&request.description, 200) {
+            Ok(text) => text,
+            Err(TextError::Empty) => String::new(),
+            Err(error) => {
+                return Err(kredit_app::text::refusal(
+                    error,
+                    "description",
+                    "too_long",
+                    "a description has at most 200 characters",
+                )
+                .into());
+            }
+        };
         let (id, secret) =
-            outbox::register_webhook(&state, &request.url, description, admin).await?;
+            outbox::register_webhook(&state, &request.url, &description, admin).await?;
         Ok((
             StatusCode::CREATED,
             WebhookCreated {

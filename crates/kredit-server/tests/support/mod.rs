@@ -83,6 +83,34 @@ impl TestApp {
         Self::start(repository, auto_debit, clock, Keys::generate()).await
     }
 
+    /// An install whose configuration a lender changed (`configure` edits
+    /// the test defaults).
+    #[allow(dead_code)] // not every test binary needs it
+    pub async fn configured(
+        repository: Arc<dyn Repository>,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
+        let mut config = Self::config(true);
+        configure(&mut config);
+        Self::start_with(
+            repository,
+            config,
+            Arc::new(kredit_app::SystemClock),
+            Keys::generate(),
+        )
+        .await
+    }
+
+    /// The test defaults: the sandbox's "never answers" card must hit the
+    /// timeout quickly.
+    fn config(auto_debit: bool) -> Config {
+        Config {
+            identity_provider_timeout_ms: 200,
+            auto_debit,
+            ..Config::default()
+        }
+    }
+
     /// The same server started again over its database, with its keys.
     #[allow(dead_code)] // not every test binary needs it
     pub async fn restart(&self) -> Self {
@@ -101,12 +129,16 @@ impl TestApp {
         clock: Arc<dyn kredit_app::Clock>,
         keys: Keys,
     ) -> Self {
-        // The sandbox's "never answers" card must hit the timeout quickly.
-        let config = Config {
-            identity_provider_timeout_ms: 200,
-            auto_debit,
-            ..Config::default()
-        };
+        Self::start_with(repository, Self::config(auto_debit), clock, keys).await
+    }
+
+    async fn start_with(
+        repository: Arc<dyn Repository>,
+        config: Config,
+        clock: Arc<dyn kredit_app::Clock>,
+        keys: Keys,
+    ) -> Self {
+        let auto_debit = config.auto_debit;
         // The payment sandbox calls back over real HTTP, so the router also
         // listens on a loopback port; requests from tests go through
         // `oneshot`, notices from the sandbox through the socket.
