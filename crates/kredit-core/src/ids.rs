@@ -88,6 +88,8 @@ ids! {
     pub struct DomainEventId;
     /// An integrator's webhook subscription.
     pub struct WebhookId;
+    /// One sign-in: its access and refresh tokens end with it.
+    pub struct SessionId;
 }
 
 #[cfg(test)]

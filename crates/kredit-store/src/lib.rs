@@ -12,9 +12,11 @@ pub mod lending;
 pub mod loan_state;
 pub mod model;
 pub mod models;
+pub mod origin;
 pub mod outbox;
 pub mod pii;
 mod repository;
+pub mod sessions;
 mod sqlite_direct;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -26,6 +28,7 @@ pub use kredit_core::ids::*;
 pub use lending::LendingStore;
 pub use model::*;
 pub use models::*;
+pub use sessions::{NewSession, Refreshed, SessionRecord, SessionStore};
 pub use repository::{Backend, Repository, SqlRepository, StoreError, StoreResult};
 
 /// The current time at the precision both databases keep (microseconds),
