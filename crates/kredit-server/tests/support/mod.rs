@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use chrono::{Datelike, NaiveDate, Utc};
 use http_body_util::BodyExt;
@@ -16,10 +17,14 @@ use kredit_server::state::{AppState, SharedState};
 use kredit_store::Repository;
 use serde_json::{Value, json};
 use std::future::IntoFuture;
+use std::net::SocketAddr;
 use std::time::Duration;
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = "s3cret-pass";
+
+/// The TCP peer of requests that do not name one.
+pub const DEFAULT_PEER: ([u8; 4], u16) = ([127, 0, 0, 1], 40000);
 
 pub struct TestApp {
     pub router: Router,
@@ -80,7 +85,25 @@ impl TestApp {
         auto_debit: bool,
         clock: Arc<dyn kredit_app::Clock>,
     ) -> Self {
-        Self::start(repository, auto_debit, clock, Keys::generate()).await
+        Self::start(repository, auto_debit, clock, Keys::generate(), |_| {}).await
+    }
+
+    /// An install whose configuration `configure` adjusts (as a lender's
+    /// `kredit.toml` or `KREDIT_*` variables would), checked like `kredit serve` does.
+    #[allow(dead_code)] // not every test binary needs it
+    pub async fn configured(
+        repository: Arc<dyn Repository>,
+        keys: Keys,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
+        Self::start(
+            repository,
+            true,
+            Arc::new(kredit_app::SystemClock),
+            keys,
+            configure,
+        )
+        .await
     }
 
     /// The same server started again over its database, with its keys.
@@ -91,6 +114,7 @@ impl TestApp {
             self.auto_debit,
             self.state.time.clock.clone(),
             self.keys.clone(),
+            |_| {},
         )
         .await
     }
@@ -100,13 +124,16 @@ impl TestApp {
         auto_debit: bool,
         clock: Arc<dyn kredit_app::Clock>,
         keys: Keys,
+        configure: impl FnOnce(&mut Config),
     ) -> Self {
         // The sandbox's "never answers" card must hit the timeout quickly.
-        let config = Config {
+        let mut config = Config {
             identity_provider_timeout_ms: 200,
             auto_debit,
             ..Config::default()
         };
+        configure(&mut config);
+        config.validate().expect("a valid configuration");
         // The payment sandbox calls back over real HTTP, so the router also
         // listens on a loopback port; requests from tests go through
         // `oneshot`, notices from the sandbox through the socket.
@@ -147,7 +174,15 @@ impl TestApp {
         );
         let router = kredit_server::app::router(state.clone());
         let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-        tokio::spawn(axum::serve(listener, router.clone()).into_future());
+        tokio::spawn(
+            axum::serve(
+                listener,
+                router
+                    .clone()
+                    .into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .into_future(),
+        );
         Self {
             router,
             state,
@@ -156,7 +191,14 @@ impl TestApp {
         }
     }
 
-    pub async fn send(&self, request: Request<Body>) -> Reply {
+    /// Sends the request as if from `DEFAULT_PEER` unless it names its peer
+    /// (as `kredit serve` passes every request the socket's address).
+    pub async fn send(&self, mut request: Request<Body>) -> Reply {
+        if request.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
+            request
+                .extensions_mut()
+                .insert(ConnectInfo(SocketAddr::from(DEFAULT_PEER)));
+        }
         let response = self
             .router
             .clone()
@@ -200,7 +242,24 @@ impl TestApp {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> Reply {
-        let mut request = Request::builder().method(method).uri(path);
+        self.call_from(SocketAddr::from(DEFAULT_PEER), method, path, token, body, headers)
+            .await
+    }
+
+    /// The same from the TCP peer `peer`.
+    pub async fn call_from(
+        &self,
+        peer: SocketAddr,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .extension(ConnectInfo(peer));
         if let Some(token) = token {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
