@@ -16,6 +16,10 @@ use support::{PASSWORD, Reply, TestApp, id_number_aged, identity};
 
 const OWNER: &str = "13812345678";
 
+/// The timing comparison runs alone: every other test here holds a read
+/// guard, it the write guard, so no other test's argon2 shares its cores.
+static TIMING: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
 fn peer(last: u8) -> SocketAddr {
     SocketAddr::from(([198, 51, 100, last], 50000))
 }
@@ -67,6 +71,7 @@ async fn audit_actions(app: &TestApp, auditor: &str) -> Vec<Value> {
 /// Strangers failing from other addresses, many times over every bucket
 /// they can reach, never keep the owner out of their usual address.
 async fn strangers_cannot_lock_the_owner_out(repository: Arc<dyn Repository>) {
+    let _shared = TIMING.read().await;
     let app = TestApp::new(repository).await;
     app.register(OWNER).await;
     let home = peer(1);
@@ -98,6 +103,7 @@ async fn strangers_cannot_lock_the_owner_out(repository: Arc<dyn Repository>) {
 /// the phone (its refill slowed here so a slow machine's attempts cannot
 /// earn an extra one meanwhile).
 async fn throttled_after_the_documented_rate(repository: Arc<dyn Repository>) {
+    let _shared = TIMING.read().await;
     let app = TestApp::configured(repository, Keys::generate(), |config| {
         config.login_address_refill_seconds = 3600;
     })
@@ -142,6 +148,7 @@ fn median(mut samples: Vec<f64>) -> f64 {
 /// status, body, and (the statistical comparison) median time
 /// within 2 ms over 50 tries each, interleaved.
 async fn known_and_unknown_phones_answer_alike(repository: Arc<dyn Repository>) {
+    let _alone = TIMING.write().await;
     let app = TestApp::configured(repository, Keys::generate(), |config| {
         config.login_address_burst = 1000;
         config.login_account_address_burst = 1000;
@@ -179,6 +186,7 @@ async fn known_and_unknown_phones_answer_alike(repository: Arc<dyn Repository>) 
 
 /// Wrong current passwords at `/me/password` are throttled too.
 async fn password_change_attempts_are_limited(repository: Arc<dyn Repository>) {
+    let _shared = TIMING.read().await;
     let app = TestApp::new(repository).await;
     let access = app.borrower(OWNER).await;
     let attempt = |current: &'static str| {
@@ -207,6 +215,7 @@ async fn password_change_attempts_are_limited(repository: Arc<dyn Repository>) {
 /// Logout, a password change and a role change end sessions at once: the
 /// access tokens stop working before they expire.
 async fn access_tokens_end_with_their_session(repository: Arc<dyn Repository>) {
+    let _shared = TIMING.read().await;
     let app = TestApp::new(repository).await;
     app.register(OWNER).await;
 
@@ -290,6 +299,7 @@ async fn access_tokens_end_with_their_session(repository: Arc<dyn Repository>) {
 /// A rotated-out refresh token presented again ends its whole family: the
 /// successor's refresh and access tokens stop working too.
 async fn a_replayed_refresh_token_revokes_its_family(repository: Arc<dyn Repository>) {
+    let _shared = TIMING.read().await;
     let app = TestApp::new(repository).await;
     app.register(OWNER).await;
     let (_, original) = tokens(&app.login(OWNER, PASSWORD).await);
@@ -306,6 +316,7 @@ async fn a_replayed_refresh_token_revokes_its_family(repository: Arc<dyn Reposit
 
 /// The owner lists their sessions, ends one, then all.
 async fn sessions_are_listed_and_revoked(repository: Arc<dyn Repository>) {
+    let _shared = TIMING.read().await;
     let app = TestApp::new(repository).await;
     app.register(OWNER).await;
     let (phone_access, _) = tokens(&login_from(&app, peer(5), OWNER, PASSWORD).await);
@@ -433,6 +444,7 @@ fn consent_ips(accepted: &Reply) -> Vec<String> {
 /// Without trusted proxies a forged `X-Forwarded-For` is ignored: the
 /// contract records the socket's address.
 async fn forged_forwarded_for_is_ignored(repository: Arc<dyn Repository>) {
+    let _shared = TIMING.read().await;
     let app = TestApp::new(repository).await;
     let (token, application) = approved_application(&app, OWNER).await;
     let accepted = accept_from(&app, peer(7), &token, application, "<script>, 6.6.6.6").await;
@@ -445,6 +457,7 @@ async fn forged_forwarded_for_is_ignored(repository: Arc<dyn Repository>) {
 /// Behind a trusted proxy the forwarded client is recorded; garbage in the
 /// header is never stored.
 async fn a_trusted_proxy_forwards_the_client(repository: Arc<dyn Repository>) {
+    let _shared = TIMING.read().await;
     let app = TestApp::configured(repository, Keys::generate(), |config| {
         config.trusted_proxies = "10.0.0.0/8".to_owned();
     })
@@ -477,6 +490,7 @@ async fn a_trusted_proxy_forwards_the_client(repository: Arc<dyn Repository>) {
 /// After a rotation, tokens signed with the previous secret (listed in
 /// `token_secrets_accepted`) still verify; an unknown secret's do not.
 async fn rotated_token_secrets_keep_verifying(repository: Arc<dyn Repository>) {
+    let _shared = TIMING.read().await;
     let before = TestApp::new(repository).await;
     before.register(OWNER).await;
     let old_token = before.token(OWNER).await;
@@ -505,6 +519,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The scheme of `Authorization` is case-insensitive.
 async fn bearer_scheme_is_case_insensitive(repository: Arc<dyn Repository>) {
+    let _shared = TIMING.read().await;
     let app = TestApp::new(repository).await;
     let access = app.borrower(OWNER).await;
     for scheme in ["bearer", "BEARER", "Bearer"] {
