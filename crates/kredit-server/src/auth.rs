@@ -111,19 +111,22 @@ impl<P: Policy> FromRequestParts<SharedState> for Authorized<P> {
             .ok_or(ApiError::Unauthorized(
                 "send Authorization: Bearer <access token>",
             ))?;
-        let claims = state
-            .access_tokens
-            .verify(token, Utc::now())
-            .map_err(|error| match error {
-                TokenError::Expired => {
-                    ApiError::Unauthorized("the access token has expired; refresh it")
-                }
-                TokenError::Invalid => ApiError::Unauthorized("the access token is not valid"),
-            })?;
+        let claims =
+            state
+                .access_tokens
+                .verify(token, Utc::now())
+                .map_err(|error| match error {
+                    TokenError::Expired => {
+                        ApiError::Unauthorized("the access token has expired; refresh it")
+                    }
+                    TokenError::Invalid => ApiError::Unauthorized("the access token is not valid"),
+                })?;
         // Signed is not enough: the session may have ended since.
         let owner = state.repository.sessions().live_session(claims.sid).await?;
         if owner != Some(claims.sub) {
-            return Err(ApiError::Unauthorized("the session has ended; sign in again"));
+            return Err(ApiError::Unauthorized(
+                "the session has ended; sign in again",
+            ));
         }
         if !P::ROLES.contains(&claims.role) {
             return Err(ApiError::Forbidden);

@@ -141,7 +141,8 @@ pub async fn track(State(state): State<SharedState>, mut request: Request, next:
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
-    let client = ClientAddress(peer.map(|peer| state.trusted_proxies.client(peer, request.headers())));
+    let client =
+        ClientAddress(peer.map(|peer| state.trusted_proxies.client(peer, request.headers())));
     request.extensions_mut().insert(client);
     let span = tracing::info_span!("request", client = %client);
     kredit_store::origin::with_client_address(client.to_string(), next.run(request))
@@ -170,7 +171,10 @@ mod tests {
     fn forwarding_headers_count_only_from_trusted_proxies() {
         let proxies = TrustedProxies::parse("10.0.0.0/8, 192.168.1.5").unwrap();
         let forged = headers(&[("x-forwarded-for", "1.1.1.1")]);
-        assert_eq!(proxies.client(ip("203.0.113.9"), &forged), ip("203.0.113.9"));
+        assert_eq!(
+            proxies.client(ip("203.0.113.9"), &forged),
+            ip("203.0.113.9")
+        );
         assert_eq!(proxies.client(ip("192.168.1.5"), &forged), ip("1.1.1.1"));
         // The client prepends a lie; the proxy appends what it saw.
         let chain = headers(&[("x-forwarded-for", "6.6.6.6, 198.51.100.7, 10.1.1.1")]);
@@ -179,10 +183,16 @@ mod tests {
         assert_eq!(proxies.client(ip("10.0.0.2"), &garbage), ip("10.0.0.2"));
         let mixed = headers(&[("x-forwarded-for", "<script>, 10.9.9.9")]);
         assert_eq!(proxies.client(ip("10.0.0.2"), &mixed), ip("10.9.9.9"));
-        let standard = headers(&[("forwarded", "for=192.0.2.60;proto=http, for=\"[2001:db8::1]:4711\"")]);
+        let standard = headers(&[(
+            "forwarded",
+            "for=192.0.2.60;proto=http, for=\"[2001:db8::1]:4711\"",
+        )]);
         assert_eq!(proxies.client(ip("10.0.0.2"), &standard), ip("2001:db8::1"));
         let mapped = ip("::ffff:203.0.113.9");
-        assert_eq!(TrustedProxies::default().client(mapped, &forged), ip("203.0.113.9"));
+        assert_eq!(
+            TrustedProxies::default().client(mapped, &forged),
+            ip("203.0.113.9")
+        );
     }
 
     #[test]

@@ -179,7 +179,11 @@ impl Config {
         self.time_zone()?;
         crate::client::TrustedProxies::parse(&self.trusted_proxies)
             .map_err(|problem| anyhow::anyhow!("trusted_proxies: {problem}"))?;
-        for secret in self.token_secrets_accepted.iter().flat_map(|s| s.split(',')) {
+        for secret in self
+            .token_secrets_accepted
+            .iter()
+            .flat_map(|s| s.split(','))
+        {
             if !secret.trim().is_empty() {
                 crate::keys::parse_token_secret(secret.trim()).map_err(|_| {
                     anyhow::anyhow!(
@@ -190,16 +194,28 @@ impl Config {
         }
         for (name, value) in [
             ("login_address_burst", self.login_address_burst),
-            ("login_address_refill_seconds", self.login_address_refill_seconds),
-            ("login_account_address_burst", self.login_account_address_burst),
+            (
+                "login_address_refill_seconds",
+                self.login_address_refill_seconds,
+            ),
+            (
+                "login_account_address_burst",
+                self.login_account_address_burst,
+            ),
             (
                 "login_account_address_refill_seconds",
                 self.login_account_address_refill_seconds,
             ),
             ("login_account_burst", self.login_account_burst),
-            ("login_account_refill_seconds", self.login_account_refill_seconds),
+            (
+                "login_account_refill_seconds",
+                self.login_account_refill_seconds,
+            ),
             ("password_change_burst", self.password_change_burst),
-            ("password_change_refill_seconds", self.password_change_refill_seconds),
+            (
+                "password_change_refill_seconds",
+                self.password_change_refill_seconds,
+            ),
         ] {
             if value < 1 {
                 anyhow::bail!("{name} must be at least 1");

@@ -113,7 +113,7 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    .await?;
     upkeep.abort();
     reconciliation.abort();
     models.abort();

@@ -76,12 +76,18 @@ impl Policies {
         Self {
             refresh_token_ttl: Duration::days(config.refresh_token_ttl_days),
             throttle: Rates {
-                per_address: rate(config.login_address_burst, config.login_address_refill_seconds),
+                per_address: rate(
+                    config.login_address_burst,
+                    config.login_address_refill_seconds,
+                ),
                 per_account_address: rate(
                     config.login_account_address_burst,
                     config.login_account_address_refill_seconds,
                 ),
-                per_account: rate(config.login_account_burst, config.login_account_refill_seconds),
+                per_account: rate(
+                    config.login_account_burst,
+                    config.login_account_refill_seconds,
+                ),
                 password_change: rate(
                     config.password_change_burst,
                     config.password_change_refill_seconds,

@@ -103,7 +103,13 @@ impl AccessTokens {
         &self.signing.id
     }
 
-    pub fn issue(&self, user: UserId, role: Role, session: SessionId, now: DateTime<Utc>) -> String {
+    pub fn issue(
+        &self,
+        user: UserId,
+        role: Role,
+        session: SessionId,
+        now: DateTime<Utc>,
+    ) -> String {
         let claims = Claims {
             sub: user,
             role,

@@ -62,7 +62,12 @@ async fn refresh(app: &TestApp, refresh: &str) -> Reply {
 
 async fn audit_actions(app: &TestApp, auditor: &str) -> Vec<Value> {
     let reply = app
-        .call(Method::GET, "/api/v1/admin/audit?limit=200", Some(auditor), None)
+        .call(
+            Method::GET,
+            "/api/v1/admin/audit?limit=200",
+            Some(auditor),
+            None,
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     reply.json["items"].as_array().unwrap().clone()
@@ -133,10 +138,24 @@ async fn throttled_after_the_documented_rate(repository: Arc<dyn Repository>) {
     let mut statuses = Vec::new();
     for n in 0..25 {
         let phone = format!("1390000{n:04}");
-        statuses.push(login_from(&app, sprayer, &phone, "wrong-pass1").await.status);
+        statuses.push(
+            login_from(&app, sprayer, &phone, "wrong-pass1")
+                .await
+                .status,
+        );
     }
-    assert!(statuses[..20].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
-    assert!(statuses[20..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    assert!(
+        statuses[..20]
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[20..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
 }
 
 fn median(mut samples: Vec<f64>) -> f64 {
@@ -246,7 +265,11 @@ async fn access_tokens_end_with_their_session(repository: Arc<dyn Repository>) {
         )
         .await;
     assert_eq!(logout.status, StatusCode::NO_CONTENT);
-    assert_eq!(me(&app, &access).await, StatusCode::UNAUTHORIZED, "after logout");
+    assert_eq!(
+        me(&app, &access).await,
+        StatusCode::UNAUTHORIZED,
+        "after logout"
+    );
 
     let (first, _) = tokens(&app.login(OWNER, PASSWORD).await);
     let (second, second_refresh) = tokens(&app.login(OWNER, PASSWORD).await);
@@ -259,8 +282,16 @@ async fn access_tokens_end_with_their_session(repository: Arc<dyn Repository>) {
         )
         .await;
     assert_eq!(changed.status, StatusCode::NO_CONTENT, "{}", changed.text);
-    assert_eq!(me(&app, &first).await, StatusCode::UNAUTHORIZED, "after password change");
-    assert_eq!(me(&app, &second).await, StatusCode::UNAUTHORIZED, "other session too");
+    assert_eq!(
+        me(&app, &first).await,
+        StatusCode::UNAUTHORIZED,
+        "after password change"
+    );
+    assert_eq!(
+        me(&app, &second).await,
+        StatusCode::UNAUTHORIZED,
+        "other session too"
+    );
     refresh(&app, &second_refresh)
         .await
         .assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
@@ -289,9 +320,15 @@ async fn access_tokens_end_with_their_session(repository: Arc<dyn Repository>) {
         )
         .await;
     assert_eq!(role.status, StatusCode::NO_CONTENT, "{}", role.text);
-    assert_eq!(me(&app, &underwriter).await, StatusCode::UNAUTHORIZED, "after role change");
+    assert_eq!(
+        me(&app, &underwriter).await,
+        StatusCode::UNAUTHORIZED,
+        "after role change"
+    );
     let again = app.token("13900000002").await;
-    let who = app.call(Method::GET, "/api/v1/me", Some(&again), None).await;
+    let who = app
+        .call(Method::GET, "/api/v1/me", Some(&again), None)
+        .await;
     assert_eq!(who.json["role"], "risk_officer");
     // Staff stay staff, and the change is audited with its client address.
     app.call(
@@ -340,7 +377,12 @@ async fn sessions_are_listed_and_revoked(repository: Arc<dyn Repository>) {
     let stranger = app.borrower("13812340000").await;
 
     let list = app
-        .call(Method::GET, "/api/v1/me/sessions", Some(&laptop_access), None)
+        .call(
+            Method::GET,
+            "/api/v1/me/sessions",
+            Some(&laptop_access),
+            None,
+        )
         .await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.text);
     let items = list.json["items"].as_array().unwrap();
@@ -383,7 +425,11 @@ async fn sessions_are_listed_and_revoked(repository: Arc<dyn Repository>) {
         .await;
     assert_eq!(all.status, StatusCode::NO_CONTENT);
     assert_eq!(me(&app, &laptop_access).await, StatusCode::UNAUTHORIZED);
-    assert_eq!(me(&app, &stranger).await, StatusCode::OK, "only the owner's");
+    assert_eq!(
+        me(&app, &stranger).await,
+        StatusCode::OK,
+        "only the owner's"
+    );
 
     let auditor = app.staff("13900000004", Role::Auditor).await;
     let actions: Vec<_> = audit_actions(&app, &auditor)
@@ -391,8 +437,14 @@ async fn sessions_are_listed_and_revoked(repository: Arc<dyn Repository>) {
         .into_iter()
         .map(|e| e["action"].as_str().unwrap().to_owned())
         .collect();
-    assert!(actions.contains(&"session.revoke".to_owned()), "{actions:?}");
-    assert!(actions.contains(&"session.revoke_all".to_owned()), "{actions:?}");
+    assert!(
+        actions.contains(&"session.revoke".to_owned()),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&"session.revoke_all".to_owned()),
+        "{actions:?}"
+    );
 }
 
 /// A borrower with an approved offer, ready to accept it: the token and the
@@ -401,7 +453,12 @@ async fn approved_application(app: &TestApp, phone: &str) -> (String, i64) {
     let admin = app.staff("13900000001", Role::Admin).await;
     for product in kredit_jobs::demo::products() {
         let reply = app
-            .call(Method::POST, "/api/v1/admin/products", Some(&admin), Some(json!(product)))
+            .call(
+                Method::POST,
+                "/api/v1/admin/products",
+                Some(&admin),
+                Some(json!(product)),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
     }
@@ -409,7 +466,12 @@ async fn approved_application(app: &TestApp, phone: &str) -> (String, i64) {
     let mut body = identity(&id_number_aged(30, 7), "0123");
     body["bank_card"] = json!("6222021234567840123");
     let verified = app
-        .call(Method::POST, "/api/v1/me/identity", Some(&token), Some(body))
+        .call(
+            Method::POST,
+            "/api/v1/me/identity",
+            Some(&token),
+            Some(body),
+        )
         .await;
     assert_eq!(verified.json["status"], "verified", "{}", verified.text);
     let application = app
@@ -417,12 +479,19 @@ async fn approved_application(app: &TestApp, phone: &str) -> (String, i64) {
             Method::POST,
             "/api/v1/applications",
             Some(&token),
-            Some(json!({"product_code": "CONSUMER", "amount": "10000.00", "term_months": 12,
-                "method": "equal-installment", "purpose": "consumer"})),
+            Some(
+                json!({"product_code": "CONSUMER", "amount": "10000.00", "term_months": 12,
+                "method": "equal-installment", "purpose": "consumer"}),
+            ),
             &[("Idempotency-Key", "apply-1")],
         )
         .await;
-    assert_eq!(application.status, StatusCode::CREATED, "{}", application.text);
+    assert_eq!(
+        application.status,
+        StatusCode::CREATED,
+        "{}",
+        application.text
+    );
     (token, application.json["id"].as_i64().unwrap())
 }
 
@@ -480,8 +549,7 @@ async fn a_trusted_proxy_forwards_the_client(repository: Arc<dyn Repository>) {
     .await;
     let proxy = SocketAddr::from(([10, 1, 2, 3], 443));
     let (token, application) = approved_application(&app, OWNER).await;
-    let accepted =
-        accept_from(&app, proxy, &token, application, "<script>, 203.0.113.50").await;
+    let accepted = accept_from(&app, proxy, &token, application, "<script>, 203.0.113.50").await;
     let ips = consent_ips(&accepted);
     assert!(ips.iter().all(|ip| ip == "203.0.113.50"), "{ips:?}");
 
@@ -500,7 +568,11 @@ async fn a_trusted_proxy_forwards_the_client(repository: Arc<dyn Repository>) {
     let sessions = app
         .call(Method::GET, "/api/v1/me/sessions", Some(&access), None)
         .await;
-    assert_eq!(sessions.json["items"][0]["client_address"], "10.1.2.3", "{}", sessions.text);
+    assert_eq!(
+        sessions.json["items"][0]["client_address"], "10.1.2.3",
+        "{}",
+        sessions.text
+    );
 }
 
 /// After a rotation, tokens signed with the previous secret (listed in
@@ -514,11 +586,19 @@ async fn rotated_token_secrets_keep_verifying(repository: Arc<dyn Repository>) {
 
     let mut rotated_keys = before.keys.clone();
     rotated_keys.token_secret = vec![7; 32];
-    let accepting = TestApp::configured(before.state.repository.clone(), rotated_keys.clone(), |config| {
-        config.token_secrets_accepted = Some(old_secret.clone());
-    })
+    let accepting = TestApp::configured(
+        before.state.repository.clone(),
+        rotated_keys.clone(),
+        |config| {
+            config.token_secrets_accepted = Some(old_secret.clone());
+        },
+    )
     .await;
-    assert_eq!(me(&accepting, &old_token).await, StatusCode::OK, "old secret accepted");
+    assert_eq!(
+        me(&accepting, &old_token).await,
+        StatusCode::OK,
+        "old secret accepted"
+    );
     let new_token = accepting.token(OWNER).await;
     assert_eq!(me(&accepting, &new_token).await, StatusCode::OK);
 
@@ -526,7 +606,11 @@ async fn rotated_token_secrets_keep_verifying(repository: Arc<dyn Repository>) {
         TestApp::configured(before.state.repository.clone(), rotated_keys, |_| {}).await;
     assert_eq!(me(&after_grace, &old_token).await, StatusCode::UNAUTHORIZED);
     assert_eq!(me(&after_grace, &new_token).await, StatusCode::OK);
-    assert_eq!(me(&before, &new_token).await, StatusCode::UNAUTHORIZED, "unknown secret");
+    assert_eq!(
+        me(&before, &new_token).await,
+        StatusCode::UNAUTHORIZED,
+        "unknown secret"
+    );
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -28,8 +28,8 @@ pub use kredit_core::ids::*;
 pub use lending::LendingStore;
 pub use model::*;
 pub use models::*;
-pub use sessions::{NewSession, Refreshed, SessionRecord, SessionStore};
 pub use repository::{Backend, Repository, SqlRepository, StoreError, StoreResult};
+pub use sessions::{NewSession, Refreshed, SessionRecord, SessionStore};
 
 /// The current time at the precision both databases keep (microseconds),
 /// so a timestamp reads back exactly as it was written.

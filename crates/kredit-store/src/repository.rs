@@ -169,7 +169,8 @@ impl SqlRepository<Sqlite> {
     }
 }
 
-const USER_COLUMNS: &str = "SELECT id, phone_hash, phone_encrypted, password_hash, role, created_at FROM users";
+const USER_COLUMNS: &str =
+    "SELECT id, phone_hash, phone_encrypted, password_hash, role, created_at FROM users";
 
 const IDENTITY: &str = "SELECT user_id, status, real_name_encrypted, id_number_encrypted,
         id_number_hash, bank_card_encrypted, bank_phone_encrypted, bank_phone_hash, birth_date,

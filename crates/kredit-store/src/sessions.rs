@@ -39,10 +39,10 @@ pub struct SessionRecord {
 pub enum Refreshed {
     /// The token was live: it is revoked and its successor stored.
     Rotated { user: UserId, session: SessionId },
-    /// The token had been used (or revoked) before: its session and every
-    /// token of it are now revoked.
+    /// The token had been used before while its session was live: the
+    /// session and every token of it are now revoked.
     Replayed { user: UserId, session: SessionId },
-    /// Unknown or expired.
+    /// Unknown, expired, or of a session that had already ended.
     Invalid,
 }
 
@@ -290,9 +290,15 @@ macro_rules! sql_session_store {
                 let Some((user, session)) = used else {
                     return Ok(Refreshed::Invalid);
                 };
-                Self::revoke_session_in(&mut tx, session, now).await?;
+                // A token of a session that had already ended (logout, a
+                // password change) is merely stale, not a replay to report.
+                let was_live = Self::revoke_session_in(&mut tx, session, now).await?;
                 tx.commit().await?;
-                Ok(Refreshed::Replayed { user, session })
+                Ok(if was_live {
+                    Refreshed::Replayed { user, session }
+                } else {
+                    Refreshed::Invalid
+                })
             }
 
             async fn revoke_by_refresh_token(

@@ -92,7 +92,10 @@ async fn refresh_tokens_rotate_once_and_a_replay_ends_the_session(repo: Arc<dyn 
     );
     let listed = sessions.live_sessions(user).await.unwrap();
     assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].client_address, "10.0.0.2", "refresh records the address");
+    assert_eq!(
+        listed[0].client_address, "10.0.0.2",
+        "refresh records the address"
+    );
     assert_eq!(
         sessions
             .refresh("t1", "t3", expires, "10.0.0.1", now())
@@ -107,7 +110,7 @@ async fn refresh_tokens_rotate_once_and_a_replay_ends_the_session(repo: Arc<dyn 
             .refresh("t2", "t4", expires, "10.0.0.2", now())
             .await
             .unwrap(),
-        Refreshed::Replayed { user, session: id },
+        Refreshed::Invalid,
         "the successor died with its family"
     );
     assert_eq!(
@@ -137,10 +140,7 @@ async fn refresh_tokens_rotate_once_and_a_replay_ends_the_session(repo: Arc<dyn 
         "expired"
     );
     assert_eq!(
-        sessions
-            .revoke_by_refresh_token("t6", now())
-            .await
-            .unwrap(),
+        sessions.revoke_by_refresh_token("t6", now()).await.unwrap(),
         Some((user, short)),
         "logout"
     );
@@ -160,13 +160,18 @@ async fn refresh_tokens_rotate_once_and_a_replay_ends_the_session(repo: Arc<dyn 
         repo.user_by_id(user).await.unwrap().unwrap().password_hash,
         "new-hash"
     );
-    assert_eq!(sessions.live_session(kept).await.unwrap(), None, "password change ended it");
+    assert_eq!(
+        sessions.live_session(kept).await.unwrap(),
+        None,
+        "password change ended it"
+    );
     assert_eq!(
         sessions
             .refresh("t8", "t9", expires, "10.0.0.1", now())
             .await
             .unwrap(),
-        Refreshed::Replayed { user, session: kept },
+        Refreshed::Invalid,
+        "stale, not a replay"
     );
 }
 
@@ -234,7 +239,10 @@ async fn sessions_are_revoked_one_by_one_all_at_once_and_by_a_role_change(
             .await
             .unwrap()
     );
-    assert_eq!(repo.user_by_id(user).await.unwrap().unwrap().role, Role::Admin);
+    assert_eq!(
+        repo.user_by_id(user).await.unwrap().unwrap().role,
+        Role::Admin
+    );
     assert_eq!(sessions.live_session(b).await.unwrap(), None);
     assert_eq!(
         sessions
@@ -273,11 +281,35 @@ async fn throttle_buckets_hold_burst_then_refill(repo: Arc<dyn Repository>) {
         None,
         "buckets are independent"
     );
-    assert!(sessions.take_token("ip:a", t0 + 999, 1000, 3).await.unwrap().is_some());
-    assert_eq!(sessions.take_token("ip:a", t0 + 1000, 1000, 3).await.unwrap(), None);
-    assert!(sessions.take_token("ip:a", t0 + 1000, 1000, 3).await.unwrap().is_some());
+    assert!(
+        sessions
+            .take_token("ip:a", t0 + 999, 1000, 3)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        sessions
+            .take_token("ip:a", t0 + 1000, 1000, 3)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        sessions
+            .take_token("ip:a", t0 + 1000, 1000, 3)
+            .await
+            .unwrap()
+            .is_some()
+    );
     sessions.reset_bucket("ip:a").await.unwrap();
-    assert_eq!(sessions.take_token("ip:a", t0 + 1000, 1000, 3).await.unwrap(), None);
+    assert_eq!(
+        sessions
+            .take_token("ip:a", t0 + 1000, 1000, 3)
+            .await
+            .unwrap(),
+        None
+    );
     // Long after, every bucket is full again and may be pruned.
     assert_eq!(sessions.prune_buckets(t0 + 10_000).await.unwrap(), 2);
 }
@@ -299,7 +331,12 @@ async fn gcra_never_exceeds_its_rate(repo: Arc<dyn Repository>) {
                 seed ^= seed >> 7;
                 seed ^= seed << 17;
                 t += (seed % 60) as i64;
-                if sessions.take_token(&bucket, t, interval, burst).await.unwrap().is_none() {
+                if sessions
+                    .take_token(&bucket, t, interval, burst)
+                    .await
+                    .unwrap()
+                    .is_none()
+                {
                     allowed += 1;
                 }
                 assert!(

@@ -136,7 +136,9 @@ pub async fn login(
         user_agent: user_agent(&headers),
         now,
     };
-    Ok(Json(start_session(&state, &session, user.role, audit).await?))
+    Ok(Json(
+        start_session(&state, &session, user.role, audit).await?,
+    ))
 }
 
 /// The `User-Agent`, printable ASCII only and at most 120 characters: it is
@@ -213,7 +215,11 @@ pub async fn refresh(
     let (user_id, session) = match refreshed {
         Refreshed::Rotated { user, session } => (user, session),
         Refreshed::Replayed { user, session } => {
-            tracing::warn!(user_id = user.0, session = session.0, "refresh token replayed; session revoked");
+            tracing::warn!(
+                user_id = user.0,
+                session = session.0,
+                "refresh token replayed; session revoked"
+            );
             let audit = Audit {
                 actor: None,
                 action: "session.replay_revoked",
@@ -228,12 +234,10 @@ pub async fn refresh(
         }
         Refreshed::Invalid => return Err(invalid),
     };
-    let user = state
-        .repository
-        .user_by_id(user_id)
-        .await?
-        .ok_or(invalid)?;
-    Ok(Json(token_pair(&state, user.id, user.role, session, new_token)))
+    let user = state.repository.user_by_id(user_id).await?.ok_or(invalid)?;
+    Ok(Json(token_pair(
+        &state, user.id, user.role, session, new_token,
+    )))
 }
 
 /// End the session the refresh token belongs to: its access and refresh
@@ -251,7 +255,11 @@ pub async fn logout(
         .revoke_by_refresh_token(&hash, kredit_store::now())
         .await?
     {
-        tracing::info!(user_id = user_id.0, session = session.0, "session ended by logout");
+        tracing::info!(
+            user_id = user_id.0,
+            session = session.0,
+            "session ended by logout"
+        );
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -177,7 +177,12 @@ pub async fn revoke_session(
     let revoked = state
         .repository
         .sessions()
-        .revoke_session(auth.user_id(), id, kredit_store::now(), audit.entry(None, None))
+        .revoke_session(
+            auth.user_id(),
+            id,
+            kredit_store::now(),
+            audit.entry(None, None),
+        )
         .await?;
     if !revoked {
         return Err(ApiError::NotFound);

@@ -194,7 +194,11 @@ impl TestApp {
     /// Sends the request as if from `DEFAULT_PEER` unless it names its peer
     /// (as `kredit serve` passes every request the socket's address).
     pub async fn send(&self, mut request: Request<Body>) -> Reply {
-        if request.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
+        if request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .is_none()
+        {
             request
                 .extensions_mut()
                 .insert(ConnectInfo(SocketAddr::from(DEFAULT_PEER)));
@@ -242,8 +246,15 @@ impl TestApp {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> Reply {
-        self.call_from(SocketAddr::from(DEFAULT_PEER), method, path, token, body, headers)
-            .await
+        self.call_from(
+            SocketAddr::from(DEFAULT_PEER),
+            method,
+            path,
+            token,
+            body,
+            headers,
+        )
+        .await
     }
 
     /// The same from the TCP peer `peer`.
