@@ -34,7 +34,15 @@ export default async function globalSetup() {
   const log = openSync(join(dir, 'server.log'), 'a');
   const child = spawn(bin, ['serve', '--demo', '--addr', `127.0.0.1:${port}`, '--database-url', `sqlite://${join(dir, 'kredit.db')}`], {
     cwd: dir,
-    env: { ...process.env, KREDIT_WEB_DIR: webDir, KREDIT_DATA_DIR: dir, KREDIT_ENV: 'development', RUST_LOG: process.env.RUST_LOG ?? 'info' },
+    env: {
+      ...process.env,
+      KREDIT_WEB_DIR: webDir,
+      KREDIT_DATA_DIR: dir,
+      KREDIT_ENV: 'development',
+      RUST_LOG: process.env.RUST_LOG ?? 'info',
+      // Every test signs in from 127.0.0.1: more logins than one address gets by default.
+      KREDIT_LOGIN_ADDRESS_BURST: '1000',
+    },
     stdio: ['ignore', log, log],
   });
   let exited = false;

@@ -27,6 +27,7 @@ pub mod reversals;
 pub mod scoring;
 pub mod servicing;
 pub mod text;
+pub mod throttle;
 
 use std::sync::Arc;
 

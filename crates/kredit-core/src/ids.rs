@@ -90,6 +90,8 @@ ids! {
     pub struct WebhookId;
     /// One recorded staff view of a borrower's unmasked personal data.
     pub struct PersonalDataAccessId;
+    /// One sign-in: its access and refresh tokens end with it.
+    pub struct SessionId;
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! The per-request cost of the security machinery: access-token checks
-//! (every authenticated request), PII encryption and lookup hashes (every
+//! and the session check (every authenticated request), PII encryption and lookup hashes (every
 //! identity write and read) and argon2id (every login and registration).
 //!
 //! `cargo bench -p kredit-server --bench security`
@@ -10,17 +10,61 @@ use chrono::{Duration, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use kredit_server::token::AccessTokens;
 use kredit_store::pii::{PiiCipher, PiiKey};
-use kredit_store::{Role, UserId};
+use kredit_store::{NewSession, Role, SessionId, UserId};
 
 fn tokens(c: &mut Criterion) {
     let tokens = AccessTokens::new(vec![7; 32], Duration::minutes(15));
     let now = Utc::now();
-    let token = tokens.issue(UserId(42), Role::Borrower, now);
+    let token = tokens.issue(UserId(42), Role::Borrower, SessionId(1), now);
     c.bench_function("access_token_issue", |b| {
-        b.iter(|| tokens.issue(black_box(UserId(42)), Role::Borrower, now))
+        b.iter(|| tokens.issue(black_box(UserId(42)), Role::Borrower, SessionId(1), now))
     });
     c.bench_function("access_token_verify", |b| {
         b.iter(|| tokens.verify(black_box(&token), now).unwrap())
+    });
+}
+
+/// The session check every authenticated request now makes: one
+/// primary-key read (SQLite, through the direct read-only connections).
+fn session_check(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (database, session) = runtime.block_on(async {
+        let database = kredit_store::testing::sqlite().await;
+        let user = database
+            .repository
+            .create_user(
+                &kredit_store::NewUser {
+                    phone_hash: "bench".to_owned(),
+                    phone_encrypted: vec![0],
+                    password_hash: "x".to_owned(),
+                    role: Role::Borrower,
+                    created_at: kredit_store::now(),
+                },
+                None,
+            )
+            .await
+            .expect("user");
+        let new = NewSession {
+            user_id: user,
+            client_address: "127.0.0.1".to_owned(),
+            user_agent: "bench".to_owned(),
+            now: kredit_store::now(),
+        };
+        let session = database
+            .repository
+            .sessions()
+            .create_session(&new, "bench-refresh", kredit_store::now(), None)
+            .await
+            .expect("session");
+        (database, session)
+    });
+    let sessions = database.repository.sessions();
+    c.bench_function("session_check_sqlite", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(sessions.live_session(black_box(session)))
+                .unwrap()
+        })
     });
 }
 
@@ -58,5 +102,5 @@ fn passwords(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, tokens, pii, passwords);
+criterion_group!(benches, tokens, session_check, pii, passwords);
 criterion_main!(benches);

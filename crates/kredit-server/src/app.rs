@@ -2,7 +2,7 @@
 //! keep even unknown paths and wrong methods in problem+json.
 
 use axum::Router;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -21,9 +21,9 @@ use crate::state::SharedState;
     info(title = "Kredit API", description = "Consumer lending platform. Errors are RFC 9457 problem+json with a stable `code`."),
     paths(
         auth::register, auth::login, auth::refresh, auth::logout,
-        me::me, me::change_password,
+        me::me, me::change_password, me::sessions, me::revoke_session, me::logout_all,
         identity::submit, identity::show,
-        admin::create_user, admin::audit_log,
+        admin::create_user, admin::change_role, admin::audit_log,
         ops::healthz, ops::readyz, ops::metrics,
         products::list, products::create, products::update, products::calculator, products::match_products,
         applications::create, applications::list, applications::show, applications::underwrite,
@@ -208,8 +208,12 @@ pub fn router(state: SharedState) -> Router {
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(me::me))
         .route("/me/password", post(me::change_password))
+        .route("/me/sessions", get(me::sessions))
+        .route("/me/sessions/logout-all", post(me::logout_all))
+        .route("/me/sessions/{id}", delete(me::revoke_session))
         .route("/me/identity", post(identity::submit).get(identity::show))
         .route("/admin/users", post(admin::create_user))
+        .route("/admin/users/{id}/role", put(admin::change_role))
         .route("/admin/audit", get(admin::audit_log))
         .route(
             "/admin/webhooks",
@@ -274,6 +278,11 @@ pub fn router(state: SharedState) -> Router {
         .fallback(crate::web::fallback)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(axum::middleware::from_fn(crate::metrics::track))
+        // Outside the metrics layer, so its request log line carries the client.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::client::track,
+        ))
         .with_state(state);
     crate::hardening::apply(router, hardening)
 }

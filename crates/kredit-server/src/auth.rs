@@ -2,7 +2,9 @@
 //!
 //! Every protected handler takes an [`Authorized<P>`] whose policy `P`
 //! lists the roles allowed; the extractor verifies the bearer token
-//! (401 if missing, forged or expired) and the role (403). Ownership is the
+//! (401 if missing, forged or expired), that its session is live (one
+//! primary-key read: 401 once it has been logged out or revoked) and the
+//! role (403). Ownership is the
 //! handler's job: a borrower asking for someone else's resource gets 404,
 //! never 403, so the existence of other people's data is not revealed.
 
@@ -12,7 +14,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use chrono::Utc;
-use kredit_store::{Role, UserId};
+use kredit_store::{Role, SessionId, UserId};
 
 use crate::error::ApiError;
 use crate::state::SharedState;
@@ -23,6 +25,8 @@ use crate::token::TokenError;
 pub struct Principal {
     pub user_id: UserId,
     pub role: Role,
+    /// The sign-in the token belongs to.
+    pub session: SessionId,
 }
 
 /// The roles a route admits.
@@ -103,19 +107,27 @@ impl<P: Policy> FromRequestParts<SharedState> for Authorized<P> {
             .headers
             .get(AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
+            .and_then(bearer_token)
             .ok_or(ApiError::Unauthorized(
                 "send Authorization: Bearer <access token>",
             ))?;
-        let claims = state
-            .access_tokens
-            .verify(token.trim(), Utc::now())
-            .map_err(|error| match error {
-                TokenError::Expired => {
-                    ApiError::Unauthorized("the access token has expired; refresh it")
-                }
-                TokenError::Invalid => ApiError::Unauthorized("the access token is not valid"),
-            })?;
+        let claims =
+            state
+                .access_tokens
+                .verify(token, Utc::now())
+                .map_err(|error| match error {
+                    TokenError::Expired => {
+                        ApiError::Unauthorized("the access token has expired; refresh it")
+                    }
+                    TokenError::Invalid => ApiError::Unauthorized("the access token is not valid"),
+                })?;
+        // Signed is not enough: the session may have ended since.
+        let owner = state.repository.sessions().live_session(claims.sid).await?;
+        if owner != Some(claims.sub) {
+            return Err(ApiError::Unauthorized(
+                "the session has ended; sign in again",
+            ));
+        }
         if !P::ROLES.contains(&claims.role) {
             return Err(ApiError::Forbidden);
         }
@@ -123,8 +135,30 @@ impl<P: Policy> FromRequestParts<SharedState> for Authorized<P> {
             principal: Principal {
                 user_id: claims.sub,
                 role: claims.role,
+                session: claims.sid,
             },
             policy: PhantomData,
         })
+    }
+}
+
+/// The token of `Authorization: Bearer <token>`; the scheme is
+/// case-insensitive (RFC 9110 §11.1).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_scheme_is_case_insensitive() {
+        for header in ["Bearer abc", "bearer abc", "BEARER  abc "] {
+            assert_eq!(bearer_token(header), Some("abc"), "{header}");
+        }
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearerabc"), None);
     }
 }

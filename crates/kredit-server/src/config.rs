@@ -41,9 +41,26 @@ pub struct Config {
     pub token_secret: Option<String>,
     pub access_token_ttl_seconds: i64,
     pub refresh_token_ttl_days: i64,
-    pub lockout_max_failures: i64,
-    pub lockout_window_minutes: i64,
-    pub lockout_minutes: i64,
+    /// Previous token secrets (comma-separated, hex or base64) whose
+    /// tokens still verify during a rotation's grace period.
+    pub token_secrets_accepted: Option<String>,
+    /// Peers whose `X-Forwarded-For` / `Forwarded` is believed:
+    /// comma-separated IPs or CIDRs (`10.0.0.0/8, 192.168.1.5`).
+    pub trusted_proxies: String,
+    /// Login attempts per client address: a burst, then one every
+    /// `login_address_refill_seconds`.
+    pub login_address_burst: i64,
+    pub login_address_refill_seconds: i64,
+    /// Login attempts per phone number from one client address.
+    pub login_account_address_burst: i64,
+    pub login_account_address_refill_seconds: i64,
+    /// Login attempts per phone number from addresses it has not signed in
+    /// from lately (all of them together).
+    pub login_account_burst: i64,
+    pub login_account_refill_seconds: i64,
+    /// Attempts at `/me/password` per user.
+    pub password_change_burst: i64,
+    pub password_change_refill_seconds: i64,
     pub identity_min_age: u32,
     pub identity_max_age: u32,
     pub identity_provider_timeout_ms: u64,
@@ -91,9 +108,16 @@ impl Default for Config {
             token_secret: None,
             access_token_ttl_seconds: 15 * 60,
             refresh_token_ttl_days: 30,
-            lockout_max_failures: 5,
-            lockout_window_minutes: 15,
-            lockout_minutes: 15,
+            token_secrets_accepted: None,
+            trusted_proxies: String::new(),
+            login_address_burst: 20,
+            login_address_refill_seconds: 6,
+            login_account_address_burst: 5,
+            login_account_address_refill_seconds: 60,
+            login_account_burst: 20,
+            login_account_refill_seconds: 60,
+            password_change_burst: 5,
+            password_change_refill_seconds: 60,
             identity_min_age: 18,
             identity_max_age: 60,
             identity_provider_timeout_ms: 3000,
@@ -167,6 +191,50 @@ impl Config {
     /// Rules the configuration must keep beyond its types.
     pub fn validate(&self) -> anyhow::Result<()> {
         self.time_zone()?;
+        crate::client::TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|problem| anyhow::anyhow!("trusted_proxies: {problem}"))?;
+        for secret in self
+            .token_secrets_accepted
+            .iter()
+            .flat_map(|s| s.split(','))
+        {
+            if !secret.trim().is_empty() {
+                crate::keys::parse_token_secret(secret.trim()).map_err(|_| {
+                    anyhow::anyhow!(
+                        "token_secrets_accepted: each secret is at least 32 bytes as hex or base64"
+                    )
+                })?;
+            }
+        }
+        for (name, value) in [
+            ("login_address_burst", self.login_address_burst),
+            (
+                "login_address_refill_seconds",
+                self.login_address_refill_seconds,
+            ),
+            (
+                "login_account_address_burst",
+                self.login_account_address_burst,
+            ),
+            (
+                "login_account_address_refill_seconds",
+                self.login_account_address_refill_seconds,
+            ),
+            ("login_account_burst", self.login_account_burst),
+            (
+                "login_account_refill_seconds",
+                self.login_account_refill_seconds,
+            ),
+            ("password_change_burst", self.password_change_burst),
+            (
+                "password_change_refill_seconds",
+                self.password_change_refill_seconds,
+            ),
+        ] {
+            if value < 1 {
+                anyhow::bail!("{name} must be at least 1");
+            }
+        }
         self.cob_schedule()?;
         for (name, table) in [
             ("grade_table", &self.grade_table),
@@ -200,15 +268,18 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.create_file(
                 "kredit.toml",
-                "addr = \"0.0.0.0:9000\"\nlockout_max_failures = 3\n",
+                "addr = \"0.0.0.0:9000\"\nlogin_address_burst = 3\n",
             )?;
-            jail.set_env("KREDIT_LOCKOUT_MAX_FAILURES", "7");
+            jail.set_env("KREDIT_LOGIN_ADDRESS_BURST", "7");
+            jail.set_env("KREDIT_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.5");
             jail.set_env("KREDIT_ENV", "production");
             let config: Config = Config::figment(Some(Path::new("kredit.toml")))
                 .merge(("database_url", "postgres://db/kredit"))
                 .extract()?;
             assert_eq!(config.addr.port(), 9000);
-            assert_eq!(config.lockout_max_failures, 7);
+            assert_eq!(config.login_address_burst, 7);
+            assert_eq!(config.trusted_proxies, "10.0.0.0/8, 192.168.1.5");
+            config.validate().expect("valid");
             assert_eq!(config.database_url, "postgres://db/kredit");
             assert_eq!(config.log_format(), LogFormat::Json);
             Ok(())

@@ -71,7 +71,10 @@ pub enum ApiError {
         code: &'static str,
         detail: String,
     },
-    AccountLocked,
+    /// A throttled login or password change; `Retry-After` says when.
+    TooManyAttempts {
+        retry_after_seconds: i64,
+    },
     IdempotencyConflict,
     IdempotencyInProgress,
     Internal,
@@ -153,11 +156,11 @@ impl ApiError {
             ApiError::Conflict { code, detail } => {
                 (StatusCode::CONFLICT, code, "Conflict", detail.clone())
             }
-            ApiError::AccountLocked => (
-                StatusCode::LOCKED,
-                "account_locked",
-                "Account locked",
-                "too many failed logins; try again later".to_owned(),
+            ApiError::TooManyAttempts { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                "Too many attempts",
+                "too many attempts; retry after the time given in Retry-After".to_owned(),
             ),
             ApiError::IdempotencyConflict => (
                 StatusCode::CONFLICT,
@@ -232,6 +235,12 @@ impl From<kredit_store::StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let problem = self.problem();
+        let retry_after = match &self {
+            ApiError::TooManyAttempts {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
+        };
         let status =
             StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, axum::Json(problem)).into_response();
@@ -243,6 +252,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
         }
         response
     }

@@ -81,7 +81,7 @@ impl Keys {
     }
 }
 
-fn parse_token_secret(encoded: &str) -> Result<Vec<u8>, KeyError> {
+pub(crate) fn parse_token_secret(encoded: &str) -> Result<Vec<u8>, KeyError> {
     let encoded = encoded.trim();
     let bytes = if encoded.len().is_multiple_of(2) && encoded.bytes().all(|b| b.is_ascii_hexdigit())
     {

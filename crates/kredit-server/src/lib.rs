@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod client;
 pub mod config;
 pub mod dates;
 pub mod demo;

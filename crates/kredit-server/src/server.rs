@@ -106,18 +106,36 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     let models = tokio::spawn(models_upkeep_loop(state.clone()));
     let close_of_business = tokio::spawn(close_of_business_loop(state.clone()));
     let events = tokio::spawn(outbox_loop(state.clone()));
-    // The peer's address lets `/metrics` tell a loopback client (`hardening`).
-    let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let throttle = tokio::spawn(throttle_upkeep(state.clone()));
+    // The peer's address reaches handlers: the default client address
+    // (client.rs), and what lets `/metrics` tell a loopback client (hardening.rs).
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     upkeep.abort();
     reconciliation.abort();
     models.abort();
     close_of_business.abort();
     events.abort();
+    throttle.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Every ten minutes: forgets login-throttle buckets that have filled up
+/// again, so the table holds only recent attempts.
+async fn throttle_upkeep(state: SharedState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match kredit_app::throttle::prune(&state, kredit_store::now()).await {
+            Ok(pruned) => tracing::debug!(pruned, "login throttle buckets pruned"),
+            Err(error) => tracing::warn!(error = %error, "pruning login throttle buckets failed"),
+        }
+    }
 }
 
 /// Every minute for as long as the server runs: sends the auto-debits a

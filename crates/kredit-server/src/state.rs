@@ -24,6 +24,8 @@ pub struct AppState {
     pub app: App,
     pub access_tokens: AccessTokens,
     pub policy: Policies,
+    /// Whose forwarding headers are believed (`client.rs`).
+    pub trusted_proxies: crate::client::TrustedProxies,
     pub environment: crate::config::Environment,
     /// When this server closes business by itself.
     pub schedule: CobSchedule,
@@ -63,20 +65,51 @@ pub fn sandbox_payments(keys: &Keys, config: &Config) -> anyhow::Result<Payments
 #[derive(Debug, Clone)]
 pub struct Policies {
     pub refresh_token_ttl: Duration,
-    pub lockout_max_failures: i64,
-    pub lockout_window: Duration,
-    pub lockout_duration: Duration,
+    pub throttle: kredit_app::throttle::Rates,
 }
 
 impl Policies {
     pub fn from_config(config: &Config) -> Self {
+        use kredit_app::throttle::{Rate, Rates};
+        let rate = |burst: i64, refill_seconds: i64| Rate {
+            burst,
+            interval_ms: refill_seconds.saturating_mul(1000),
+        };
         Self {
             refresh_token_ttl: Duration::days(config.refresh_token_ttl_days),
-            lockout_max_failures: config.lockout_max_failures,
-            lockout_window: Duration::minutes(config.lockout_window_minutes),
-            lockout_duration: Duration::minutes(config.lockout_minutes),
+            throttle: Rates {
+                per_address: rate(
+                    config.login_address_burst,
+                    config.login_address_refill_seconds,
+                ),
+                per_account_address: rate(
+                    config.login_account_address_burst,
+                    config.login_account_address_refill_seconds,
+                ),
+                per_account: rate(
+                    config.login_account_burst,
+                    config.login_account_refill_seconds,
+                ),
+                password_change: rate(
+                    config.password_change_burst,
+                    config.password_change_refill_seconds,
+                ),
+            },
         }
     }
+}
+
+/// The previous token secrets still accepted (comma-separated).
+fn accepted_token_secrets(config: &Config) -> Vec<Vec<u8>> {
+    config
+        .token_secrets_accepted
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|secret| !secret.is_empty())
+        .map(|secret| crate::keys::parse_token_secret(secret).expect("a validated configuration"))
+        .collect()
 }
 
 impl AppState {
@@ -127,11 +160,14 @@ impl AppState {
         };
         Arc::new(Self {
             app,
-            access_tokens: AccessTokens::new(
+            access_tokens: AccessTokens::with_accepted(
                 keys.token_secret.clone(),
+                accepted_token_secrets(config),
                 Duration::seconds(config.access_token_ttl_seconds),
             ),
             policy: Policies::from_config(config),
+            trusted_proxies: crate::client::TrustedProxies::parse(&config.trusted_proxies)
+                .expect("a validated configuration"),
             environment: config.env,
             schedule: config.cob_schedule().expect("a validated configuration"),
             hardening: crate::hardening::Hardening::from_config(config),

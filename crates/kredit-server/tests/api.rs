@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use axum::http::{Method, StatusCode, header};
 use chrono::{Duration, Utc};
+use kredit_server::keys::Keys;
 use kredit_store::{Repository, Role, UserId};
 use serde_json::json;
 use support::{PASSWORD, TestApp, id_number_aged, identity};
@@ -135,46 +136,13 @@ async fn password_change_revokes_sessions(repository: Arc<dyn Repository>) {
     stale.assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
 }
 
-async fn repeated_failures_lock_the_account(repository: Arc<dyn Repository>) {
-    let app = TestApp::new(repository).await;
-    app.register("13812345678").await;
-    for _ in 0..4 {
-        app.login("13812345678", "wrong-pass1")
-            .await
-            .assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
-    }
-    app.login("13812345678", "wrong-pass1")
-        .await
-        .assert_problem(StatusCode::LOCKED, "account_locked");
-    // Even the right password is refused while locked.
-    app.login("13812345678", PASSWORD)
-        .await
-        .assert_problem(StatusCode::LOCKED, "account_locked");
-    // Unknown phones answer like wrong passwords and lock nothing.
-    app.login("13999999999", PASSWORD)
-        .await
-        .assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
-
-    let auditor = app.staff("13900000004", Role::Auditor).await;
-    let audit = app
-        .call(Method::GET, "/api/v1/admin/audit", Some(&auditor), None)
-        .await;
-    let locks: Vec<_> = audit.json["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["action"] == "auth.account_locked")
-        .collect();
-    assert_eq!(locks.len(), 1, "{}", audit.text);
-    assert_eq!(locks[0]["after"]["failures"], 5);
-}
-
 async fn bad_tokens_are_unauthorized(repository: Arc<dyn Repository>) {
     let app = TestApp::new(repository).await;
     let user = app.register("13812345678").await;
     let expired = app.state.access_tokens.issue(
         UserId(user),
         Role::Borrower,
+        kredit_store::SessionId(0),
         Utc::now() - Duration::hours(1),
     );
     let reply = app
@@ -684,7 +652,7 @@ async fn failed_requests_release_their_idempotency_key(repository: Arc<dyn Repos
 
 async fn operational_endpoints(repository: Arc<dyn Repository>) {
     // `/metrics` is for the holder of its token (tests/hardening.rs).
-    let app = TestApp::configured(repository, |config| {
+    let app = TestApp::configured(repository, Keys::generate(), |config| {
         config.metrics_token = Some("metrics-token-for-tests".to_owned());
     })
     .await;
@@ -732,7 +700,6 @@ async fn operational_endpoints(repository: Arc<dyn Repository>) {
 kredit_store::test_on_both_backends!(
     registration_login_refresh_logout,
     password_change_revokes_sessions,
-    repeated_failures_lock_the_account,
     bad_tokens_are_unauthorized,
     roles_are_checked_on_every_route,
     audit_pages_follow_next_before,

@@ -13,6 +13,7 @@ use std::sync::{Arc, OnceLock};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use kredit_server::config::Config;
+use kredit_server::keys::Keys;
 use kredit_store::{Repository, Role};
 use serde_json::json;
 use support::{PASSWORD, Reply, TestApp, id_number_aged, identity};
@@ -144,7 +145,10 @@ async fn every_response_carries_the_security_headers(repository: Arc<dyn Reposit
     }
     // HSTS once the lender says the server is behind TLS.
     let behind_tls =
-        TestApp::configured(app.state.repository.clone(), |config| config.hsts = true).await;
+        TestApp::configured(app.state.repository.clone(), Keys::generate(), |config| {
+            config.hsts = true
+        })
+        .await;
     let reply = behind_tls.call(Method::GET, "/healthz", None, None).await;
     assert_eq!(
         reply.headers[header::STRICT_TRANSPORT_SECURITY],
@@ -393,7 +397,7 @@ async fn metrics_are_served_only_with_the_token(repository: Arc<dyn Repository>)
     assert_eq!(served.status(), reqwest::StatusCode::OK);
     assert_eq!(served.headers()["cache-control"], "no-store");
 
-    let guarded = TestApp::configured(repository, |config| {
+    let guarded = TestApp::configured(repository, Keys::generate(), |config| {
         config.metrics_token = Some("scrape-me-0123456789".to_owned());
     })
     .await;

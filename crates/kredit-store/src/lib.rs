@@ -12,12 +12,14 @@ pub mod lending;
 pub mod loan_state;
 pub mod model;
 pub mod models;
+pub mod origin;
 pub mod outbox;
 pub mod personal_data;
 pub mod pii;
 mod repository;
 #[cfg(feature = "testing")]
 pub mod scan;
+pub mod sessions;
 mod sqlite_direct;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -30,6 +32,7 @@ pub use lending::LendingStore;
 pub use model::*;
 pub use models::*;
 pub use repository::{Backend, Repository, SqlRepository, StoreError, StoreResult};
+pub use sessions::{NewSession, Refreshed, SessionRecord, SessionStore};
 
 /// The current time at the precision both databases keep (microseconds),
 /// so a timestamp reads back exactly as it was written.

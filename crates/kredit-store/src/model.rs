@@ -78,7 +78,6 @@ pub struct User {
     pub password_hash: String,
     #[sqlx(try_from = "String")]
     pub role: Role,
-    pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -202,4 +201,6 @@ pub struct AuditRecord {
     pub id: i64,
     #[sqlx(flatten)]
     pub entry: AuditEntry,
+    /// The trusted client address of the HTTP request that wrote it.
+    pub client_address: Option<String>,
 }

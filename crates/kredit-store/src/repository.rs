@@ -85,6 +85,8 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
     fn jobs(&self) -> &dyn crate::jobs::JobStore;
     /// Domain events, subscribers' cursors and webhooks.
     fn outbox(&self) -> &dyn crate::outbox::OutboxStore;
+    /// Sessions, refresh tokens and the login throttle.
+    fn sessions(&self) -> &dyn crate::sessions::SessionStore;
 
     /// Inserts a user and, in the same transaction, the audit entry (whose
     /// `entity_id` is set to the new user's id). `Conflict` if the phone hash
@@ -92,56 +94,14 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
     async fn create_user(&self, user: &NewUser, audit: Option<AuditEntry>) -> StoreResult<UserId>;
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<User>>;
     async fn user_by_phone_hash(&self, phone_hash: &str) -> StoreResult<Option<User>>;
-    /// Sets a new password hash, revokes every refresh token of the user and
-    /// records the audit entry, atomically.
+    /// Sets a new password hash, revokes every session (and refresh token)
+    /// of the user and records the audit entry, atomically.
     async fn change_password(
         &self,
         id: UserId,
         password_hash: &str,
         audit: AuditEntry,
     ) -> StoreResult<()>;
-
-    /// Records a failed login and returns the number of failures at or
-    /// after `window_start`, this one included.
-    async fn record_login_failure(
-        &self,
-        user: UserId,
-        at: DateTime<Utc>,
-        window_start: DateTime<Utc>,
-    ) -> StoreResult<i64>;
-    /// Locks the account until `until`, clears its failure count, audits.
-    async fn lock_user(
-        &self,
-        user: UserId,
-        until: DateTime<Utc>,
-        audit: AuditEntry,
-    ) -> StoreResult<()>;
-    /// Forgets failures after a successful login.
-    async fn clear_login_failures(&self, user: UserId) -> StoreResult<()>;
-
-    async fn insert_refresh_token(
-        &self,
-        token_hash: &str,
-        user: UserId,
-        expires_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()>;
-    /// Revokes a live (unrevoked, unexpired) token and issues its successor
-    /// in one transaction; `None` if the old token is not live. Two
-    /// concurrent uses of one token: exactly one wins.
-    async fn rotate_refresh_token(
-        &self,
-        old_hash: &str,
-        new_hash: &str,
-        new_expires_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<UserId>>;
-    /// Revokes a live token; returns its owner, or `None` if it was not live.
-    async fn revoke_refresh_token(
-        &self,
-        token_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<UserId>>;
 
     /// Inserts or replaces the user's identity. `Conflict` if another user's
     /// identity has the same ID-number hash.
@@ -215,7 +175,8 @@ impl SqlRepository<Sqlite> {
     }
 }
 
-const USER_COLUMNS: &str = "SELECT id, phone_hash, phone_encrypted, password_hash, role, locked_until, created_at FROM users";
+const USER_COLUMNS: &str =
+    "SELECT id, phone_hash, phone_encrypted, password_hash, role, created_at FROM users";
 
 const IDENTITY: &str = "SELECT user_id, status, real_name_encrypted, id_number_encrypted,
         id_number_hash, bank_card_encrypted, bank_phone_encrypted, bank_phone_hash, birth_date,
@@ -259,8 +220,9 @@ macro_rules! sql_repository {
                 entry: &AuditEntry,
             ) -> StoreResult<i64> {
                 let id = sqlx::query_scalar(
-                    "INSERT INTO audit_log (actor_id, action, entity_type, entity_id, before, after, at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                    "INSERT INTO audit_log (actor_id, action, entity_type, entity_id, before, after, at,
+                         client_address)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                 )
                 .bind(entry.actor_id)
                 .bind(&entry.action)
@@ -269,24 +231,10 @@ macro_rules! sql_repository {
                 .bind(&entry.before)
                 .bind(&entry.after)
                 .bind(entry.at)
+                .bind(crate::origin::client_address())
                 .fetch_one(connection)
                 .await?;
                 Ok(id)
-            }
-
-            async fn revoke_all_tokens(
-                connection: &mut $connection,
-                user: UserId,
-                now: DateTime<Utc>,
-            ) -> StoreResult<()> {
-                sqlx::query(
-                    "UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-                )
-                .bind(now)
-                .bind(user)
-                .execute(connection)
-                .await?;
-                Ok(())
             }
         }
 
@@ -326,6 +274,10 @@ macro_rules! sql_repository {
             }
 
             fn outbox(&self) -> &dyn crate::outbox::OutboxStore {
+                self
+            }
+
+            fn sessions(&self) -> &dyn crate::sessions::SessionStore {
                 self
             }
 
@@ -395,117 +347,10 @@ macro_rules! sql_repository {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                Self::revoke_all_tokens(&mut tx, id, audit.at).await?;
+                Self::revoke_user_sessions(&mut tx, id, audit.at).await?;
                 Self::insert_audit(&mut tx, &audit).await?;
                 tx.commit().await?;
                 Ok(())
-            }
-
-            async fn record_login_failure(
-                &self,
-                user: UserId,
-                at: DateTime<Utc>,
-                window_start: DateTime<Utc>,
-            ) -> StoreResult<i64> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("INSERT INTO login_failures (user_id, failed_at) VALUES ($1, $2)")
-                    .bind(user)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
-                let count = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM login_failures WHERE user_id = $1 AND failed_at >= $2",
-                )
-                .bind(user)
-                .bind(window_start)
-                .fetch_one(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(count)
-            }
-
-            async fn lock_user(
-                &self,
-                user: UserId,
-                until: DateTime<Utc>,
-                audit: AuditEntry,
-            ) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
-                    .bind(until)
-                    .bind(user)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("DELETE FROM login_failures WHERE user_id = $1")
-                    .bind(user)
-                    .execute(&mut *tx)
-                    .await?;
-                Self::insert_audit(&mut tx, &audit).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn clear_login_failures(&self, user: UserId) -> StoreResult<()> {
-                sqlx::query("DELETE FROM login_failures WHERE user_id = $1")
-                    .bind(user)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
-            }
-
-            async fn insert_refresh_token(
-                &self,
-                token_hash: &str,
-                user: UserId,
-                expires_at: DateTime<Utc>,
-                now: DateTime<Utc>,
-            ) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO refresh_tokens (token_hash, user_id, expires_at, created_at)
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(token_hash)
-                .bind(user)
-                .bind(expires_at)
-                .bind(now)
-                .execute(&self.pool)
-                .await
-                .map_err(StoreError::from_write)?;
-                Ok(())
-            }
-
-            async fn rotate_refresh_token(
-                &self,
-                old_hash: &str,
-                new_hash: &str,
-                new_expires_at: DateTime<Utc>,
-                now: DateTime<Utc>,
-            ) -> StoreResult<Option<UserId>> {
-                let mut tx = self.pool.begin().await?;
-                let Some(user) = revoke_live_token!(&mut *tx, old_hash, now) else {
-                    return Ok(None);
-                };
-                sqlx::query(
-                    "INSERT INTO refresh_tokens (token_hash, user_id, expires_at, created_at)
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(new_hash)
-                .bind(user)
-                .bind(new_expires_at)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_write)?;
-                tx.commit().await?;
-                Ok(Some(user))
-            }
-
-            async fn revoke_refresh_token(
-                &self,
-                token_hash: &str,
-                now: DateTime<Utc>,
-            ) -> StoreResult<Option<UserId>> {
-                Ok(revoke_live_token!(&self.pool, token_hash, now))
             }
 
             async fn save_identity(&self, identity: &IdentityRecord) -> StoreResult<()> {
@@ -689,7 +534,8 @@ macro_rules! sql_repository {
                 limit: i64,
             ) -> StoreResult<Vec<AuditRecord>> {
                 let page = sqlx::query_as(
-                    "SELECT id, actor_id, action, entity_type, entity_id, before, after, at
+                    "SELECT id, actor_id, action, entity_type, entity_id, before, after, at,
+                         client_address
                      FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2",
                 )
                 .bind(before_id.unwrap_or(i64::MAX))
@@ -699,22 +545,6 @@ macro_rules! sql_repository {
                 Ok(page)
             }
         }
-    };
-}
-
-/// Revokes a refresh token if it is live and yields its owner. A macro
-/// rather than a function so it runs on a pool or inside a transaction.
-macro_rules! revoke_live_token {
-    ($executor:expr, $token_hash:expr, $now:expr) => {
-        sqlx::query_scalar(
-            "UPDATE refresh_tokens SET revoked_at = $1
-             WHERE token_hash = $2 AND revoked_at IS NULL AND expires_at > $1
-             RETURNING user_id",
-        )
-        .bind($now)
-        .bind($token_hash)
-        .fetch_optional($executor)
-        .await?
     };
 }
 

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use kredit_store::{
-    AuditEntry, IdempotencyClaim, IdentityRecord, IdentityStatus, NewUser, Repository, Role,
-    StoreError, StoredResponse, UserId,
+    AuditEntry, IdempotencyClaim, IdentityRecord, IdentityStatus, NewSession, NewUser, Refreshed,
+    Repository, Role, StoreError, StoredResponse, UserId,
 };
 
 fn now() -> chrono::DateTime<Utc> {
@@ -62,45 +62,95 @@ async fn users_are_unique_by_phone_hash(repo: Arc<dyn Repository>) {
     assert_eq!(entries[0].entry.entity_id, Some(id.to_string()));
 }
 
-async fn refresh_tokens_rotate_once_and_expire(repo: Arc<dyn Repository>) {
+fn session(user: UserId, address: &str) -> NewSession {
+    NewSession {
+        user_id: user,
+        client_address: address.to_owned(),
+        user_agent: "test".to_owned(),
+        now: now(),
+    }
+}
+
+async fn refresh_tokens_rotate_once_and_a_replay_ends_the_session(repo: Arc<dyn Repository>) {
+    let sessions = repo.sessions();
     let user = repo
         .create_user(&new_user("h2", Role::Borrower), None)
         .await
         .unwrap();
     let expires = now() + Duration::days(30);
-    repo.insert_refresh_token("t1", user, expires, now())
+    let id = sessions
+        .create_session(&session(user, "10.0.0.1"), "t1", expires, None)
         .await
         .unwrap();
+    assert_eq!(sessions.live_session(id).await.unwrap(), Some(user));
     assert_eq!(
-        repo.rotate_refresh_token("t1", "t2", expires, now())
+        sessions
+            .refresh("t1", "t2", expires, "10.0.0.2", now())
             .await
             .unwrap(),
-        Some(user)
+        Refreshed::Rotated { user, session: id }
+    );
+    let listed = sessions.live_sessions(user).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        listed[0].client_address, "10.0.0.2",
+        "refresh records the address"
     );
     assert_eq!(
-        repo.rotate_refresh_token("t1", "t3", expires, now())
+        sessions
+            .refresh("t1", "t3", expires, "10.0.0.1", now())
             .await
             .unwrap(),
-        None,
+        Refreshed::Replayed { user, session: id },
         "reuse"
     );
+    assert_eq!(sessions.live_session(id).await.unwrap(), None);
     assert_eq!(
-        repo.revoke_refresh_token("t2", now()).await.unwrap(),
-        Some(user)
+        sessions
+            .refresh("t2", "t4", expires, "10.0.0.2", now())
+            .await
+            .unwrap(),
+        Refreshed::Invalid,
+        "the successor died with its family"
     );
-    assert_eq!(repo.revoke_refresh_token("t2", now()).await.unwrap(), None);
-    repo.insert_refresh_token("t4", user, now() + Duration::seconds(1), now())
+    assert_eq!(
+        sessions
+            .refresh("nope", "t5", expires, "10.0.0.2", now())
+            .await
+            .unwrap(),
+        Refreshed::Invalid
+    );
+
+    let short = sessions
+        .create_session(
+            &session(user, "10.0.0.1"),
+            "t6",
+            now() + Duration::seconds(1),
+            None,
+        )
         .await
         .unwrap();
     let later = now() + Duration::seconds(2);
     assert_eq!(
-        repo.rotate_refresh_token("t4", "t5", expires, later)
+        sessions
+            .refresh("t6", "t7", expires, "10.0.0.1", later)
             .await
             .unwrap(),
-        None,
+        Refreshed::Invalid,
         "expired"
     );
-    repo.insert_refresh_token("t6", user, expires, now())
+    assert_eq!(
+        sessions.revoke_by_refresh_token("t6", now()).await.unwrap(),
+        Some((user, short)),
+        "logout"
+    );
+    assert_eq!(
+        sessions.revoke_by_refresh_token("t6", now()).await.unwrap(),
+        None
+    );
+
+    let kept = sessions
+        .create_session(&session(user, "10.0.0.1"), "t8", expires, None)
         .await
         .unwrap();
     repo.change_password(user, "new-hash", audit("user.password_change"))
@@ -111,59 +161,192 @@ async fn refresh_tokens_rotate_once_and_expire(repo: Arc<dyn Repository>) {
         "new-hash"
     );
     assert_eq!(
-        repo.revoke_refresh_token("t6", now()).await.unwrap(),
+        sessions.live_session(kept).await.unwrap(),
         None,
-        "password change revoked it"
+        "password change ended it"
+    );
+    assert_eq!(
+        sessions
+            .refresh("t8", "t9", expires, "10.0.0.1", now())
+            .await
+            .unwrap(),
+        Refreshed::Invalid,
+        "stale, not a replay"
     );
 }
 
-async fn login_failures_count_within_the_window(repo: Arc<dyn Repository>) {
+async fn sessions_are_revoked_one_by_one_all_at_once_and_by_a_role_change(
+    repo: Arc<dyn Repository>,
+) {
+    let sessions = repo.sessions();
     let user = repo
-        .create_user(&new_user("h3", Role::Borrower), None)
+        .create_user(&new_user("h3", Role::Underwriter), None)
         .await
         .unwrap();
-    let window = Duration::minutes(15);
-    let old = now() - Duration::minutes(20);
+    let other = repo
+        .create_user(&new_user("h3b", Role::Borrower), None)
+        .await
+        .unwrap();
+    let expires = now() + Duration::days(30);
+    let a = sessions
+        .create_session(&session(user, "10.0.0.1"), "a", expires, None)
+        .await
+        .unwrap();
+    let b = sessions
+        .create_session(&session(user, "10.0.0.1"), "b", expires, None)
+        .await
+        .unwrap();
+    let theirs = sessions
+        .create_session(&session(other, "10.0.0.9"), "c", expires, None)
+        .await
+        .unwrap();
+    assert!(
+        !sessions
+            .revoke_session(user, theirs, now(), audit("session.revoke"))
+            .await
+            .unwrap(),
+        "not the owner's"
+    );
+    assert!(
+        sessions
+            .revoke_session(user, a, now(), audit("session.revoke"))
+            .await
+            .unwrap()
+    );
+    let live: Vec<_> = sessions
+        .live_sessions(user)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(live, [b]);
+    assert!(
+        sessions
+            .signed_in_from(user, "10.0.0.1", now() - Duration::days(1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !sessions
+            .signed_in_from(user, "10.0.0.2", now() - Duration::days(1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        sessions
+            .change_role(user, Role::Admin, now(), audit("user.role_change"))
+            .await
+            .unwrap()
+    );
     assert_eq!(
-        repo.record_login_failure(user, old, old - window)
+        repo.user_by_id(user).await.unwrap().unwrap().role,
+        Role::Admin
+    );
+    assert_eq!(sessions.live_session(b).await.unwrap(), None);
+    assert_eq!(
+        sessions
+            .revoke_all_sessions(other, now(), audit("session.revoke_all"))
             .await
             .unwrap(),
         1
     );
-    assert_eq!(
-        repo.record_login_failure(user, now(), now() - window)
+    assert_eq!(sessions.live_session(theirs).await.unwrap(), None);
+    assert!(
+        !sessions
+            .change_role(UserId(user.0 + 1000), Role::Admin, now(), audit("x"))
             .await
-            .unwrap(),
-        1,
-        "old one outside"
+            .unwrap()
     );
-    assert_eq!(
-        repo.record_login_failure(user, now(), now() - window)
-            .await
-            .unwrap(),
-        2
-    );
-    repo.lock_user(user, now() + window, audit("user.locked"))
+}
+
+async fn throttle_buckets_hold_burst_then_refill(repo: Arc<dyn Repository>) {
+    let sessions = repo.sessions();
+    let t0 = 1_000_000_000_i64;
+    for attempt in 0..3 {
+        assert_eq!(
+            sessions.take_token("ip:a", t0, 1000, 3).await.unwrap(),
+            None,
+            "attempt {attempt} within the burst"
+        );
+    }
+    let wait = sessions
+        .take_token("ip:a", t0, 1000, 3)
         .await
-        .unwrap();
+        .unwrap()
+        .expect("empty");
+    assert_eq!(wait, 1000);
     assert_eq!(
-        repo.user_by_id(user).await.unwrap().unwrap().locked_until,
-        Some(now() + window)
+        sessions.take_token("ip:b", t0, 1000, 3).await.unwrap(),
+        None,
+        "buckets are independent"
+    );
+    assert!(
+        sessions
+            .take_token("ip:a", t0 + 999, 1000, 3)
+            .await
+            .unwrap()
+            .is_some()
     );
     assert_eq!(
-        repo.record_login_failure(user, now(), now() - window)
+        sessions
+            .take_token("ip:a", t0 + 1000, 1000, 3)
             .await
             .unwrap(),
-        1,
-        "lock cleared"
+        None
     );
-    repo.clear_login_failures(user).await.unwrap();
+    assert!(
+        sessions
+            .take_token("ip:a", t0 + 1000, 1000, 3)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    sessions.reset_bucket("ip:a").await.unwrap();
     assert_eq!(
-        repo.record_login_failure(user, now(), now() - window)
+        sessions
+            .take_token("ip:a", t0 + 1000, 1000, 3)
             .await
             .unwrap(),
-        1
+        None
     );
+    // Long after, every bucket is full again and may be pruned.
+    assert_eq!(sessions.prune_buckets(t0 + 10_000).await.unwrap(), 2);
+}
+
+/// Whatever the attempt times, a bucket never lets through more than its
+/// burst plus one token per interval elapsed.
+async fn gcra_never_exceeds_its_rate(repo: Arc<dyn Repository>) {
+    {
+        let sessions = repo.sessions();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for round in 0..4 {
+            let bucket = format!("p:{round}");
+            let (interval, burst) = (100_i64, 1 + round as i64 * 2);
+            let start = 5_000_000_i64;
+            let mut t = start;
+            let mut allowed = 0_i64;
+            for _ in 0..60 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                t += (seed % 60) as i64;
+                if sessions
+                    .take_token(&bucket, t, interval, burst)
+                    .await
+                    .unwrap()
+                    .is_none()
+                {
+                    allowed += 1;
+                }
+                assert!(
+                    allowed <= burst + (t - start) / interval,
+                    "{allowed} allowed by {t}"
+                );
+            }
+            assert!(allowed >= burst, "the burst is available at once");
+        }
+    }
 }
 
 async fn identities_upsert_and_find_by_hash(repo: Arc<dyn Repository>) {
@@ -354,8 +537,10 @@ async fn ping_answers(repo: Arc<dyn Repository>) {
 
 kredit_store::test_on_both_backends!(
     users_are_unique_by_phone_hash,
-    refresh_tokens_rotate_once_and_expire,
-    login_failures_count_within_the_window,
+    refresh_tokens_rotate_once_and_a_replay_ends_the_session,
+    sessions_are_revoked_one_by_one_all_at_once_and_by_a_role_change,
+    throttle_buckets_hold_burst_then_refill,
+    gcra_never_exceeds_its_rate,
     identities_upsert_and_find_by_hash,
     idempotency_keys_claim_complete_and_release,
     audit_pages_newest_first,

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AdminOnly, AuditReaders, Authorized};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::routes::auth::UserCreated;
 use crate::state::SharedState;
@@ -97,6 +97,9 @@ pub struct AuditEntryView {
     /// Snapshot after the change (personal fields masked).
     pub after: Option<Value>,
     pub at: DateTime<Utc>,
+    /// The trusted client address of the HTTP request that wrote it
+    /// (absent for the system and the command line).
+    pub client_address: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -149,5 +152,70 @@ fn entry_view(record: AuditRecord) -> AuditEntryView {
         before: parse(entry.before),
         after: parse(entry.after),
         at: entry.at,
+        client_address: record.client_address,
     }
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct RoleChange {
+    #[schema(example = "risk_officer")]
+    pub role: Role,
+}
+
+/// Change a user's role (admin only; audited). Every session of the user
+/// ends at once, since tokens carry the role. Borrowers stay borrowers and
+/// staff stay staff; an admin cannot change their own role.
+#[utoipa::path(put, path = "/api/v1/admin/users/{id}/role", tag = "admin", security(("bearer" = [])),
+    request_body = RoleChange,
+    params(("id" = i64, Path, description = "User id")),
+    responses(
+        (status = 204, description = "Changed; the user's sessions have ended"),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `not_a_staff_role`, `own_role`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn change_role(
+    State(state): State<SharedState>,
+    auth: Authorized<AdminOnly>,
+    ApiPath(id): ApiPath<UserId>,
+    ApiJson(request): ApiJson<RoleChange>,
+) -> Result<StatusCode, ApiError> {
+    if id == auth.user_id() {
+        return Err(ApiError::field(
+            "role",
+            "own_role",
+            "another admin changes an admin's role",
+        ));
+    }
+    let user = state
+        .repository
+        .user_by_id(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if user.role.is_staff() != request.role.is_staff() {
+        return Err(ApiError::field(
+            "role",
+            "not_a_staff_role",
+            "staff roles change among themselves; borrowers register themselves",
+        ));
+    }
+    let audit = kredit_app::audit::Audit {
+        actor: Some(auth.user_id()),
+        action: "user.role_change",
+        entity_type: "user",
+        entity_id: Some(id.to_string()),
+    }
+    .entry(
+        Some(serde_json::json!({ "role": user.role })),
+        Some(serde_json::json!({ "role": request.role })),
+    );
+    let changed = state
+        .repository
+        .sessions()
+        .change_role(id, request.role, kredit_store::now(), audit)
+        .await?;
+    if !changed {
+        return Err(ApiError::NotFound);
+    }
+    Ok(StatusCode::NO_CONTENT)
 }

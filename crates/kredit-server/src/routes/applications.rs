@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use kredit_app::AppError;
@@ -25,6 +25,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AnyUser, Authorized, BorrowerOnly, Principal, UnderwritersOnly};
+use crate::client::ClientAddress;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::idempotency::{self, IdempotencyKey, Prior};
@@ -268,14 +269,6 @@ pub struct ContractView {
     pub document: Value,
 }
 
-fn client_ip(headers: &HeaderMap) -> String {
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map_or_else(|| "unknown".to_owned(), |ip| ip.trim().to_owned())
-}
-
 /// Accept an approved offer: the contract (its SHA-256 digest into the
 /// evidence log), the loan awaiting disbursement, and the disbursement sent
 /// to the bank. The loan becomes active when the bank confirms.
@@ -292,7 +285,7 @@ pub async fn accept(
     State(state): State<SharedState>,
     auth: Authorized<BorrowerOnly>,
     key: IdempotencyKey,
-    headers: HeaderMap,
+    client: ClientAddress,
     ApiPath(id): ApiPath<ApplicationId>,
     ApiJson(request): ApiJson<AcceptRequest>,
 ) -> Result<Response, ApiError> {
@@ -300,7 +293,7 @@ pub async fn accept(
     let borrower = auth.user_id();
     let route = format!("POST /applications/{id}/accept");
     let operation = async {
-        let accepted = accept::accept(&state, borrower, id, &request, client_ip(&headers)).await?;
+        let accepted = accept::accept(&state, borrower, id, &request, client.to_string()).await?;
         let loan = kredit_app::servicing::load(&state, accepted.loan_id)
             .await?
             .ok_or(ApiError::Internal)?;

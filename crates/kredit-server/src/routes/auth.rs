@@ -2,14 +2,16 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::header::USER_AGENT;
+use axum::http::{HeaderMap, StatusCode};
 use chrono::Utc;
 use kredit_core::identity::mask_phone;
-use kredit_store::{Role, User, UserId};
+use kredit_store::{NewSession, Refreshed, Role, SessionId, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use crate::client::ClientAddress;
 use crate::error::{ApiError, Problem};
 use crate::extract::ApiJson;
 use crate::state::{AppState, SharedState};
@@ -17,6 +19,7 @@ use crate::token::{hash_refresh_token, new_refresh_token};
 use kredit_app::accounts;
 use kredit_app::audit::Audit;
 use kredit_app::password;
+use kredit_app::throttle;
 
 #[derive(Deserialize, ToSchema)]
 pub struct Credentials {
@@ -73,109 +76,113 @@ pub async fn register(
     Ok((StatusCode::CREATED, Json(UserCreated { user_id })))
 }
 
-/// Exchange phone and password for tokens. Repeated failures lock the
-/// account (423 `account_locked`).
+/// Exchange phone and password for tokens, starting a session. Attempts
+/// are throttled per client address and per phone (429
+/// `too_many_attempts` with `Retry-After`); an unknown phone is answered
+/// exactly like a wrong password.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Credentials,
     responses(
         (status = 200, body = TokenPair),
         (status = 401, description = "`unauthorized`: wrong phone or password", body = Problem, content_type = "application/problem+json"),
-        (status = 423, description = "`account_locked`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_attempts`: wait `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "Seconds until the next attempt is allowed"))),
     ))]
 pub async fn login(
     State(state): State<SharedState>,
+    client: ClientAddress,
+    headers: HeaderMap,
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> Result<Json<TokenPair>, ApiError> {
     accounts::validate_phone(&credentials.phone)?;
     let now = kredit_store::now();
-    let user = state
-        .repository
-        .user_by_phone_hash(&state.pii.lookup_hash(&credentials.phone))
-        .await?;
-    if user
-        .as_ref()
-        .and_then(|user| user.locked_until)
-        .is_some_and(|until| until > now)
-    {
-        return Err(ApiError::AccountLocked);
+    let address = client.to_string();
+    let phone_hash = state.pii.lookup_hash(&credentials.phone);
+    let user = state.repository.user_by_phone_hash(&phone_hash).await?;
+    let throttled = throttle::login_attempt(
+        &state,
+        &state.policy.throttle,
+        &phone_hash,
+        user.as_ref().map(|user| user.id),
+        &address,
+        now,
+    )
+    .await?;
+    if let Some(throttled) = throttled {
+        tracing::warn!(client = %address, "login throttled");
+        return Err(ApiError::TooManyAttempts {
+            retry_after_seconds: throttled.retry_after_seconds,
+        });
     }
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
     let password_matches = password::verify(credentials.password, stored_hash).await?;
-    let Some(user) = user else {
-        return Err(wrong_credentials());
+    let Some(user) = user.filter(|_| password_matches) else {
+        return Err(ApiError::Unauthorized(
+            "the phone number or password is wrong",
+        ));
     };
-    if !password_matches {
-        return Err(record_failure(&state, &user).await?);
-    }
-    state.repository.clear_login_failures(user.id).await?;
-    if user.role.is_staff() {
-        let audit = Audit {
+    throttle::login_succeeded(&state, &phone_hash, &address).await?;
+    let audit = user.role.is_staff().then(|| {
+        Audit {
             actor: Some(user.id),
             action: "auth.login",
-            entity_type: "user",
-            entity_id: Some(user.id.to_string()),
-        };
-        state
-            .repository
-            .append_audit(&audit.entry(None, None))
-            .await?;
-    }
-    Ok(Json(issue_tokens(&state, user.id, user.role).await?))
+            entity_type: "session",
+            entity_id: None,
+        }
+        .entry(None, None)
+    });
+    let session = NewSession {
+        user_id: user.id,
+        client_address: address,
+        user_agent: user_agent(&headers),
+        now,
+    };
+    Ok(Json(
+        start_session(&state, &session, user.role, audit).await?,
+    ))
 }
 
-fn wrong_credentials() -> ApiError {
-    ApiError::Unauthorized("the phone number or password is wrong")
+/// The `User-Agent`, printable ASCII only and at most 120 characters: it is
+/// shown back to the owner and must not carry much a client chose.
+fn user_agent(headers: &HeaderMap) -> String {
+    headers
+        .get(USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .take(120)
+        .collect()
 }
 
-/// Counts a failed password; the failure that reaches the limit locks the
-/// account and is audited. Returns the error to answer with.
-async fn record_failure(state: &AppState, user: &User) -> Result<ApiError, ApiError> {
-    let now = kredit_store::now();
-    let policy = &state.policy;
-    let failures = state
+async fn start_session(
+    state: &AppState,
+    session: &NewSession,
+    role: Role,
+    audit: Option<kredit_store::AuditEntry>,
+) -> Result<TokenPair, ApiError> {
+    let (refresh_token, refresh_hash) = new_refresh_token();
+    let id = state
         .repository
-        .record_login_failure(user.id, now, now - policy.lockout_window)
+        .sessions()
+        .create_session(
+            session,
+            &refresh_hash,
+            session.now + state.policy.refresh_token_ttl,
+            audit,
+        )
         .await?;
-    if failures < policy.lockout_max_failures {
-        return Ok(wrong_credentials());
-    }
-    let until = now + policy.lockout_duration;
-    let audit = Audit {
-        actor: None,
-        action: "auth.account_locked",
-        entity_type: "user",
-        entity_id: Some(user.id.to_string()),
-    }
-    .entry(
-        None,
-        Some(json!({ "locked_until": until, "failures": failures })),
-    );
-    state.repository.lock_user(user.id, until, audit).await?;
-    tracing::warn!(user_id = user.id.0, %until, "account locked after repeated login failures");
-    Ok(ApiError::AccountLocked)
+    Ok(token_pair(state, session.user_id, role, id, refresh_token))
 }
 
-pub(crate) async fn issue_tokens(
+fn token_pair(
     state: &AppState,
     user: UserId,
     role: Role,
-) -> Result<TokenPair, ApiError> {
-    let now = kredit_store::now();
-    let (refresh_token, refresh_hash) = new_refresh_token();
-    state
-        .repository
-        .insert_refresh_token(
-            &refresh_hash,
-            user,
-            now + state.policy.refresh_token_ttl,
-            now,
-        )
-        .await?;
-    Ok(token_pair(state, user, role, refresh_token))
-}
-
-fn token_pair(state: &AppState, user: UserId, role: Role, refresh_token: String) -> TokenPair {
+    session: SessionId,
+    refresh_token: String,
+) -> TokenPair {
     TokenPair {
-        access_token: state.access_tokens.issue(user, role, Utc::now()),
+        access_token: state.access_tokens.issue(user, role, session, Utc::now()),
         refresh_token,
         token_type: "Bearer".to_owned(),
         expires_in: state.access_tokens.ttl().num_seconds(),
@@ -183,7 +190,8 @@ fn token_pair(state: &AppState, user: UserId, role: Role, refresh_token: String)
 }
 
 /// Exchange a refresh token for a new pair. The old refresh token stops
-/// working (rotation).
+/// working (rotation); presenting it again ends its whole session, so a
+/// stolen copy and its successors stop working together.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses(
         (status = 200, body = TokenPair),
@@ -191,39 +199,67 @@ fn token_pair(state: &AppState, user: UserId, role: Role, refresh_token: String)
     ))]
 pub async fn refresh(
     State(state): State<SharedState>,
+    client: ClientAddress,
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<Json<TokenPair>, ApiError> {
     let now = kredit_store::now();
     let (new_token, new_hash) = new_refresh_token();
     let old_hash = hash_refresh_token(&request.refresh_token);
     let expires = now + state.policy.refresh_token_ttl;
-    let user_id = state
+    let invalid = ApiError::Unauthorized("the refresh token is not valid");
+    let refreshed = state
         .repository
-        .rotate_refresh_token(&old_hash, &new_hash, expires, now)
-        .await?
-        .ok_or(ApiError::Unauthorized("the refresh token is not valid"))?;
-    let user = state
-        .repository
-        .user_by_id(user_id)
-        .await?
-        .ok_or(ApiError::Unauthorized("the refresh token is not valid"))?;
-    Ok(Json(token_pair(&state, user.id, user.role, new_token)))
+        .sessions()
+        .refresh(&old_hash, &new_hash, expires, &client.to_string(), now)
+        .await?;
+    let (user_id, session) = match refreshed {
+        Refreshed::Rotated { user, session } => (user, session),
+        Refreshed::Replayed { user, session } => {
+            tracing::warn!(
+                user_id = user.0,
+                session = session.0,
+                "refresh token replayed; session revoked"
+            );
+            let audit = Audit {
+                actor: None,
+                action: "session.replay_revoked",
+                entity_type: "session",
+                entity_id: Some(session.to_string()),
+            };
+            state
+                .repository
+                .append_audit(&audit.entry(None, Some(json!({ "user_id": user }))))
+                .await?;
+            return Err(invalid);
+        }
+        Refreshed::Invalid => return Err(invalid),
+    };
+    let user = state.repository.user_by_id(user_id).await?.ok_or(invalid)?;
+    Ok(Json(token_pair(
+        &state, user.id, user.role, session, new_token,
+    )))
 }
 
-/// Revoke a refresh token. Always 204, so the call can be retried.
+/// End the session the refresh token belongs to: its access and refresh
+/// tokens stop working at once. Always 204, so the call can be retried.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
-    responses((status = 204, description = "The refresh token no longer works")))]
+    responses((status = 204, description = "The session has ended")))]
 pub async fn logout(
     State(state): State<SharedState>,
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<StatusCode, ApiError> {
     let hash = hash_refresh_token(&request.refresh_token);
-    if let Some(user_id) = state
+    if let Some((user_id, session)) = state
         .repository
-        .revoke_refresh_token(&hash, kredit_store::now())
+        .sessions()
+        .revoke_by_refresh_token(&hash, kredit_store::now())
         .await?
     {
-        tracing::info!(user_id = user_id.0, "refresh token revoked by logout");
+        tracing::info!(
+            user_id = user_id.0,
+            session = session.0,
+            "session ended by logout"
+        );
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use chrono::{Datelike, NaiveDate, Utc};
 use http_body_util::BodyExt;
@@ -16,10 +17,14 @@ use kredit_server::state::{AppState, SharedState};
 use kredit_store::Repository;
 use serde_json::{Value, json};
 use std::future::IntoFuture;
+use std::net::SocketAddr;
 use std::time::Duration;
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = "s3cret-pass";
+
+/// The TCP peer of requests that do not name one.
+pub const DEFAULT_PEER: ([u8; 4], u16) = ([127, 0, 0, 1], 40000);
 
 pub struct TestApp {
     pub router: Router,
@@ -80,35 +85,25 @@ impl TestApp {
         auto_debit: bool,
         clock: Arc<dyn kredit_app::Clock>,
     ) -> Self {
-        Self::start(repository, auto_debit, clock, Keys::generate()).await
+        Self::start(repository, auto_debit, clock, Keys::generate(), |_| {}).await
     }
 
-    /// An install whose configuration a lender changed (`configure` edits
-    /// the test defaults).
+    /// An install whose configuration `configure` adjusts (as a lender's
+    /// `kredit.toml` or `KREDIT_*` variables would), checked like `kredit serve` does.
     #[allow(dead_code)] // not every test binary needs it
     pub async fn configured(
         repository: Arc<dyn Repository>,
+        keys: Keys,
         configure: impl FnOnce(&mut Config),
     ) -> Self {
-        let mut config = Self::config(true);
-        configure(&mut config);
-        Self::start_with(
+        Self::start(
             repository,
-            config,
+            true,
             Arc::new(kredit_app::SystemClock),
-            Keys::generate(),
+            keys,
+            configure,
         )
         .await
-    }
-
-    /// The test defaults: the sandbox's "never answers" card must hit the
-    /// timeout quickly.
-    fn config(auto_debit: bool) -> Config {
-        Config {
-            identity_provider_timeout_ms: 200,
-            auto_debit,
-            ..Config::default()
-        }
     }
 
     /// The same server started again over its database, with its keys.
@@ -119,6 +114,7 @@ impl TestApp {
             self.auto_debit,
             self.state.time.clock.clone(),
             self.keys.clone(),
+            |_| {},
         )
         .await
     }
@@ -128,17 +124,16 @@ impl TestApp {
         auto_debit: bool,
         clock: Arc<dyn kredit_app::Clock>,
         keys: Keys,
+        configure: impl FnOnce(&mut Config),
     ) -> Self {
-        Self::start_with(repository, Self::config(auto_debit), clock, keys).await
-    }
-
-    async fn start_with(
-        repository: Arc<dyn Repository>,
-        config: Config,
-        clock: Arc<dyn kredit_app::Clock>,
-        keys: Keys,
-    ) -> Self {
-        let auto_debit = config.auto_debit;
+        // The sandbox's "never answers" card must hit the timeout quickly.
+        let mut config = Config {
+            identity_provider_timeout_ms: 200,
+            auto_debit,
+            ..Config::default()
+        };
+        configure(&mut config);
+        config.validate().expect("a valid configuration");
         // The payment sandbox calls back over real HTTP, so the router also
         // listens on a loopback port; requests from tests go through
         // `oneshot`, notices from the sandbox through the socket.
@@ -179,7 +174,15 @@ impl TestApp {
         );
         let router = kredit_server::app::router(state.clone());
         let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-        tokio::spawn(axum::serve(listener, router.clone()).into_future());
+        tokio::spawn(
+            axum::serve(
+                listener,
+                router
+                    .clone()
+                    .into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .into_future(),
+        );
         Self {
             router,
             state,
@@ -188,7 +191,18 @@ impl TestApp {
         }
     }
 
-    pub async fn send(&self, request: Request<Body>) -> Reply {
+    /// Sends the request as if from `DEFAULT_PEER` unless it names its peer
+    /// (as `kredit serve` passes every request the socket's address).
+    pub async fn send(&self, mut request: Request<Body>) -> Reply {
+        if request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .is_none()
+        {
+            request
+                .extensions_mut()
+                .insert(ConnectInfo(SocketAddr::from(DEFAULT_PEER)));
+        }
         let response = self
             .router
             .clone()
@@ -232,7 +246,31 @@ impl TestApp {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> Reply {
-        let mut request = Request::builder().method(method).uri(path);
+        self.call_from(
+            SocketAddr::from(DEFAULT_PEER),
+            method,
+            path,
+            token,
+            body,
+            headers,
+        )
+        .await
+    }
+
+    /// The same from the TCP peer `peer`.
+    pub async fn call_from(
+        &self,
+        peer: SocketAddr,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .extension(ConnectInfo(peer));
         if let Some(token) = token {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }

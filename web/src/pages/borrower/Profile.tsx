@@ -23,6 +23,8 @@ export default function Profile() {
       await api.post('/me/password', { body: { current_password: values.current, new_password: values.next } });
       message.success(t('profile.changed'));
       form.resetFields();
+      // The change ended every session, this one too: sign in with the new password.
+      await logout();
     } catch (reason) {
       setError(reason);
     } finally {
