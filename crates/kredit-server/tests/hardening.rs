@@ -377,10 +377,10 @@ async fn far_dates_are_refused_before_any_work(repository: Arc<dyn Repository>) 
 }
 
 async fn metrics_are_served_only_with_the_token(repository: Arc<dyn Repository>) {
-    // Development without a token: not to an in-process caller with no
-    // loopback address…
+    // Development without a token: not to a client on another host…
     let open = TestApp::new(repository.clone()).await;
-    open.call(Method::GET, "/metrics", None, None)
+    let elsewhere = SocketAddr::from(([203, 0, 113, 7], 40000));
+    open.call_from(elsewhere, Method::GET, "/metrics", None, None, &[])
         .await
         .assert_problem(StatusCode::NOT_FOUND, "not_found");
     // …but to a client connected over loopback.
