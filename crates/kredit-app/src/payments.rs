@@ -86,12 +86,12 @@ pub async fn card_of(state: &App, borrower: UserId) -> Result<(String, String), 
         })?;
     let card = state
         .pii
-        .decrypt(&identity.bank_card_encrypted)
-        .map_err(AppError::internal)?;
+        .open(&identity.bank_card_encrypted)
+        .await?;
     let name = state
         .pii
-        .decrypt(&identity.real_name_encrypted)
-        .map_err(AppError::internal)?;
+        .open(&identity.real_name_encrypted)
+        .await?;
     Ok((card, name))
 }
 

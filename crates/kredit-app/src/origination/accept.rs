@@ -149,12 +149,12 @@ async fn sign(
     let signed_at = app.time.clock.now();
     let name = app
         .pii
-        .decrypt(&identity.real_name_encrypted)
-        .map_err(AppError::internal)?;
+        .open(&identity.real_name_encrypted)
+        .await?;
     let id_number = app
         .pii
-        .decrypt(&identity.id_number_encrypted)
-        .map_err(AppError::internal)?;
+        .open(&identity.id_number_encrypted)
+        .await?;
     let contract = Contract::new(
         &product,
         &quote,
