@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod kek_file;
 pub mod keys;
 pub mod metrics;
 pub mod reasons;

@@ -108,6 +108,7 @@ impl AppState {
         let mut app = App::new(
             repository,
             PiiCipher::new(&keys.pii),
+            keys.keks.clone(),
             payments,
             LocalTime {
                 clock,
