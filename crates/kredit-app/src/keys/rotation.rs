@@ -417,7 +417,13 @@ pub async fn check(
                         continue;
                     };
                     report.values += 1;
-                    match vault.open_detailed(value).await? {
+                    // A KEK the provider lacks is this value's failure, not
+                    // the end of the check.
+                    let opened = match vault.open_detailed(value).await {
+                        Err(PiiError::Provider(_)) => Opened::Failed,
+                        other => other?,
+                    };
+                    match opened {
                         Opened::Envelope(_) => {}
                         Opened::Legacy(_) => report.legacy_values += 1,
                         Opened::Shredded => report.shredded_values += 1,
