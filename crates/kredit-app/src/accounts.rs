@@ -2,8 +2,8 @@
 //! `kredit admin create` and demo seeding, so all of them validate and store
 //! a user the same way.
 
-use kredit_core::identity::{mask_phone, validate_mobile};
 use crate::keys::Vault;
+use kredit_core::identity::{mask_phone, validate_mobile};
 use kredit_store::{NewUser, Repository, Role, StoreError, UserId};
 use serde_json::json;
 

@@ -116,7 +116,9 @@ async fn rotation_migrates_legacy_values_and_resumes_after_an_interruption(
         install.phone(&vault, borrowers[0].0).await,
         Opened::Legacy(ref phone) if *phone == borrowers[0].1
     ));
-    let before = rotation::check(&vault, repository.as_ref(), 5).await.unwrap();
+    let before = rotation::check(&vault, repository.as_ref(), 5)
+        .await
+        .unwrap();
     assert!(before.passed());
     assert_eq!(before.legacy_values, 4);
 
@@ -196,7 +198,9 @@ async fn rotation_migrates_legacy_values_and_resumes_after_an_interruption(
             Opened::Envelope(phone.clone())
         );
     }
-    let after = rotation::check(&fresh, repository.as_ref(), 5).await.unwrap();
+    let after = rotation::check(&fresh, repository.as_ref(), 5)
+        .await
+        .unwrap();
     assert!(after.passed(), "{after:?}");
     assert_eq!((after.values, after.legacy_values), (13, 0));
 
@@ -263,7 +267,9 @@ async fn destroying_a_data_key_leaves_nothing_of_that_user_readable(
         .await
         .unwrap();
     assert_eq!(record, None);
-    let report = rotation::check(&vault, repository.as_ref(), 100).await.unwrap();
+    let report = rotation::check(&vault, repository.as_ref(), 100)
+        .await
+        .unwrap();
     assert!(report.passed(), "{report:?}");
     assert_eq!(report.shredded_values, 5);
     let status = rotation::status(&vault, repository.as_ref()).await.unwrap();

@@ -103,7 +103,8 @@ pub fn load(path: &Path) -> Result<Vec<KekEntry>, KekFileError> {
         .map_err(|error| invalid(error.to_string()))?;
     let mut entries = Vec::with_capacity(contents.kek.len());
     for kek in contents.kek {
-        let key = PiiKey::parse(&kek.key).map_err(|error| invalid(format!("{}: {error}", kek.id)))?;
+        let key =
+            PiiKey::parse(&kek.key).map_err(|error| invalid(format!("{}: {error}", kek.id)))?;
         if entries.iter().any(|entry: &KekEntry| entry.id == kek.id) {
             return Err(invalid(format!("KEK id {:?} appears twice", kek.id)));
         }

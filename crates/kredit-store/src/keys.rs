@@ -177,8 +177,7 @@ pub trait KeyStore: Send + Sync {
     /// Live data keys with ids above `after`, in id order.
     async fn data_keys_page(&self, after: &str, limit: i64) -> StoreResult<Vec<DataKeyRecord>>;
     /// Live data keys wrapped by another KEK than `kek`, in id order.
-    async fn data_keys_not_under(&self, kek: &str, limit: i64)
-    -> StoreResult<Vec<DataKeyRecord>>;
+    async fn data_keys_not_under(&self, kek: &str, limit: i64) -> StoreResult<Vec<DataKeyRecord>>;
     /// Live data keys per KEK, and destroyed ones under `None`.
     async fn data_key_counts(&self) -> StoreResult<Vec<(Option<String>, i64)>>;
 
@@ -192,8 +191,11 @@ pub trait KeyStore: Send + Sync {
     async fn running_rotation(&self) -> StoreResult<Option<RotationRecord>>;
     async fn latest_rotation(&self) -> StoreResult<Option<RotationRecord>>;
     /// `Conflict` if one is under way.
-    async fn start_rotation(&self, target_kek: &str, now: DateTime<Utc>)
-    -> StoreResult<RotationRecord>;
+    async fn start_rotation(
+        &self,
+        target_kek: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<RotationRecord>;
     /// Writes the re-wrapped keys still under their old KEK, moves the
     /// rotation's cursor, in one transaction. Returns how many were written.
     async fn rewrap_batch(

@@ -416,7 +416,10 @@ mod tests {
         let id = envelope_key_id(&legacy).expect("looks like an envelope");
         let unrelated = DataKey::from_bytes(id, [9; 32]);
         assert_eq!(unrelated.open(&legacy), Err(DecryptError));
-        assert_eq!(cipher.decrypt_legacy(&legacy).unwrap(), "11010519491231002X");
+        assert_eq!(
+            cipher.decrypt_legacy(&legacy).unwrap(),
+            "11010519491231002X"
+        );
     }
 
     #[test]
@@ -427,7 +430,10 @@ mod tests {
         let unwrapped = kek.unwrap("kek-1", key.id(), &wrapped).unwrap();
         assert_eq!(unwrapped.open(&key.seal("张三")).unwrap(), "张三");
         // Swapped associated data: another key id, another KEK id.
-        assert!(kek.unwrap("kek-1", DataKeyId::generate(), &wrapped).is_err());
+        assert!(
+            kek.unwrap("kek-1", DataKeyId::generate(), &wrapped)
+                .is_err()
+        );
         assert!(kek.unwrap("kek-2", key.id(), &wrapped).is_err());
         // The wrong KEK, tampered bytes.
         assert!(

@@ -16,7 +16,11 @@ fn data_key(id: &str, kek: &str) -> NewDataKey {
     }
 }
 
-async fn user(repo: &Arc<dyn Repository>, hash: &str, key: Option<NewDataKey>) -> kredit_store::UserId {
+async fn user(
+    repo: &Arc<dyn Repository>,
+    hash: &str,
+    key: Option<NewDataKey>,
+) -> kredit_store::UserId {
     repo.create_user(
         &NewUser {
             phone_hash: hash.into(),
@@ -37,8 +41,13 @@ async fn one_live_key_per_owner_and_destroying_clears_it(repo: Arc<dyn Repositor
     let alice = user(&repo, "a", Some(data_key(&"a".repeat(32), "k1"))).await;
     let owner = user_owner(alice);
     let live = store.live_data_key(&owner).await.unwrap().unwrap();
-    assert_eq!((live.id.as_str(), live.kek_id.as_deref()), ("a".repeat(32).as_str(), Some("k1")));
-    let second = store.insert_data_key(&data_key(&"b".repeat(32), "k1"), &owner).await;
+    assert_eq!(
+        (live.id.as_str(), live.kek_id.as_deref()),
+        ("a".repeat(32).as_str(), Some("k1"))
+    );
+    let second = store
+        .insert_data_key(&data_key(&"b".repeat(32), "k1"), &owner)
+        .await;
     assert!(matches!(second, Err(StoreError::Conflict)));
     assert_eq!(store.destroy_data_keys(&owner, now()).await.unwrap(), 1);
     let gone = store.data_key(&"a".repeat(32)).await.unwrap().unwrap();
@@ -61,7 +70,9 @@ async fn batches_are_compare_and_set_and_move_the_cursor(repo: Arc<dyn Repositor
     store.activate_kek("k2", now()).await.unwrap();
     let keks = store.keks().await.unwrap();
     assert_eq!(
-        keks.iter().map(|k| (k.id.as_str(), k.status.as_str())).collect::<Vec<_>>(),
+        keks.iter()
+            .map(|k| (k.id.as_str(), k.status.as_str()))
+            .collect::<Vec<_>>(),
         vec![("k1", "retiring"), ("k2", "active")]
     );
     let rotation = store.start_rotation("k2", now()).await.unwrap();
@@ -90,7 +101,10 @@ async fn batches_are_compare_and_set_and_move_the_cursor(repo: Arc<dyn Repositor
     let running = store.running_rotation().await.unwrap().unwrap();
     assert_eq!((running.cursor, running.rewrapped), ("2".repeat(32), 1));
     let left = store.data_keys_not_under("k2", 10).await.unwrap();
-    assert_eq!(left.iter().map(|k| k.id.clone()).collect::<Vec<_>>(), vec!["2".repeat(32)]);
+    assert_eq!(
+        left.iter().map(|k| k.id.clone()).collect::<Vec<_>>(),
+        vec!["2".repeat(32)]
+    );
 
     // Ciphertexts: only a column still holding what was read is replaced.
     let updates = [
@@ -108,7 +122,13 @@ async fn batches_are_compare_and_set_and_move_the_cursor(repo: Arc<dyn Repositor
         },
     ];
     let replaced = store
-        .replace_ciphertexts(rotation.id, CipherTable::Users, &updates, &carol.to_string(), now())
+        .replace_ciphertexts(
+            rotation.id,
+            CipherTable::Users,
+            &updates,
+            &carol.to_string(),
+            now(),
+        )
         .await
         .unwrap();
     assert_eq!(replaced, 1);
@@ -143,7 +163,10 @@ async fn batches_are_compare_and_set_and_move_the_cursor(repo: Arc<dyn Repositor
     let k1 = store.keks().await.unwrap().remove(0);
     assert_eq!(k1.status, "retired");
     assert!(store.running_rotation().await.unwrap().is_none());
-    assert_eq!(store.latest_rotation().await.unwrap().unwrap().phase, "done");
+    assert_eq!(
+        store.latest_rotation().await.unwrap().unwrap().phase,
+        "done"
+    );
 }
 
 kredit_store::test_on_both_backends!(

@@ -55,7 +55,10 @@ fn a_production_install_starts_from_nothing() {
     assert!(!no_password.status.success(), "no terminal and no variable");
     let weak = kredit(
         &[&["admin", "create", "--phone", "13900000009"][..], &db].concat(),
-        &[("KREDIT_ADMIN_PASSWORD", "short"), ("KREDIT_KEK_FILE", kek_file)],
+        &[
+            ("KREDIT_ADMIN_PASSWORD", "short"),
+            ("KREDIT_KEK_FILE", kek_file),
+        ],
     );
     assert!(!weak.status.success());
     let created = ok(

@@ -42,7 +42,10 @@ fn rotate_status_and_check_on_an_upgraded_install() {
     };
 
     let missing = kredit(&with_db(&["keys", "status"]), &[]);
-    assert!(!missing.status.success(), "production needs KREDIT_KEK_FILE");
+    assert!(
+        !missing.status.success(),
+        "production needs KREDIT_KEK_FILE"
+    );
     assert!(String::from_utf8_lossy(&missing.stderr).contains("KREDIT_KEK_FILE"));
 
     ok(&with_db(&["migrate"]), &[]);
@@ -66,14 +69,20 @@ fn rotate_status_and_check_on_an_upgraded_install() {
         "{checked}"
     );
 
-    let rotated = ok(&with_db(&["keys", "rotate", "--new-kek", "--batch", "7"]), &env);
+    let rotated = ok(
+        &with_db(&["keys", "rotate", "--new-kek", "--batch", "7"]),
+        &env,
+    );
     assert!(
         rotated.contains("20 data keys re-wrapped and 10 legacy values re-sealed"),
         "{rotated}"
     );
     let status = ok(&with_db(&["keys", "status"]), &env);
     let first_line = status.lines().find(|l| l.starts_with(&first)).unwrap();
-    assert!(first_line.contains("retired") && first_line.contains(" 0 data keys"), "{status}");
+    assert!(
+        first_line.contains("retired") && first_line.contains(" 0 data keys"),
+        "{status}"
+    );
     assert!(status.contains("active           30 data keys"), "{status}");
     assert!(status.contains("phase done"), "{status}");
 

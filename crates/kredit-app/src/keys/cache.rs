@@ -45,7 +45,12 @@ impl KeyCache {
     }
 
     pub(crate) fn get_by_owner(&self, owner: &str) -> Option<Arc<DataKey>> {
-        let id = *self.inner.lock().expect("key cache lock").by_owner.get(owner)?;
+        let id = *self
+            .inner
+            .lock()
+            .expect("key cache lock")
+            .by_owner
+            .get(owner)?;
         self.get(id)
     }
 

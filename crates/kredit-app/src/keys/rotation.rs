@@ -166,7 +166,10 @@ impl Run<'_> {
             .chain(CipherTable::ALL.iter().map(|table| table.name()))
             .chain([SWEEP])
             .collect();
-        let start = order.iter().position(|p| *p == phase).unwrap_or(order.len());
+        let start = order
+            .iter()
+            .position(|p| *p == phase)
+            .unwrap_or(order.len());
         for (index, phase) in order.iter().enumerate().skip(start) {
             let cursor = if index == start { cursor } else { "" };
             let store = self.repository.keys();
@@ -180,7 +183,8 @@ impl Run<'_> {
                 SWEEP => self.sweep().await?,
                 table => {
                     let table = CipherTable::from_name(table).expect("a table phase");
-                    self.migrate_table(table, cursor.parse().unwrap_or(0)).await?
+                    self.migrate_table(table, cursor.parse().unwrap_or(0))
+                        .await?
                 }
             };
             if !complete {
@@ -267,7 +271,11 @@ impl Run<'_> {
         Ok(())
     }
 
-    async fn migrate_table(&mut self, table: CipherTable, mut after: i64) -> Result<bool, RotationError> {
+    async fn migrate_table(
+        &mut self,
+        table: CipherTable,
+        mut after: i64,
+    ) -> Result<bool, RotationError> {
         let store = self.repository.keys();
         loop {
             let rows = store.cipher_page(table, after, self.batch).await?;

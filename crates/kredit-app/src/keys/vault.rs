@@ -16,7 +16,9 @@ const CACHE_TTL: Duration = Duration::from_secs(300);
 
 #[derive(Debug, thiserror::Error)]
 pub enum PiiError {
-    #[error("an encrypted field could not be decrypted: wrong key, destroyed key or corrupted data")]
+    #[error(
+        "an encrypted field could not be decrypted: wrong key, destroyed key or corrupted data"
+    )]
     Decrypt,
     #[error(transparent)]
     Provider(#[from] ProviderError),

@@ -128,7 +128,9 @@ pub fn run(args: KeysArgs) -> anyhow::Result<()> {
                         report.unreadable
                     );
                 }
-                println!("retired the KEKs it replaced; `kredit keys check` confirms none is in use");
+                println!(
+                    "retired the KEKs it replaced; `kredit keys check` confirms none is in use"
+                );
                 Ok(())
             })
         }
@@ -199,7 +201,15 @@ pub fn run(args: KeysArgs) -> anyhow::Result<()> {
             first,
             database,
         } => with_vault(&database, async move |vault, repository| {
-            seed(&vault, repository.as_ref(), count, legacy_every, &password, first).await
+            seed(
+                &vault,
+                repository.as_ref(),
+                count,
+                legacy_every,
+                &password,
+                first,
+            )
+            .await
         }),
     }
 }
