@@ -2,8 +2,8 @@
 //! `kredit admin create` and demo seeding, so all of them validate and store
 //! a user the same way.
 
+use crate::keys::Vault;
 use kredit_core::identity::{mask_phone, validate_mobile};
-use kredit_store::pii::PiiCipher;
 use kredit_store::{NewUser, Repository, Role, StoreError, UserId};
 use serde_json::json;
 
@@ -15,7 +15,7 @@ use crate::password;
 /// an audit entry (action `user.create`) in the same transaction.
 pub async fn create(
     repository: &dyn Repository,
-    pii: &PiiCipher,
+    pii: &Vault,
     phone: &str,
     password: &str,
     role: Role,
@@ -24,9 +24,11 @@ pub async fn create(
     validate_phone(phone)?;
     password::check_policy(password, phone)?;
     let password_hash = password::hash(password.to_owned()).await?;
+    let (key, data_key) = pii.new_user_key().await?;
     let user = NewUser {
         phone_hash: pii.lookup_hash(phone),
-        phone_encrypted: pii.encrypt(phone),
+        phone_encrypted: key.seal(phone),
+        data_key: Some(data_key),
         password_hash,
         role,
         created_at: kredit_store::now(),

@@ -56,7 +56,7 @@ pub async fn submit(
     let feedback = NewFeedback {
         borrower_id: borrower,
         category: category.as_str().to_owned(),
-        message_encrypted: app.pii.encrypt(&message),
+        message_encrypted: app.pii.seal_for(borrower, &message).await?,
         loan_id: submission.loan_id,
         created_at: kredit_store::now(),
     };
@@ -81,10 +81,16 @@ pub async fn reply(
         Some(json!({"status": FeedbackStatus::Open})),
         Some(json!({"status": FeedbackStatus::Answered, "reply_chars": reply.chars().count()})),
     );
+    // The reply is sealed under the borrower's key, like their message, so
+    // erasing the borrower erases both.
+    let Some(feedback) = app.repository.feedback().feedback(id).await? else {
+        return Err(AppError::NotFound);
+    };
+    let sealed = app.pii.seal_for(feedback.borrower_id, &reply).await?;
     let outcome = app
         .repository
         .feedback()
-        .reply_to_feedback(id, &app.pii.encrypt(&reply), responder, audit)
+        .reply_to_feedback(id, &sealed, responder, audit)
         .await?;
     match outcome {
         ReplyOutcome::Replied(record) => Ok(record),

@@ -14,6 +14,7 @@ pub mod error;
 pub mod feedback;
 pub mod ids;
 pub mod install;
+pub mod keys;
 pub mod ledger_check;
 pub mod loan_lock;
 pub mod onboarding;
@@ -37,6 +38,8 @@ use kredit_payments::PaymentProvider;
 use kredit_store::Repository;
 use kredit_store::pii::PiiCipher;
 
+use keys::{KeyProvider, Vault};
+
 pub use clock::{Clock, FakeClock, LocalTime, SystemClock};
 pub use error::{AppError, AppResult, FieldProblem};
 
@@ -46,7 +49,8 @@ pub const DEFAULT_TIME_ZONE: Tz = chrono_tz::Asia::Shanghai;
 /// What every use case works with: the ports and the lender's settings.
 pub struct App {
     pub repository: Arc<dyn Repository>,
-    pub pii: PiiCipher,
+    /// Seals and opens personal data (envelope encryption, [`keys`]).
+    pub pii: Vault,
     pub payments: Payments,
     /// The clock, read in the lender's time zone.
     pub time: LocalTime,
@@ -81,12 +85,13 @@ impl App {
     pub fn new(
         repository: Arc<dyn Repository>,
         pii: PiiCipher,
+        keys: Arc<dyn KeyProvider>,
         payments: Payments,
         time: LocalTime,
     ) -> App {
         App {
+            pii: Vault::new(pii, keys, repository.clone()),
             repository,
-            pii,
             payments,
             time,
             instance: format!(

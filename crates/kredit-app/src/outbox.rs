@@ -96,15 +96,12 @@ pub async fn dispatch(app: &App, subscribers: &[&dyn Subscriber]) -> AppResult<u
     {
         return Ok(0);
     }
-    let webhooks: Vec<Webhook> = app
-        .repository
-        .outbox()
-        .webhooks()
-        .await?
-        .into_iter()
-        .filter(|w| w.active)
-        .map(|record| Webhook::open(app, record))
-        .collect::<AppResult<_>>()?;
+    let mut webhooks: Vec<Webhook> = Vec::new();
+    for record in app.repository.outbox().webhooks().await? {
+        if record.active {
+            webhooks.push(Webhook::open(app, record).await?);
+        }
+    }
     let mut delivered = 0;
     let mut outcome = Ok(());
     for subscriber in subscribers
@@ -176,11 +173,8 @@ struct Webhook {
 }
 
 impl Webhook {
-    fn open(app: &App, record: WebhookRecord) -> AppResult<Webhook> {
-        let secret = app
-            .pii
-            .decrypt(&record.secret_encrypted)
-            .map_err(AppError::internal)?;
+    async fn open(app: &App, record: WebhookRecord) -> AppResult<Webhook> {
+        let secret = app.pii.open(&record.secret_encrypted).await?;
         let secret = CallbackSecret::new(secret.into_bytes()).map_err(AppError::internal)?;
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
@@ -273,7 +267,7 @@ pub async fn register_webhook(
     let id = outbox
         .create_webhook(
             url,
-            &app.pii.encrypt(&secret),
+            &app.pii.seal_for_system(&secret).await?,
             description,
             Some(actor),
             now,

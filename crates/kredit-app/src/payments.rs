@@ -84,14 +84,8 @@ pub async fn card_of(state: &App, borrower: UserId) -> Result<(String, String), 
             code: "identity_not_verified",
             detail: "verify your identity and bank card first".to_owned(),
         })?;
-    let card = state
-        .pii
-        .decrypt(&identity.bank_card_encrypted)
-        .map_err(AppError::internal)?;
-    let name = state
-        .pii
-        .decrypt(&identity.real_name_encrypted)
-        .map_err(AppError::internal)?;
+    let card = state.pii.open(&identity.bank_card_encrypted).await?;
+    let name = state.pii.open(&identity.real_name_encrypted).await?;
     Ok((card, name))
 }
 

@@ -114,7 +114,7 @@ impl Lender {
     async fn card(&self, borrower: UserId, card: &str) {
         let repository = &self.app.repository;
         let mut identity = repository.identity(borrower).await.unwrap().unwrap();
-        identity.bank_card_encrypted = self.app.pii.encrypt(card);
+        identity.bank_card_encrypted = self.app.pii.seal_for(borrower, card).await.unwrap();
         identity.updated_at = kredit_store::now();
         repository.save_identity(&identity).await.unwrap();
     }

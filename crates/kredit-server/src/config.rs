@@ -39,6 +39,9 @@ pub struct Config {
     pub pii_key: Option<String>,
     /// Secret (at least 32 bytes, hex or base64) signing access tokens.
     pub token_secret: Option<String>,
+    /// The key-encryption keys of personal data (`KREDIT_KEK_FILE`, see
+    /// `kek_file`); required in production.
+    pub kek_file: Option<PathBuf>,
     pub access_token_ttl_seconds: i64,
     pub refresh_token_ttl_days: i64,
     /// Previous token secrets (comma-separated, hex or base64) whose
@@ -106,6 +109,7 @@ impl Default for Config {
             data_dir: PathBuf::from("."),
             pii_key: None,
             token_secret: None,
+            kek_file: None,
             access_token_ttl_seconds: 15 * 60,
             refresh_token_ttl_days: 30,
             token_secrets_accepted: None,

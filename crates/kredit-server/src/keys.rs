@@ -34,12 +34,16 @@ pub enum KeyError {
     },
     #[error("development key file {path} is not valid: {detail}")]
     DevFileInvalid { path: String, detail: String },
+    #[error(transparent)]
+    KekFile(#[from] crate::kek_file::KekFileError),
 }
 
 #[derive(Clone)]
 pub struct Keys {
     pub pii: PiiKey,
     pub token_secret: Vec<u8>,
+    /// The KEKs wrapping personal data's data keys (`kek_file`).
+    pub keks: std::sync::Arc<dyn kredit_app::keys::KeyProvider>,
 }
 
 #[derive(Deserialize)]
@@ -69,6 +73,7 @@ impl Keys {
         Ok(Self {
             pii: PiiKey::parse(pii_key.unwrap_or_default())?,
             token_secret: parse_token_secret(secret.unwrap_or_default())?,
+            keks: crate::kek_file::provider(config)?,
         })
     }
 
@@ -77,6 +82,7 @@ impl Keys {
         Self {
             pii: PiiKey::generate(),
             token_secret: random_bytes::<32>().to_vec(),
+            keks: kredit_app::keys::LocalKeyring::generate(),
         }
     }
 }
@@ -178,6 +184,14 @@ mod tests {
             Err(KeyError::InvalidPiiKey(_))
         ));
         config.pii_key = Some("ab".repeat(32));
+        assert!(matches!(
+            Keys::resolve(&config),
+            Err(KeyError::KekFile(crate::kek_file::KekFileError::Missing))
+        ));
+        let directory = tempfile::tempdir().unwrap();
+        let kek_file = directory.path().join("keks.toml");
+        crate::kek_file::append_new_kek(&kek_file).unwrap();
+        config.kek_file = Some(kek_file);
         assert!(Keys::resolve(&config).is_ok());
     }
 

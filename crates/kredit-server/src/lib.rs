@@ -17,6 +17,7 @@ pub mod error;
 pub mod extract;
 pub mod hardening;
 pub mod idempotency;
+pub mod kek_file;
 pub mod keys;
 pub mod metrics;
 pub mod reasons;

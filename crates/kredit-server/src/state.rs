@@ -143,6 +143,7 @@ impl AppState {
         let mut app = App::new(
             repository,
             PiiCipher::new(&keys.pii),
+            keys.keks.clone(),
             payments,
             LocalTime {
                 clock,

@@ -8,6 +8,7 @@ mod connect;
 pub mod feedback;
 pub mod import;
 pub mod jobs;
+pub mod keys;
 pub mod lending;
 pub mod loan_state;
 pub mod model;

@@ -88,6 +88,10 @@ pub struct NewUser {
     pub password_hash: String,
     pub role: Role,
     pub created_at: DateTime<Utc>,
+    /// The data key `phone_encrypted` is sealed under, inserted as the new
+    /// user's in the same transaction (`None`: no key of its own, as for
+    /// imported borrowers whose phone is not known).
+    pub data_key: Option<crate::keys::NewDataKey>,
 }
 
 /// Outcome of a four-element verification as stored.

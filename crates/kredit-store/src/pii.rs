@@ -1,15 +1,28 @@
-//! Protection of personal data at rest: AES-256-GCM field encryption and a
-//! keyed hash for equality lookups.
+//! Protection of personal data at rest: the primitives of envelope
+//! encryption and a keyed hash for equality lookups.
 //!
-//! One 32-byte master key comes from configuration. Two working keys are
-//! derived from it with HMAC-SHA256 under fixed labels, so the encryption
-//! key and the lookup-hash key are never the same bytes. Each encrypted
-//! value is `nonce (12 bytes) || ciphertext || tag (16 bytes)` with a fresh
-//! random nonce, so equal plaintexts give different ciphertexts; the lookup
-//! hash is what makes "find the user with this phone" possible.
+//! Every personal field is sealed with AES-256-GCM under a **data key**
+//! ([`DataKey`], random 256 bits, one per borrower or staff member, one for
+//! the system's own secrets). A sealed value is
+//! `0x01 || data-key id (16) || nonce (12) || ciphertext || tag (16)`; the
+//! version byte and the key id are authenticated as associated data, so a
+//! value cannot be moved under another key's header. Data keys are stored
+//! only wrapped by a key-encryption key ([`Kek`], AES-256-GCM, the data-key
+//! id as associated data); kredit_app::keys finds and unwraps them.
+//!
+//! Values written before envelope encryption are `nonce || ciphertext ||
+//! tag` under a key derived from the configured master key (`PiiCipher`);
+//! they still decrypt ([`PiiCipher::decrypt_legacy`]) until `kredit keys
+//! rotate` has re-sealed them. A legacy value may happen to begin with the
+//! version byte, so the format is never decided by that byte alone: the
+//! reader tries the envelope and falls back to the legacy key, and GCM's
+//! tag makes a wrong guess fail rather than return garbage.
+//!
+//! The lookup-hash key is derived from the master key too and never
+//! rotates (docs/security.md, "Keys").
 
 use aes_gcm::Aes256Gcm;
-use aes_gcm::aead::{Aead, Generate, KeyInit, Nonce};
+use aes_gcm::aead::{Aead, Generate, KeyInit, Nonce, Payload};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
@@ -19,6 +32,12 @@ use thiserror::Error;
 type HmacSha256 = Hmac<Sha256>;
 
 const NONCE_LEN: usize = 12;
+const TAG_LEN: usize = 16;
+/// The first byte of an envelope-format value.
+pub const ENVELOPE_V1: u8 = 1;
+pub const DATA_KEY_ID_LEN: usize = 16;
+const HEADER_LEN: usize = 1 + DATA_KEY_ID_LEN;
+const WRAP_LABEL: &[u8] = b"kredit data key v1";
 const ENCRYPTION_LABEL: &[u8] = b"kredit pii encryption v1";
 const LOOKUP_LABEL: &[u8] = b"kredit pii lookup hash v1";
 
@@ -81,7 +100,7 @@ impl PiiKey {
     }
 }
 
-/// Encrypts, decrypts and lookup-hashes personal fields.
+/// The master key's two uses: decrypting legacy values and lookup hashes.
 #[derive(Clone)]
 pub struct PiiCipher {
     cipher: Aes256Gcm,
@@ -104,30 +123,22 @@ impl PiiCipher {
         }
     }
 
-    /// `nonce || ciphertext || tag` under a fresh random 96-bit nonce.
+    /// A value in the format written before envelope encryption
+    /// (`nonce || ciphertext || tag` under the master-derived key). Nothing
+    /// writes it any more; tests and drills use it to stand for data an
+    /// upgraded install still holds.
     #[must_use]
-    pub fn encrypt(&self, plaintext: &str) -> Vec<u8> {
+    pub fn encrypt_legacy(&self, plaintext: &str) -> Vec<u8> {
         let nonce = Nonce::<Aes256Gcm>::generate();
         let ciphertext = self
             .cipher
             .encrypt(&nonce, plaintext.as_bytes())
             .expect("AES-GCM encryption fails only for inputs over 64 GiB");
-        let mut sealed = Vec::with_capacity(NONCE_LEN + ciphertext.len());
-        sealed.extend_from_slice(&nonce);
-        sealed.extend_from_slice(&ciphertext);
-        sealed
+        [nonce.as_slice(), &ciphertext].concat()
     }
 
-    pub fn decrypt(&self, sealed: &[u8]) -> Result<String, DecryptError> {
-        if sealed.len() < NONCE_LEN {
-            return Err(DecryptError);
-        }
-        let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
-        let nonce = Nonce::<Aes256Gcm>::try_from(nonce).map_err(|_| DecryptError)?;
-        let plaintext = self
-            .cipher
-            .decrypt(&nonce, ciphertext)
-            .map_err(|_| DecryptError)?;
+    pub fn decrypt_legacy(&self, sealed: &[u8]) -> Result<String, DecryptError> {
+        let plaintext = open_gcm(&self.cipher, sealed, &[])?;
         String::from_utf8(plaintext).map_err(|_| DecryptError)
     }
 
@@ -141,6 +152,198 @@ impl PiiCipher {
         mac.update(value.as_bytes());
         encode_hex(&mac.finalize().into_bytes())
     }
+}
+
+/// `nonce || ciphertext || tag` of `plaintext` under a fresh nonce.
+fn seal_gcm(cipher: &Aes256Gcm, plaintext: &[u8], aad: &[u8]) -> Vec<u8> {
+    let nonce = Nonce::<Aes256Gcm>::generate();
+    let ciphertext = cipher
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
+        .expect("AES-GCM encryption fails only for inputs over 64 GiB");
+    [nonce.as_slice(), &ciphertext].concat()
+}
+
+fn open_gcm(cipher: &Aes256Gcm, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, DecryptError> {
+    if sealed.len() < NONCE_LEN + TAG_LEN {
+        return Err(DecryptError);
+    }
+    let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
+    let nonce = Nonce::<Aes256Gcm>::try_from(nonce).map_err(|_| DecryptError)?;
+    cipher
+        .decrypt(
+            &nonce,
+            Payload {
+                msg: ciphertext,
+                aad,
+            },
+        )
+        .map_err(|_| DecryptError)
+}
+
+/// The id of a data key: 16 random bytes, shown as 32 hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DataKeyId(pub [u8; DATA_KEY_ID_LEN]);
+
+impl DataKeyId {
+    #[must_use]
+    pub fn generate() -> Self {
+        let key = aes_gcm::Key::<Aes256Gcm>::generate();
+        let mut id = [0u8; DATA_KEY_ID_LEN];
+        id.copy_from_slice(&key[..DATA_KEY_ID_LEN]);
+        Self(id)
+    }
+
+    #[must_use]
+    pub fn to_hex(&self) -> String {
+        encode_hex(&self.0)
+    }
+
+    #[must_use]
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        if hex.len() != 2 * DATA_KEY_ID_LEN || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        decode_hex(hex).try_into().ok().map(Self)
+    }
+}
+
+impl std::fmt::Debug for DataKeyId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DataKeyId({})", self.to_hex())
+    }
+}
+
+impl std::fmt::Display for DataKeyId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+/// The data-key id an envelope-format value names, if it has the shape of
+/// one (a legacy value may too: only decryption tells them apart).
+#[must_use]
+pub fn envelope_key_id(sealed: &[u8]) -> Option<DataKeyId> {
+    if sealed.len() < HEADER_LEN + NONCE_LEN + TAG_LEN || sealed[0] != ENVELOPE_V1 {
+        return None;
+    }
+    sealed[1..HEADER_LEN].try_into().ok().map(DataKeyId)
+}
+
+/// An unwrapped data key. Its bytes never leave this type except to be
+/// wrapped ([`Kek::wrap`]); `Debug` shows only the id.
+#[derive(Clone)]
+pub struct DataKey {
+    id: DataKeyId,
+    bytes: [u8; 32],
+    cipher: Aes256Gcm,
+}
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DataKey({})", self.id)
+    }
+}
+
+impl DataKey {
+    /// A fresh random data key with a fresh random id.
+    #[must_use]
+    pub fn generate() -> Self {
+        Self::from_bytes(
+            DataKeyId::generate(),
+            aes_gcm::Key::<Aes256Gcm>::generate().into(),
+        )
+    }
+
+    #[must_use]
+    pub fn from_bytes(id: DataKeyId, bytes: [u8; 32]) -> Self {
+        Self {
+            id,
+            bytes,
+            cipher: Aes256Gcm::new(&bytes.into()),
+        }
+    }
+
+    #[must_use]
+    pub fn id(&self) -> DataKeyId {
+        self.id
+    }
+
+    /// `0x01 || key id || nonce || ciphertext || tag`, the header
+    /// authenticated.
+    #[must_use]
+    pub fn seal(&self, plaintext: &str) -> Vec<u8> {
+        let header = self.header();
+        let body = seal_gcm(&self.cipher, plaintext.as_bytes(), &header);
+        [header.as_slice(), &body].concat()
+    }
+
+    /// Opens a value this key sealed; any other value fails.
+    pub fn open(&self, sealed: &[u8]) -> Result<String, DecryptError> {
+        if envelope_key_id(sealed) != Some(self.id) {
+            return Err(DecryptError);
+        }
+        let (header, body) = sealed.split_at(HEADER_LEN);
+        let plaintext = open_gcm(&self.cipher, body, header)?;
+        String::from_utf8(plaintext).map_err(|_| DecryptError)
+    }
+
+    fn header(&self) -> [u8; HEADER_LEN] {
+        let mut header = [0u8; HEADER_LEN];
+        header[0] = ENVELOPE_V1;
+        header[1..].copy_from_slice(&self.id.0);
+        header
+    }
+}
+
+/// A key-encryption key: wraps and unwraps data keys. The local key file
+/// holds these; a KMS or HSM would keep them inside and only answer wrap
+/// and unwrap calls.
+#[derive(Clone)]
+pub struct Kek {
+    cipher: Aes256Gcm,
+}
+
+impl std::fmt::Debug for Kek {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Kek(..)")
+    }
+}
+
+impl Kek {
+    #[must_use]
+    pub fn new(key: &PiiKey) -> Self {
+        Self {
+            cipher: Aes256Gcm::new(&key.0.into()),
+        }
+    }
+
+    /// `nonce || wrapped key || tag`, bound to the data key's id (and the
+    /// KEK's id, so a wrapped key copied under another KEK's name fails).
+    #[must_use]
+    pub fn wrap(&self, kek_id: &str, key: &DataKey) -> Vec<u8> {
+        seal_gcm(&self.cipher, &key.bytes, &wrap_aad(kek_id, key.id))
+    }
+
+    pub fn unwrap(
+        &self,
+        kek_id: &str,
+        id: DataKeyId,
+        wrapped: &[u8],
+    ) -> Result<DataKey, DecryptError> {
+        let bytes = open_gcm(&self.cipher, wrapped, &wrap_aad(kek_id, id))?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| DecryptError)?;
+        Ok(DataKey::from_bytes(id, bytes))
+    }
+}
+
+fn wrap_aad(kek_id: &str, id: DataKeyId) -> Vec<u8> {
+    [WRAP_LABEL, &id.0, kek_id.as_bytes()].concat()
 }
 
 fn encode_hex(bytes: &[u8]) -> String {
@@ -162,13 +365,17 @@ fn decode_hex(hex: &str) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    use proptest::prelude::*;
+
     #[test]
     fn round_trip_with_fresh_nonces() {
-        let cipher = PiiCipher::new(&PiiKey::generate());
-        let first = cipher.encrypt("11010519491231002X");
-        let second = cipher.encrypt("11010519491231002X");
+        let key = DataKey::generate();
+        let first = key.seal("11010519491231002X");
+        let second = key.seal("11010519491231002X");
         assert_ne!(first, second, "each value gets its own nonce");
-        assert_eq!(cipher.decrypt(&first).unwrap(), "11010519491231002X");
+        assert_eq!(key.open(&first).unwrap(), "11010519491231002X");
+        assert_eq!(first[0], ENVELOPE_V1);
+        assert_eq!(envelope_key_id(&first), Some(key.id()));
         assert!(
             !first.windows(6).any(|w| w == b"110105"),
             "no plaintext in the ciphertext"
@@ -177,14 +384,105 @@ mod tests {
 
     #[test]
     fn tampering_and_wrong_keys_are_detected() {
-        let cipher = PiiCipher::new(&PiiKey::generate());
-        let mut sealed = cipher.encrypt("13812345678");
+        let key = DataKey::generate();
+        let mut sealed = key.seal("13812345678");
         let last = sealed.len() - 1;
         sealed[last] ^= 1;
-        assert_eq!(cipher.decrypt(&sealed), Err(DecryptError));
+        assert_eq!(key.open(&sealed), Err(DecryptError));
+        assert_eq!(DataKey::generate().open(&key.seal("x")), Err(DecryptError));
+        assert_eq!(key.open(b"short"), Err(DecryptError));
+    }
+
+    #[test]
+    fn legacy_values_still_decrypt_and_are_not_envelopes() {
+        let cipher = PiiCipher::new(&PiiKey::generate());
+        let legacy = cipher.encrypt_legacy("13812345678");
+        assert_eq!(cipher.decrypt_legacy(&legacy).unwrap(), "13812345678");
+        let key = DataKey::generate();
+        assert_eq!(key.open(&legacy), Err(DecryptError));
+        assert_eq!(cipher.decrypt_legacy(&key.seal("x")), Err(DecryptError));
         let other = PiiCipher::new(&PiiKey::generate());
-        assert_eq!(other.decrypt(&cipher.encrypt("x")), Err(DecryptError));
-        assert_eq!(cipher.decrypt(b"short"), Err(DecryptError));
+        assert_eq!(other.decrypt_legacy(&legacy), Err(DecryptError));
+    }
+
+    #[test]
+    fn a_legacy_value_starting_with_the_version_byte_is_still_legacy() {
+        // One legacy value in 256 begins with 0x01; it must still decrypt
+        // under the legacy key and fail as an envelope.
+        let cipher = PiiCipher::new(&PiiKey::generate());
+        let legacy = std::iter::repeat_with(|| cipher.encrypt_legacy("11010519491231002X"))
+            .find(|sealed| sealed[0] == ENVELOPE_V1)
+            .expect("one in 256 nonces starts with 0x01");
+        let id = envelope_key_id(&legacy).expect("looks like an envelope");
+        let unrelated = DataKey::from_bytes(id, [9; 32]);
+        assert_eq!(unrelated.open(&legacy), Err(DecryptError));
+        assert_eq!(
+            cipher.decrypt_legacy(&legacy).unwrap(),
+            "11010519491231002X"
+        );
+    }
+
+    #[test]
+    fn wrapped_keys_are_bound_to_their_id_and_kek() {
+        let kek = Kek::new(&PiiKey::generate());
+        let key = DataKey::generate();
+        let wrapped = kek.wrap("kek-1", &key);
+        let unwrapped = kek.unwrap("kek-1", key.id(), &wrapped).unwrap();
+        assert_eq!(unwrapped.open(&key.seal("张三")).unwrap(), "张三");
+        // Swapped associated data: another key id, another KEK id.
+        assert!(
+            kek.unwrap("kek-1", DataKeyId::generate(), &wrapped)
+                .is_err()
+        );
+        assert!(kek.unwrap("kek-2", key.id(), &wrapped).is_err());
+        // The wrong KEK, tampered bytes.
+        assert!(
+            Kek::new(&PiiKey::generate())
+                .unwrap("kek-1", key.id(), &wrapped)
+                .is_err()
+        );
+        let mut tampered = wrapped.clone();
+        tampered[20] ^= 0x80;
+        assert!(kek.unwrap("kek-1", key.id(), &tampered).is_err());
+        assert!(!wrapped.windows(8).any(|w| w == &key.bytes[..8]));
+    }
+
+    #[test]
+    fn data_key_ids_print_and_parse_as_hex() {
+        let id = DataKeyId::generate();
+        assert_eq!(DataKeyId::from_hex(&id.to_hex()), Some(id));
+        assert_eq!(DataKeyId::from_hex("zz"), None);
+        assert_eq!(format!("{:?}", DataKey::generate()).len(), 8 + 32 + 1);
+    }
+
+    proptest! {
+        #[test]
+        fn envelopes_round_trip_and_reject_any_flipped_bit(
+            text in "\\PC{0,40}",
+            flip in any::<prop::sample::Index>(),
+            bit in 0u8..8,
+        ) {
+            let key = DataKey::generate();
+            let sealed = key.seal(&text);
+            prop_assert_eq!(key.open(&sealed).unwrap(), text);
+            let mut tampered = sealed.clone();
+            let at = flip.index(tampered.len());
+            tampered[at] ^= 1 << bit;
+            prop_assert!(key.open(&tampered).is_err());
+        }
+
+        #[test]
+        fn a_value_sealed_under_one_key_never_opens_under_another_header(
+            text in "[0-9]{11}",
+        ) {
+            let first = DataKey::generate();
+            let second = DataKey::from_bytes(DataKeyId::generate(), first.bytes);
+            let mut moved = first.seal(&text);
+            // Same key bytes, another id in the header: the header is
+            // authenticated, so moving a value between keys fails.
+            moved[1..HEADER_LEN].copy_from_slice(&second.id().0);
+            prop_assert!(second.open(&moved).is_err());
+        }
     }
 
     #[test]

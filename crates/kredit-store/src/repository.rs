@@ -87,6 +87,8 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
     fn outbox(&self) -> &dyn crate::outbox::OutboxStore;
     /// Sessions, refresh tokens and the login throttle.
     fn sessions(&self) -> &dyn crate::sessions::SessionStore;
+    /// Wrapped data keys, KEKs and key rotations.
+    fn keys(&self) -> &dyn crate::keys::KeyStore;
 
     /// Inserts a user and, in the same transaction, the audit entry (whose
     /// `entity_id` is set to the new user's id). `Conflict` if the phone hash
@@ -269,6 +271,10 @@ macro_rules! sql_repository {
                 self
             }
 
+            fn keys(&self) -> &dyn crate::keys::KeyStore {
+                self
+            }
+
             fn jobs(&self) -> &dyn crate::jobs::JobStore {
                 self
             }
@@ -309,6 +315,22 @@ macro_rules! sql_repository {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(StoreError::from_write)?;
+                // The phone was sealed under a data key made for this user:
+                // it belongs to them from the same transaction on.
+                if let Some(key) = &user.data_key {
+                    sqlx::query(
+                        "INSERT INTO data_keys (id, owner, kek_id, wrapped, created_at)
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&key.id)
+                    .bind(crate::keys::user_owner(id))
+                    .bind(&key.kek_id)
+                    .bind(&key.wrapped)
+                    .bind(key.created_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::from_write)?;
+                }
                 if let Some(mut entry) = audit {
                     entry.entity_id = Some(id.to_string());
                     Self::insert_audit(&mut tx, &entry).await?;

@@ -32,6 +32,7 @@ async fn borrower(repo: &Arc<dyn Repository>, phone_hash: &str) -> UserId {
             password_hash: "!".to_owned(),
             role: Role::Borrower,
             created_at: kredit_store::now(),
+            data_key: None,
         },
         None,
     )

@@ -55,6 +55,7 @@ async fn versions_are_numbered_per_name_and_audited(repo: Arc<dyn Repository>) {
                 password_hash: "x".into(),
                 role: Role::Admin,
                 created_at: now(),
+                data_key: None,
             },
             None,
         )

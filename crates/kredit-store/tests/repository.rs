@@ -21,6 +21,7 @@ fn new_user(phone_hash: &str, role: Role) -> NewUser {
         password_hash: "$argon2id$placeholder".to_owned(),
         role,
         created_at: now(),
+        data_key: None,
     }
 }
 

@@ -45,6 +45,8 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     /// Take over loans from another system with their opening balances.
     Import(commands::import::ImportArgs),
+    /// The keys of personal data: `kredit keys rotate`, `status`, `check`.
+    Keys(commands::keys::KeysArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
         Command::Cob(args) => commands::cob::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Import(args) => commands::import::run(args),
+        Command::Keys(args) => commands::keys::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

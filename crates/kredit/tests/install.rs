@@ -42,15 +42,23 @@ fn a_production_install_starts_from_nothing() {
     let migrated = ok(&[&["migrate"][..], &db].concat(), &[]);
     assert!(migrated.contains("business date 20"), "{migrated}");
 
+    // The key file for personal data, required in production.
+    let kek_file = directory.path().join("keks.toml");
+    let kek_file = kek_file.to_str().unwrap();
+    ok(&["keys", "new-kek", "--file", kek_file], &[]);
+
     // The first admin: the password from the environment, never an argument.
     let no_password = kredit(
         &[&["admin", "create", "--phone", "13900000009"][..], &db].concat(),
-        &[],
+        &[("KREDIT_KEK_FILE", kek_file)],
     );
     assert!(!no_password.status.success(), "no terminal and no variable");
     let weak = kredit(
         &[&["admin", "create", "--phone", "13900000009"][..], &db].concat(),
-        &[("KREDIT_ADMIN_PASSWORD", "short")],
+        &[
+            ("KREDIT_ADMIN_PASSWORD", "short"),
+            ("KREDIT_KEK_FILE", kek_file),
+        ],
     );
     assert!(!weak.status.success());
     let created = ok(
@@ -66,12 +74,18 @@ fn a_production_install_starts_from_nothing() {
             &db,
         ]
         .concat(),
-        &[("KREDIT_ADMIN_PASSWORD", "first-admin-2026")],
+        &[
+            ("KREDIT_ADMIN_PASSWORD", "first-admin-2026"),
+            ("KREDIT_KEK_FILE", kek_file),
+        ],
     );
     assert!(created.contains("created admin 139****0009"), "{created}");
     let twice = kredit(
         &[&["admin", "create", "--phone", "13900000009"][..], &db].concat(),
-        &[("KREDIT_ADMIN_PASSWORD", "first-admin-2026")],
+        &[
+            ("KREDIT_ADMIN_PASSWORD", "first-admin-2026"),
+            ("KREDIT_KEK_FILE", kek_file),
+        ],
     );
     assert!(!twice.status.success(), "a phone has one account");
 

@@ -120,14 +120,15 @@ pub async fn verify(
             ask_provider(app, &elements).await
         }
     };
+    let key = app.pii.data_key_for(user).await?;
     let record = IdentityRecord {
         user_id: user,
         status,
-        real_name_encrypted: app.pii.encrypt(&real_name),
-        id_number_encrypted: app.pii.encrypt(id.as_str()),
+        real_name_encrypted: key.seal(&real_name),
+        id_number_encrypted: key.seal(id.as_str()),
         id_number_hash,
-        bank_card_encrypted: app.pii.encrypt(card.as_str()),
-        bank_phone_encrypted: app.pii.encrypt(&request.bank_phone),
+        bank_card_encrypted: key.seal(card.as_str()),
+        bank_phone_encrypted: key.seal(&request.bank_phone),
         bank_phone_hash: app.pii.lookup_hash(&request.bank_phone),
         birth_date: id.birth_date(),
         warnings: serde_json::to_string(&warnings).map_err(AppError::internal)?,

@@ -147,14 +147,8 @@ async fn sign(
         })?;
     let terms = LoanTerms::from_quote(&product, &quote, product.schedule_terms(&offer, rate));
     let signed_at = app.time.clock.now();
-    let name = app
-        .pii
-        .decrypt(&identity.real_name_encrypted)
-        .map_err(AppError::internal)?;
-    let id_number = app
-        .pii
-        .decrypt(&identity.id_number_encrypted)
-        .map_err(AppError::internal)?;
+    let name = app.pii.open(&identity.real_name_encrypted).await?;
+    let id_number = app.pii.open(&identity.id_number_encrypted).await?;
     let contract = Contract::new(
         &product,
         &quote,

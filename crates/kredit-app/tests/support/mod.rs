@@ -40,6 +40,7 @@ pub fn instance(
     App::new(
         repository.clone(),
         PiiCipher::new(&PiiKey::generate()),
+        kredit_app::keys::LocalKeyring::generate(),
         Payments {
             provider: bank,
             authoriser: authoriser.unwrap_or_else(AuthoriseAll::shared),

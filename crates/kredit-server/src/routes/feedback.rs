@@ -88,15 +88,19 @@ pub struct FeedbackView {
     pub borrower_phone: Option<String>,
 }
 
-fn view(state: &AppState, record: FeedbackRecord) -> Result<FeedbackView, ApiError> {
-    let open = |sealed: &[u8]| state.pii.decrypt(sealed).map_err(ApiError::internal);
+async fn view(state: &AppState, record: FeedbackRecord) -> Result<FeedbackView, ApiError> {
+    let open = async |sealed: &[u8]| state.pii.open(sealed).await.map_err(ApiError::internal);
+    let reply = match record.reply_encrypted.as_deref() {
+        Some(sealed) => Some(open(sealed).await?),
+        None => None,
+    };
     Ok(FeedbackView {
         id: record.id,
         category: record.category,
-        message: open(&record.message_encrypted)?,
+        message: open(&record.message_encrypted).await?,
         loan_id: record.loan_id,
         status: record.status,
-        reply: record.reply_encrypted.as_deref().map(open).transpose()?,
+        reply,
         replied_at: record.replied_at,
         created_at: record.created_at,
         borrower_id: None,
@@ -111,7 +115,8 @@ async fn staff_view(state: &AppState, record: FeedbackRecord) -> Result<Feedback
         Some(user) => Some(mask_phone(
             &state
                 .pii
-                .decrypt(&user.phone_encrypted)
+                .open(&user.phone_encrypted)
+                .await
                 .map_err(ApiError::internal)?,
         )),
         None => None,
@@ -119,7 +124,7 @@ async fn staff_view(state: &AppState, record: FeedbackRecord) -> Result<Feedback
     Ok(FeedbackView {
         borrower_id: Some(borrower),
         borrower_phone: phone,
-        ..view(state, record)?
+        ..view(state, record).await?
     })
 }
 
@@ -146,7 +151,7 @@ pub async fn submit(
             loan_id: request.loan_id,
         };
         let record = feedback::submit(&state, borrower, submission).await?;
-        Ok((StatusCode::CREATED, view(&state, record)?))
+        Ok((StatusCode::CREATED, view(&state, record).await?))
     };
     idempotency::run(
         &state,
@@ -168,10 +173,10 @@ pub async fn mine(
     auth: Authorized<BorrowerOnly>,
 ) -> Result<Json<Items<FeedbackView>>, ApiError> {
     let records = feedback::list(&state, Some(auth.user_id()), None).await?;
-    let items = records
-        .into_iter()
-        .map(|record| view(&state, record))
-        .collect::<Result<_, _>>()?;
+    let mut items = Vec::with_capacity(records.len());
+    for record in records {
+        items.push(view(&state, record).await?);
+    }
     Ok(Json(Items { items }))
 }
 

@@ -80,7 +80,7 @@ pub async fn show(
         .identity(auth.user_id())
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(view(&state, &record)?))
+    Ok(Json(view(&state, &record).await?))
 }
 
 /// Verifies and renders; also used by demo seeding.
@@ -90,18 +90,18 @@ pub(crate) async fn verify(
     request: &IdentityRequest,
 ) -> Result<(StatusCode, IdentityView), ApiError> {
     let record = onboarding::verify(state, user, request).await?;
-    Ok((StatusCode::OK, view(state, &record)?))
+    Ok((StatusCode::OK, view(state, &record).await?))
 }
 
-fn view(state: &AppState, record: &IdentityRecord) -> Result<IdentityView, ApiError> {
-    let decrypt = |sealed: &[u8]| state.pii.decrypt(sealed).map_err(ApiError::internal);
+async fn view(state: &AppState, record: &IdentityRecord) -> Result<IdentityView, ApiError> {
+    let decrypt = async |sealed: &[u8]| state.pii.open(sealed).await.map_err(ApiError::internal);
     let codes = |json: &str| serde_json::from_str::<Vec<String>>(json).map_err(ApiError::internal);
     Ok(IdentityView {
         status: record.status,
-        real_name: mask_name(&decrypt(&record.real_name_encrypted)?),
-        id_number: mask_id_number(&decrypt(&record.id_number_encrypted)?),
-        bank_card: mask_bank_card(&decrypt(&record.bank_card_encrypted)?),
-        bank_phone: mask_phone(&decrypt(&record.bank_phone_encrypted)?),
+        real_name: mask_name(&decrypt(&record.real_name_encrypted).await?),
+        id_number: mask_id_number(&decrypt(&record.id_number_encrypted).await?),
+        bank_card: mask_bank_card(&decrypt(&record.bank_card_encrypted).await?),
+        bank_phone: mask_phone(&decrypt(&record.bank_phone_encrypted).await?),
         warnings: codes(&record.warnings)?,
         reasons: codes(&record.reasons)?,
         updated_at: record.updated_at,

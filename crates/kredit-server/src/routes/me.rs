@@ -42,7 +42,8 @@ pub async fn me(
         .ok_or(ApiError::NotFound)?;
     let phone = state
         .pii
-        .decrypt(&user.phone_encrypted)
+        .open(&user.phone_encrypted)
+        .await
         .map_err(ApiError::internal)?;
     Ok(Json(Me {
         user_id: user.id,
@@ -93,7 +94,8 @@ pub async fn change_password(
     }
     let phone = state
         .pii
-        .decrypt(&user.phone_encrypted)
+        .open(&user.phone_encrypted)
+        .await
         .map_err(ApiError::internal)?;
     password::check_policy(&change.new_password, &phone)?;
     let new_hash = password::hash(change.new_password).await?;

@@ -209,21 +209,22 @@ pub async fn borrowers(
         };
         let phone = state
             .pii
-            .decrypt(&user.phone_encrypted)
+            .open(&user.phone_encrypted)
+            .await
             .map_err(ApiError::internal)?;
         let identity = state.repository.identity(id).await?;
-        let decrypt = |bytes: &[u8]| state.pii.decrypt(bytes).map_err(ApiError::internal);
+        let (real_name, id_number) = match &identity {
+            Some(i) => (
+                Some(mask_name(&open(&state, &i.real_name_encrypted).await?)),
+                Some(mask_id_number(&open(&state, &i.id_number_encrypted).await?)),
+            ),
+            None => (None, None),
+        };
         found.push(BorrowerView {
             user_id: id,
             phone: mask_phone(&phone),
-            real_name: identity
-                .as_ref()
-                .map(|i| decrypt(&i.real_name_encrypted).map(|n| mask_name(&n)))
-                .transpose()?,
-            id_number: identity
-                .as_ref()
-                .map(|i| decrypt(&i.id_number_encrypted).map(|n| mask_id_number(&n)))
-                .transpose()?,
+            real_name,
+            id_number,
             identity_status: identity.map(|i| i.status.as_str().to_owned()),
         });
     }
@@ -311,4 +312,8 @@ pub async fn evidence_log(
     let entries = store.evidence(after, limit).await?;
     let verified = evidence::verify_after(previous.as_ref(), &entries).is_ok();
     Ok(Json(EvidencePage { entries, verified }))
+}
+
+async fn open(state: &crate::state::AppState, sealed: &[u8]) -> Result<String, ApiError> {
+    state.pii.open(sealed).await.map_err(ApiError::internal)
 }

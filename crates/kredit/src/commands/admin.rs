@@ -66,7 +66,11 @@ pub fn run(args: AdminArgs) -> anyhow::Result<()> {
     let role = Role::from(role);
     runtime()?.block_on(async {
         let repository = kredit_server::server::open_database(&config).await?;
-        let pii = PiiCipher::new(&keys.pii);
+        let pii = kredit_app::keys::Vault::new(
+            PiiCipher::new(&keys.pii),
+            keys.keks.clone(),
+            repository.clone(),
+        );
         let id =
             kredit_app::accounts::create(repository.as_ref(), &pii, &phone, &password, role, None)
                 .await

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod cob;
 pub mod demo;
 pub mod import;
+pub mod keys;
 pub mod ledger;
 pub mod migrate;
 pub mod model;
