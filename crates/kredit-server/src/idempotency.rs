@@ -15,9 +15,10 @@
 //! reserved first, the change and its reply commit together, and a twin
 //! sent at the same moment finds the key taken and replays the reply.
 //!
-//! Stored replies are sealed like any personal field ([`seal`]): a reply
-//! can carry what the request sent (a feedback message with an ID number
-//! in it), and the table must not become a plaintext copy of it.
+//! Stored replies are sealed under the user's data key like any personal
+//! field ([`seal`]): a reply can carry what the request sent (a feedback
+//! message with an ID number in it), the table must not become a plaintext
+//! copy of it, and erasing the user's key erases their replies too.
 
 use std::future::Future;
 
@@ -27,7 +28,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use kredit_store::pii::PiiCipher;
+use std::sync::Arc;
+
+use kredit_app::keys::Vault;
+use kredit_store::pii::DataKey;
 use kredit_store::{IdempotencyClaim, IdempotencyRecord, IdempotentReply, StoredResponse, UserId};
 use serde::Serialize;
 
@@ -111,13 +115,20 @@ where
         .claim_idempotency_key(user, &key, &request_hash, now, now - ABANDONED_AFTER)
         .await?
     {
-        IdempotencyClaim::Existing(record) => replay_existing(&state.pii, &record, &request_hash),
+        IdempotencyClaim::Existing(record) => {
+            replay_existing(&state.pii, &record, &request_hash).await
+        }
         IdempotencyClaim::Claimed => match operation.await {
             Ok((status, body)) => {
                 let body = serde_json::to_string(&body).map_err(ApiError::internal)?;
+                let data_key = state
+                    .pii
+                    .data_key_for(user)
+                    .await
+                    .map_err(ApiError::internal)?;
                 let sealed = StoredResponse {
                     status: status.as_u16(),
-                    body: seal(&state.pii, &body),
+                    body: seal(&data_key, &body),
                 };
                 repository
                     .complete_idempotency_key(user, &key, &sealed)
@@ -133,8 +144,8 @@ where
 }
 
 /// The answer a key used before gets: its reply, or why there is none.
-fn replay_existing(
-    pii: &PiiCipher,
+async fn replay_existing(
+    vault: &Vault,
     record: &IdempotencyRecord,
     request_hash: &str,
 ) -> Result<Response, ApiError> {
@@ -142,24 +153,24 @@ fn replay_existing(
         return Err(ApiError::IdempotencyConflict);
     }
     match &record.response {
-        Some(stored) => Ok(replay(stored.status, open(pii, &stored.body)?)),
+        Some(stored) => Ok(replay(stored.status, open(vault, &stored.body).await?)),
         None => Err(ApiError::IdempotencyInProgress),
     }
 }
 
 /// A reply as it is stored: `sealed.v1.` and the base64 of its ciphertext.
-fn seal(pii: &PiiCipher, body: &str) -> String {
-    format!("{SEALED_PREFIX}{}", STANDARD.encode(pii.encrypt(body)))
+fn seal(data_key: &DataKey, body: &str) -> String {
+    format!("{SEALED_PREFIX}{}", STANDARD.encode(data_key.seal(body)))
 }
 
 /// A stored reply's text: opened if sealed, as it is if stored before
 /// sealing.
-fn open(pii: &PiiCipher, stored: &str) -> Result<String, ApiError> {
+async fn open(vault: &Vault, stored: &str) -> Result<String, ApiError> {
     let Some(sealed) = stored.strip_prefix(SEALED_PREFIX) else {
         return Ok(stored.to_owned());
     };
     let bytes = STANDARD.decode(sealed).map_err(ApiError::internal)?;
-    pii.decrypt(&bytes).map_err(ApiError::internal)
+    vault.open(&bytes).await.map_err(ApiError::internal)
 }
 
 /// What a key says before a one-transaction operation runs.
@@ -175,7 +186,8 @@ pub struct Fresh {
     user: UserId,
     key: String,
     request_hash: String,
-    pii: PiiCipher,
+    /// The user's, sealing the reply inside the operation's transaction.
+    data_key: Arc<DataKey>,
 }
 
 /// Looks the key up without writing anything (see the module docs).
@@ -188,12 +200,18 @@ pub async fn prior(
 ) -> Result<Prior, ApiError> {
     let request_hash = request_hash(state, route, request)?;
     match state.repository.idempotency_record(user, &key).await? {
-        Some(record) => replay_existing(&state.pii, &record, &request_hash).map(Prior::Answered),
+        Some(record) => replay_existing(&state.pii, &record, &request_hash)
+            .await
+            .map(Prior::Answered),
         None => Ok(Prior::Fresh(Fresh {
             user,
             key,
             request_hash,
-            pii: state.pii.clone(),
+            data_key: state
+                .pii
+                .data_key_for(user)
+                .await
+                .map_err(ApiError::internal)?,
         })),
     }
 }
@@ -202,7 +220,7 @@ impl Fresh {
     /// A rendered reply sealed for storing: what the `body` of
     /// [`Fresh::reply`] returns.
     pub fn seal(&self, body: &str) -> String {
-        seal(&self.pii, body)
+        seal(&self.data_key, body)
     }
 
     /// The reply for the operation's transaction to write; `body` renders
@@ -228,7 +246,7 @@ impl Fresh {
             .idempotency_record(self.user, &self.key)
             .await?
             .ok_or_else(|| ApiError::internal("a taken idempotency key vanished"))?;
-        replay_existing(&self.pii, &record, &self.request_hash)
+        replay_existing(&state.pii, &record, &self.request_hash).await
     }
 }
 
@@ -272,19 +290,19 @@ fn replay(status: u16, body: String) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use kredit_store::pii::{PiiCipher, PiiKey};
+    use kredit_store::pii::DataKey;
 
-    use super::{open, seal};
+    use super::{SEALED_PREFIX, STANDARD, seal};
+    use base64::Engine as _;
 
     #[test]
-    fn stored_replies_are_sealed_and_old_plain_ones_still_replay() {
-        let pii = PiiCipher::new(&PiiKey::generate());
+    fn stored_replies_are_sealed_under_the_users_key() {
+        let key = DataKey::generate();
         let body = r#"{"message":"身份证 110105199001011234"}"#;
-        let sealed = seal(&pii, body);
-        assert!(sealed.starts_with("sealed.v1.") && !sealed.contains("110105"));
-        assert_eq!(open(&pii, &sealed).unwrap(), body);
-        assert_eq!(open(&pii, body).unwrap(), body, "stored before sealing");
-        let other = PiiCipher::new(&PiiKey::generate());
-        assert!(open(&other, &sealed).is_err());
+        let sealed = seal(&key, body);
+        assert!(sealed.starts_with(SEALED_PREFIX) && !sealed.contains("110105"));
+        let bytes = STANDARD.decode(&sealed[SEALED_PREFIX.len()..]).unwrap();
+        assert_eq!(key.open(&bytes).unwrap(), body);
+        assert!(DataKey::generate().open(&bytes).is_err());
     }
 }

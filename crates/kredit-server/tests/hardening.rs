@@ -471,7 +471,11 @@ async fn names_are_refused_or_stored_normalised(repository: Arc<dyn Repository>)
     assert_eq!(reply.json["real_name"], "买*");
     let stored = app.state.repository.identity(user).await.unwrap().unwrap();
     assert_eq!(
-        app.state.pii.decrypt(&stored.real_name_encrypted).unwrap(),
+        app.state
+            .pii
+            .open(&stored.real_name_encrypted)
+            .await
+            .unwrap(),
         "买买提·吐尔逊"
     );
 
@@ -495,7 +499,11 @@ async fn names_are_refused_or_stored_normalised(repository: Arc<dyn Repository>)
         .unwrap()
         .unwrap();
     assert_eq!(
-        app.state.pii.decrypt(&stored.real_name_encrypted).unwrap(),
+        app.state
+            .pii
+            .open(&stored.real_name_encrypted)
+            .await
+            .unwrap(),
         "Am\u{e9}lie Dupont"
     );
 }
