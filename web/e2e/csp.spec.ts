@@ -88,6 +88,7 @@ test('staff pages run under the CSP without a violation', async ({ page }) => {
     '/staff/products',
     '/staff/models',
     '/staff/audit',
+    '/staff/personal-data-access',
     '/staff/feedback',
     '/staff/close-of-business',
     '/staff/webhooks',
