@@ -5,7 +5,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
-use sqlx::{Postgres, Row, Sqlite};
+use sqlx::{Postgres, Sqlite};
 
 use crate::repository::{SqlRepository, StoreResult};
 
@@ -94,6 +94,25 @@ fn encodings(needle: &str) -> Vec<(&'static str, Vec<u8>)> {
     forms
 }
 
+/// One column's values, NULLs left out.
+fn push(
+    values: &mut Vec<StoredValue>,
+    table: &str,
+    column: &str,
+    column_values: Vec<Option<Vec<u8>>>,
+) {
+    values.extend(
+        column_values
+            .into_iter()
+            .flatten()
+            .map(|bytes| StoredValue {
+                table: table.to_owned(),
+                column: column.to_owned(),
+                bytes,
+            }),
+    );
+}
+
 impl SqlRepository<Sqlite> {
     pub(crate) async fn scan_values(&self) -> StoreResult<Vec<StoredValue>> {
         let tables: Vec<String> =
@@ -109,18 +128,11 @@ impl SqlRepository<Sqlite> {
                     .await?;
             for column in columns {
                 let sql = format!("SELECT CAST(\"{column}\" AS BLOB) FROM \"{table}\"");
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .fetch_all(&self.pool)
-                    .await?;
-                for row in rows {
-                    if let Some(bytes) = row.try_get::<Option<Vec<u8>>, _>(0)? {
-                        values.push(StoredValue {
-                            table: table.clone(),
-                            column: column.clone(),
-                            bytes,
-                        });
-                    }
-                }
+                let column_values: Vec<Option<Vec<u8>>> =
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                        .fetch_all(&self.pool)
+                        .await?;
+                push(&mut values, &table, &column, column_values);
             }
         }
         Ok(values)
@@ -148,18 +160,10 @@ impl SqlRepository<Postgres> {
                 format!("convert_to(CAST(\"{column}\" AS TEXT), 'UTF8')")
             };
             let sql = format!("SELECT {select} FROM \"{table}\"");
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            let column_values: Vec<Option<Vec<u8>>> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                 .fetch_all(&self.pool)
                 .await?;
-            for row in rows {
-                if let Some(bytes) = row.try_get::<Option<Vec<u8>>, _>(0)? {
-                    values.push(StoredValue {
-                        table: table.clone(),
-                        column: column.clone(),
-                        bytes,
-                    });
-                }
-            }
+            push(&mut values, &table, &column, column_values);
         }
         Ok(values)
     }
