@@ -66,6 +66,12 @@ pub trait AfterClose: Send + Sync {
     async fn day_closed(&self, app: &App, through: NaiveDate) -> AppResult<Vec<String>>;
 }
 
+/// What runs after every close of business, in order.
+pub const AFTER_CLOSE: &[&dyn AfterClose] = &[
+    &crate::scoring::ModelMonitoring,
+    &crate::data_rights::erasure::RetentionPurge,
+];
+
 /// What one close of business did.
 #[derive(Debug, Clone)]
 pub struct DayClosed {

@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod close_of_business;
 pub mod collections;
+pub mod data_rights;
 pub mod error;
 pub mod feedback;
 pub mod ids;
@@ -65,6 +66,8 @@ pub struct App {
     /// The champion and challenger models in service (none: the rules
     /// scorecard decides).
     pub scorer: scoring::ModelScorer,
+    /// Retention after erasure and the working days deadlines count.
+    pub privacy: data_rights::PrivacyPolicy,
 }
 
 /// The bank/PSP, where it sends its notices, and what every payment passes
@@ -104,6 +107,7 @@ impl App {
             identity: onboarding::IdentityPolicy::default(),
             lending: origination::LendingPolicy::default(),
             scorer: scoring::ModelScorer::default(),
+            privacy: data_rights::PrivacyPolicy::default(),
         }
     }
 

@@ -15,6 +15,7 @@ use kredit_store::{Role, UserId};
 use serde_json::json;
 
 use crate::audit::Audit;
+use crate::data_rights::erasure::RetainedIdentity;
 use crate::{App, AppError, AppResult};
 
 /// The most views one list returns (newest first).
@@ -94,13 +95,35 @@ pub async fn reveal(
         .filter(|user| user.role == Role::Borrower)
         .ok_or(AppError::NotFound)?;
     let identity = app.repository.identity(borrower).await?;
+    // An erased borrower's identity survives only as the retained record
+    // (for the retention period), sealed as one value.
+    let retained = match &identity {
+        None => app
+            .repository
+            .data_rights()
+            .retained(borrower)
+            .await?
+            .and_then(|record| record.sealed),
+        Some(_) => None,
+    };
     let sealed = |field: PersonalField| -> Option<&[u8]> {
+        if let Some(identity) = &identity {
+            return Some(match field {
+                PersonalField::Phone => &user.phone_encrypted,
+                PersonalField::RealName => &identity.real_name_encrypted,
+                PersonalField::IdNumber => &identity.id_number_encrypted,
+                PersonalField::BankCard => &identity.bank_card_encrypted,
+                PersonalField::BankPhone => &identity.bank_phone_encrypted,
+            });
+        }
         match field {
-            PersonalField::Phone => Some(&user.phone_encrypted),
-            PersonalField::RealName => identity.as_ref().map(|i| &i.real_name_encrypted[..]),
-            PersonalField::IdNumber => identity.as_ref().map(|i| &i.id_number_encrypted[..]),
-            PersonalField::BankCard => identity.as_ref().map(|i| &i.bank_card_encrypted[..]),
-            PersonalField::BankPhone => identity.as_ref().map(|i| &i.bank_phone_encrypted[..]),
+            PersonalField::Phone if !user.phone_encrypted.is_empty() => {
+                Some(&user.phone_encrypted)
+            }
+            PersonalField::RealName | PersonalField::IdNumber | PersonalField::BankCard => {
+                retained.as_deref()
+            }
+            _ => None,
         }
     };
     let on_record: Vec<_> = asked
@@ -113,7 +136,7 @@ pub async fn reveal(
         AppError::field(
             "fields",
             "not_on_record",
-            "the borrower has not verified their identity: only the phone is on record",
+            "none of these fields is on record for this borrower",
         )
     })?;
 
@@ -141,10 +164,25 @@ pub async fn reveal(
         .personal_data()
         .record_access(&access, audit)
         .await?;
+    let kept = match &retained {
+        Some(sealed) => {
+            let json = app.pii.open(sealed).await?;
+            Some(serde_json::from_str::<RetainedIdentity>(&json).map_err(AppError::internal)?)
+        }
+        None => None,
+    };
     let mut values = Vec::with_capacity(fields.fields().len());
     for &field in fields.fields() {
-        let sealed = sealed(field).expect("only fields on record are in the set");
-        values.push((field, app.pii.open(sealed).await?));
+        let value = match (&kept, field) {
+            (Some(kept), PersonalField::RealName) => kept.real_name.clone(),
+            (Some(kept), PersonalField::IdNumber) => kept.id_number.clone(),
+            (Some(kept), PersonalField::BankCard) => kept.bank_card.clone(),
+            _ => {
+                let sealed = sealed(field).expect("only fields on record are in the set");
+                app.pii.open(sealed).await?
+            }
+        };
+        values.push((field, value));
     }
     Ok(Revealed { access, values })
 }

@@ -96,6 +96,17 @@ pub async fn login_succeeded(app: &App, phone_hash: &str, address: &str) -> AppR
     Ok(())
 }
 
+/// `LIKE` patterns of every bucket keyed by this account's phone or id
+/// (an erasure deletes them with the rest).
+#[must_use]
+pub fn account_buckets(phone_hash: &str, user: UserId) -> Vec<String> {
+    vec![
+        format!("login:account:{phone_hash}"),
+        account_address_bucket(phone_hash, "%"),
+        password_bucket(user),
+    ]
+}
+
 fn password_bucket(user: UserId) -> String {
     format!("password:{user}")
 }

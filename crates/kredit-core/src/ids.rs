@@ -92,6 +92,8 @@ ids! {
     pub struct PersonalDataAccessId;
     /// One sign-in: its access and refresh tokens end with it.
     pub struct SessionId;
+    /// A borrower's request to exercise a personal-information right.
+    pub struct DataRightsRequestId;
 }
 
 #[cfg(test)]

@@ -59,6 +59,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api.merge(crate::routes::models::ModelsApi::openapi());
     api.merge(crate::routes::feedback::FeedbackApi::openapi());
     api.merge(crate::routes::personal_data::PersonalDataApi::openapi());
+    api.merge(crate::routes::data_rights::DataRightsApi::openapi());
     CommonProblems.modify(&mut api);
     api
 }
@@ -269,7 +270,8 @@ pub fn router(state: SharedState) -> Router {
             "/api/v1",
             api.merge(crate::routes::models::router())
                 .merge(crate::routes::feedback::router())
-                .merge(crate::routes::personal_data::router()),
+                .merge(crate::routes::personal_data::router())
+                .merge(crate::routes::data_rights::router()),
         )
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

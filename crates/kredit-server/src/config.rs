@@ -97,6 +97,14 @@ pub struct Config {
     /// Send `Strict-Transport-Security`: set it when clients reach the
     /// server over HTTPS only (a TLS-terminating proxy in front).
     pub hsts: bool,
+    /// Years an erasure keeps loan contracts, ledger records and the
+    /// identity behind them after the borrower's last loan closes.
+    pub retention_years: u32,
+    /// Public holidays (`YYYY-MM-DD`), not counted as working days in the
+    /// 15-working-day deadline of data-rights requests.
+    pub holidays: Vec<chrono::NaiveDate>,
+    /// Weekend days worked instead (调休), counted as working days.
+    pub working_weekends: Vec<chrono::NaiveDate>,
 }
 
 impl Default for Config {
@@ -137,6 +145,9 @@ impl Default for Config {
             max_model_upload_bytes: 32 * 1024 * 1024,
             metrics_token: None,
             hsts: false,
+            retention_years: kredit_core::data_rights::DEFAULT_RETENTION_YEARS,
+            holidays: Vec::new(),
+            working_weekends: Vec::new(),
         }
     }
 }
@@ -153,6 +164,17 @@ impl Config {
             lending.model_grades = table.clone();
         }
         lending
+    }
+
+    /// Retention after erasure and the working days deadlines count in.
+    pub fn privacy_policy(&self) -> kredit_app::data_rights::PrivacyPolicy {
+        kredit_app::data_rights::PrivacyPolicy {
+            retention_years: self.retention_years,
+            calendar: kredit_core::data_rights::WorkingCalendar {
+                holidays: self.holidays.iter().copied().collect(),
+                working_weekends: self.working_weekends.iter().copied().collect(),
+            },
+        }
     }
 
     /// Where the payment provider POSTs its notices.

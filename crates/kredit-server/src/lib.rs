@@ -14,6 +14,7 @@ pub mod config;
 pub mod dates;
 pub mod demo;
 pub mod error;
+pub mod export_page;
 pub mod extract;
 pub mod hardening;
 pub mod idempotency;

@@ -165,7 +165,7 @@ async fn close_of_business_loop(state: Arc<AppState>) {
             &state,
             &state.schedule,
             &state.instance,
-            &[&kredit_app::scoring::ModelMonitoring],
+            kredit_app::close_of_business::AFTER_CLOSE,
         )
         .await
         {

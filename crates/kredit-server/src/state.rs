@@ -151,6 +151,7 @@ impl AppState {
             },
         );
         app.lending = config.lending_policy();
+        app.privacy = config.privacy_policy();
         app.identity_provider = identity_provider;
         app.identity = IdentityPolicy {
             age: AgePolicy {

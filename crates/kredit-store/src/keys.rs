@@ -20,6 +20,13 @@ pub fn user_owner(user: UserId) -> String {
     format!("user:{user}")
 }
 
+/// The owner of the data key sealing what an erasure keeps of a user for
+/// the retention period: destroyed on its own when that period ends.
+#[must_use]
+pub fn retained_owner(user: UserId) -> String {
+    format!("retained:{user}")
+}
+
 /// The owner of the data key sealing the platform's own secrets (webhook
 /// signing secrets).
 pub const SYSTEM_OWNER: &str = "system";

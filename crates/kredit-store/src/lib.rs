@@ -4,6 +4,7 @@
 //! rest ([`pii`]).
 
 pub mod cob;
+pub mod data_rights;
 mod connect;
 pub mod feedback;
 pub mod import;

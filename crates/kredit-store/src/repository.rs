@@ -81,6 +81,8 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
     fn feedback(&self) -> &dyn crate::feedback::FeedbackStore;
     /// Staff views of borrowers' unmasked personal data.
     fn personal_data(&self) -> &dyn crate::personal_data::PersonalDataStore;
+    /// Consents, data-rights requests, erasure and the retained records.
+    fn data_rights(&self) -> &dyn crate::data_rights::DataRightsStore;
     /// Leases for scheduled work and the close-of-business history.
     fn jobs(&self) -> &dyn crate::jobs::JobStore;
     /// Domain events, subscribers' cursors and webhooks.
@@ -268,6 +270,10 @@ macro_rules! sql_repository {
             }
 
             fn personal_data(&self) -> &dyn crate::personal_data::PersonalDataStore {
+                self
+            }
+
+            fn data_rights(&self) -> &dyn crate::data_rights::DataRightsStore {
                 self
             }
 

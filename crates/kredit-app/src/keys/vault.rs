@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use kredit_store::keys::{NewDataKey, SYSTEM_OWNER, user_owner};
+use kredit_store::keys::{NewDataKey, SYSTEM_OWNER, retained_owner, user_owner};
 use kredit_store::pii::{DataKey, DataKeyId, PiiCipher, envelope_key_id};
 use kredit_store::{Repository, StoreError, UserId};
 
@@ -104,6 +104,18 @@ impl Vault {
     /// Seals `plaintext` under the user's data key (created on first use).
     pub async fn seal_for(&self, user: UserId, plaintext: &str) -> Result<Vec<u8>, PiiError> {
         Ok(self.data_key_for(user).await?.seal(plaintext))
+    }
+
+    /// Seals what an erasure keeps of a user, under a key of its own that
+    /// the purge at the end of the retention period destroys.
+    pub async fn seal_retained(&self, user: UserId, plaintext: &str) -> Result<Vec<u8>, PiiError> {
+        Ok(self.owned_key(&retained_owner(user)).await?.seal(plaintext))
+    }
+
+    /// Forgets the cached keys of an owner whose keys a transaction of the
+    /// caller's destroyed (an erasure, a purge).
+    pub fn forget_destroyed(&self, owner: &str) {
+        self.cache.forget_owner(owner);
     }
 
     /// Seals under the system's data key (the platform's own secrets).

@@ -140,7 +140,7 @@ pub async fn audit_log(
     Ok(Json(AuditPage { items, next_before }))
 }
 
-fn entry_view(record: AuditRecord) -> AuditEntryView {
+pub(crate) fn entry_view(record: AuditRecord) -> AuditEntryView {
     let parse = |json: Option<String>| json.and_then(|text| serde_json::from_str(&text).ok());
     let entry = record.entry;
     AuditEntryView {

@@ -61,6 +61,7 @@ pub struct RefreshRequest {
     ))]
 pub async fn register(
     State(state): State<SharedState>,
+    client: ClientAddress,
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> Result<(StatusCode, Json<UserCreated>), ApiError> {
     let user_id = accounts::create(
@@ -70,6 +71,14 @@ pub async fn register(
         &credentials.password,
         Role::Borrower,
         None,
+    )
+    .await?;
+    // Registering is agreeing to the personal-information text in force,
+    // which the sign-up page shows (docs/security.md).
+    kredit_app::data_rights::consents::given_at_registration(
+        &state,
+        user_id,
+        Some(client.to_string()),
     )
     .await?;
     tracing::info!(user_id = user_id.0, phone = %mask_phone(&credentials.phone), "borrower registered");

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod applications;
 pub mod auth;
+pub mod data_rights;
 pub mod feedback;
 pub mod identity;
 pub mod loans;

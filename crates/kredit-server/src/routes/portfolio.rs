@@ -81,7 +81,7 @@ pub async fn advance(
         &state,
         request.date,
         auth.user_id(),
-        &[&kredit_app::scoring::ModelMonitoring],
+        kredit_app::close_of_business::AFTER_CLOSE,
     )
     .await?;
     let report = &closed.report;
