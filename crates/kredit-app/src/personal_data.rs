@@ -117,9 +117,7 @@ pub async fn reveal(
             });
         }
         match field {
-            PersonalField::Phone if !user.phone_encrypted.is_empty() => {
-                Some(&user.phone_encrypted)
-            }
+            PersonalField::Phone if !user.phone_encrypted.is_empty() => Some(&user.phone_encrypted),
             PersonalField::RealName | PersonalField::IdNumber | PersonalField::BankCard => {
                 retained.as_deref()
             }

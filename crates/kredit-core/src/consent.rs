@@ -114,8 +114,14 @@ mod tests {
 
     #[test]
     fn giving_needs_the_current_text_and_required_consents_stay() {
-        assert_eq!(check_change(ConsentKind::Marketing, true, "2026-12"), Ok(()));
-        assert_eq!(check_change(ConsentKind::Marketing, false, "anything"), Ok(()));
+        assert_eq!(
+            check_change(ConsentKind::Marketing, true, "2026-12"),
+            Ok(())
+        );
+        assert_eq!(
+            check_change(ConsentKind::Marketing, false, "anything"),
+            Ok(())
+        );
         assert_eq!(
             check_change(ConsentKind::Marketing, true, "2025-01"),
             Err(ConsentError::NotCurrentVersion { current: "2026-12" })

@@ -147,17 +147,28 @@ mod tests {
     fn fifteen_working_days_skip_weekends_and_holidays() {
         let plain = WorkingCalendar::default();
         // Tuesday 1 December 2026 + 15 working days = Tuesday 22 December.
-        assert_eq!(plain.deadline(day("2026-12-01"), 15), Some(day("2026-12-22")));
+        assert_eq!(
+            plain.deadline(day("2026-12-01"), 15),
+            Some(day("2026-12-22"))
+        );
         // Received on a Saturday: the first working day is the Monday.
-        assert_eq!(plain.deadline(day("2026-12-05"), 1), Some(day("2026-12-07")));
+        assert_eq!(
+            plain.deadline(day("2026-12-05"), 1),
+            Some(day("2026-12-07"))
+        );
 
         let mut national_day = WorkingCalendar::default();
         for d in 1..=7 {
-            national_day.holidays.insert(NaiveDate::from_ymd_opt(2026, 10, d).unwrap());
+            national_day
+                .holidays
+                .insert(NaiveDate::from_ymd_opt(2026, 10, d).unwrap());
         }
         national_day.working_weekends.insert(day("2026-10-10"));
         // From 30 September: 8, 9, 10 (a Saturday worked), 12, 13 October.
-        assert_eq!(national_day.deadline(day("2026-09-30"), 5), Some(day("2026-10-13")));
+        assert_eq!(
+            national_day.deadline(day("2026-09-30"), 5),
+            Some(day("2026-10-13"))
+        );
     }
 
     #[test]
@@ -167,16 +178,32 @@ mod tests {
 
     #[test]
     fn retention_runs_from_the_last_loan_closed() {
-        let closed = |on: &str| LoanOnRecord { status: LoanStatus::PaidOff, closed_on: Some(day(on)) };
+        let closed = |on: &str| LoanOnRecord {
+            status: LoanStatus::PaidOff,
+            closed_on: Some(day(on)),
+        };
         assert_eq!(retention(&[], 5), Ok(Retention::Nothing));
         assert_eq!(
             retention(&[closed("2024-02-29"), closed("2023-01-10")], 5),
             Ok(Retention::Until(day("2029-02-28")))
         );
-        assert_eq!(retention(&[closed("2026-12-01")], 0), Ok(Retention::Until(day("2026-12-01"))));
-        for status in [LoanStatus::Active, LoanStatus::PendingDisbursement, LoanStatus::WrittenOff] {
-            let open = LoanOnRecord { status, closed_on: None };
-            assert_eq!(retention(&[closed("2026-01-01"), open], 5), Err(RefusalReason::LoansOutstanding));
+        assert_eq!(
+            retention(&[closed("2026-12-01")], 0),
+            Ok(Retention::Until(day("2026-12-01")))
+        );
+        for status in [
+            LoanStatus::Active,
+            LoanStatus::PendingDisbursement,
+            LoanStatus::WrittenOff,
+        ] {
+            let open = LoanOnRecord {
+                status,
+                closed_on: None,
+            };
+            assert_eq!(
+                retention(&[closed("2026-01-01"), open], 5),
+                Err(RefusalReason::LoansOutstanding)
+            );
         }
     }
 

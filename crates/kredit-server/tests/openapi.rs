@@ -125,6 +125,7 @@ fn every_operation_is_described() {
             "/approve",
             "/reject",
             "/logout-all",
+            "/complete",
         ];
         if (method == "post" || method == "put") && !bodiless.iter().any(|end| path.ends_with(end))
         {

@@ -4,8 +4,8 @@
 //! rest ([`pii`]).
 
 pub mod cob;
-pub mod data_rights;
 mod connect;
+pub mod data_rights;
 pub mod feedback;
 pub mod import;
 pub mod jobs;

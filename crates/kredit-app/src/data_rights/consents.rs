@@ -31,13 +31,20 @@ impl ConsentState {
 }
 
 /// Every kind's state, in [`ConsentKind::ALL`]'s order, and the history.
-pub async fn overview(app: &App, user: UserId) -> AppResult<(Vec<ConsentState>, Vec<ConsentRecord>)> {
+pub async fn overview(
+    app: &App,
+    user: UserId,
+) -> AppResult<(Vec<ConsentState>, Vec<ConsentRecord>)> {
     let history = app.repository.data_rights().consents(user).await?;
     let states = consent::TEXTS
         .iter()
         .map(|text| ConsentState {
             text,
-            latest: history.iter().rev().find(|record| record.kind == text.kind).cloned(),
+            latest: history
+                .iter()
+                .rev()
+                .find(|record| record.kind == text.kind)
+                .cloned(),
         })
         .collect();
     Ok((states, history))
@@ -86,7 +93,16 @@ pub async fn change(
         Some(latest) if !given => latest.terms_version.clone(),
         _ => version.to_owned(),
     };
-    let latest = record(app, user, kind, given, &version, client_address, app.time.clock.now()).await?;
+    let latest = record(
+        app,
+        user,
+        kind,
+        given,
+        &version,
+        client_address,
+        app.time.clock.now(),
+    )
+    .await?;
     Ok(ConsentState {
         text: state.text,
         latest: Some(latest),
@@ -100,7 +116,16 @@ pub async fn given_at_registration(
     client_address: Option<String>,
 ) -> AppResult<()> {
     let text = consent::text(ConsentKind::PersonalInformation);
-    record(app, user, text.kind, true, text.version, client_address, app.time.clock.now()).await?;
+    record(
+        app,
+        user,
+        text.kind,
+        true,
+        text.version,
+        client_address,
+        app.time.clock.now(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -113,7 +138,11 @@ async fn record(
     client_address: Option<String>,
     at: DateTime<Utc>,
 ) -> AppResult<ConsentRecord> {
-    let action = if given { ConsentAction::Given } else { ConsentAction::Withdrawn };
+    let action = if given {
+        ConsentAction::Given
+    } else {
+        ConsentAction::Withdrawn
+    };
     let consent = NewConsent {
         user_id: user,
         kind,
@@ -134,7 +163,11 @@ async fn record(
     };
     let audit = Audit {
         actor: Some(user),
-        action: if given { "consent.given" } else { "consent.withdrawn" },
+        action: if given {
+            "consent.given"
+        } else {
+            "consent.withdrawn"
+        },
         entity_type: "user",
         entity_id: None,
     }

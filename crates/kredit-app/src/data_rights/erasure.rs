@@ -33,7 +33,11 @@ pub struct RetainedIdentity {
 
 /// What the borrower's loans leave to keep, or `loans_outstanding`.
 pub(crate) async fn retention_for(app: &App, user: UserId) -> AppResult<Retention> {
-    let loans = app.repository.lending().loans(Some(&[user]), i64::MAX).await?;
+    let loans = app
+        .repository
+        .lending()
+        .loans(Some(&[user]), i64::MAX)
+        .await?;
     let on_record: Vec<_> = loans
         .iter()
         .map(|loan| LoanOnRecord {
@@ -111,7 +115,10 @@ pub async fn complete(
             entity_type: "data_rights_request",
             entity_id: None,
         }
-        .entry(None, Some(json!({"user_id": user, "retain_until": retain_until}))),
+        .entry(
+            None,
+            Some(json!({"user_id": user, "retain_until": retain_until})),
+        ),
     };
     let done = store.erase(&erasure).await?;
     app.pii.forget_destroyed(&erasure.key_owner);
@@ -130,7 +137,9 @@ pub async fn retained_identity(app: &App, user: UserId) -> AppResult<Option<Reta
         return Ok(None);
     };
     let json = app.pii.open(&sealed).await?;
-    Ok(Some(serde_json::from_str(&json).map_err(AppError::internal)?))
+    Ok(Some(
+        serde_json::from_str(&json).map_err(AppError::internal)?,
+    ))
 }
 
 /// Purges every retained record whose period ended before `today`: its key
@@ -179,7 +188,9 @@ impl AfterClose for RetentionPurge {
         Ok(if purged == 0 {
             Vec::new()
         } else {
-            vec![format!("retention ended: {purged} erased borrowers' records purged")]
+            vec![format!(
+                "retention ended: {purged} erased borrowers' records purged"
+            )]
         })
     }
 }

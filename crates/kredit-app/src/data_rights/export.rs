@@ -173,7 +173,10 @@ pub struct RequestData {
 pub async fn export(app: &App, user: UserId) -> AppResult<DataExport> {
     let repository = app.repository.as_ref();
     let lending = repository.lending();
-    let account = repository.user_by_id(user).await?.ok_or(AppError::NotFound)?;
+    let account = repository
+        .user_by_id(user)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let pii = &app.pii;
 
     let identity = match repository.identity(user).await? {
@@ -322,7 +325,10 @@ pub async fn export(app: &App, user: UserId) -> AppResult<DataExport> {
         entity_id: None,
     }
     .entry(None, None);
-    repository.data_rights().insert_request(&request, audit).await?;
+    repository
+        .data_rights()
+        .insert_request(&request, audit)
+        .await?;
     let requests = repository
         .data_rights()
         .requests(

@@ -137,7 +137,11 @@ pub async fn refuse(
 ) -> AppResult<RequestRecord> {
     let reason: RefusalReason = reason.parse().map_err(|_| {
         let all = RefusalReason::ALL.map(RefusalReason::as_str);
-        AppError::field("reason", "invalid_reason", format!("one of {}", all.join(", ")))
+        AppError::field(
+            "reason",
+            "invalid_reason",
+            format!("one of {}", all.join(", ")),
+        )
     })?;
     let audit = Audit {
         actor: Some(staff),

@@ -188,7 +188,10 @@ fn consent_view(state: ConsentState) -> ConsentView {
         required: state.text.required,
         current_version: state.text.version.to_owned(),
         given,
-        version: state.latest.as_ref().map(|latest| latest.terms_version.clone()),
+        version: state
+            .latest
+            .as_ref()
+            .map(|latest| latest.terms_version.clone()),
         at: state.latest.as_ref().map(|latest| latest.at),
         text_zh: state.text.zh.to_owned(),
         text_en: state.text.en.to_owned(),
@@ -320,7 +323,10 @@ pub async fn export_data(
             "html",
         ),
     };
-    let disposition = format!("attachment; filename=\"kredit-data-{}-{day}.{extension}\"", user.id);
+    let disposition = format!(
+        "attachment; filename=\"kredit-data-{}-{day}.{extension}\"",
+        user.id
+    );
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -367,7 +373,11 @@ pub async fn request_erasure(
 ) -> Result<(StatusCode, Json<RequestView>), ApiError> {
     let user = confirm_password(&state, auth.user_id(), confirmation.password).await?;
     let (request, new) = data_rights::request_erasure(&state, user.id).await?;
-    let status = if new { StatusCode::ACCEPTED } else { StatusCode::OK };
+    let status = if new {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(request_view(&state, request))))
 }
 
@@ -384,7 +394,10 @@ pub async fn my_requests(
     };
     let records = data_rights::requests(&state, filter).await?;
     Ok(Json(RequestList {
-        requests: records.into_iter().map(|r| request_view(&state, r)).collect(),
+        requests: records
+            .into_iter()
+            .map(|r| request_view(&state, r))
+            .collect(),
     }))
 }
 
@@ -405,7 +418,10 @@ pub async fn requests(
     };
     let records = data_rights::requests(&state, filter).await?;
     Ok(Json(RequestList {
-        requests: records.into_iter().map(|r| request_view(&state, r)).collect(),
+        requests: records
+            .into_iter()
+            .map(|r| request_view(&state, r))
+            .collect(),
     }))
 }
 
@@ -455,7 +471,6 @@ pub async fn refuse(
     ApiPath(id): ApiPath<DataRightsRequestId>,
     ApiJson(refusal): ApiJson<Refusal>,
 ) -> Result<Json<RequestView>, ApiError> {
-    let refused =
-        data_rights::refuse(&state, auth.user_id(), id, refusal.reason.as_str()).await?;
+    let refused = data_rights::refuse(&state, auth.user_id(), id, refusal.reason.as_str()).await?;
     Ok(Json(request_view(&state, refused)))
 }

@@ -1,5 +1,8 @@
 //! A real router over a fresh database, driven with `tower::ServiceExt::oneshot`.
 
+#[allow(dead_code)] // not every test binary needs it
+pub mod journey;
+
 use std::sync::Arc;
 
 use axum::Router;
@@ -76,6 +79,18 @@ impl TestApp {
         let ten_in_shanghai = day.and_hms_opt(2, 0, 0).expect("a time").and_utc();
         let clock = Arc::new(kredit_app::FakeClock::at(ten_in_shanghai));
         Self::installed(repository, auto_debit, clock).await
+    }
+
+    /// [`TestApp::on_day`] with the configuration adjusted by `configure`.
+    #[allow(dead_code)] // not every test binary needs it
+    pub async fn on_day_with(
+        repository: Arc<dyn Repository>,
+        day: NaiveDate,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
+        let ten_in_shanghai = day.and_hms_opt(2, 0, 0).expect("a time").and_utc();
+        let clock = Arc::new(kredit_app::FakeClock::at(ten_in_shanghai));
+        Self::start(repository, true, clock, Keys::generate(), configure).await
     }
 
     /// The server as a lender installs it: `kredit migrate` (schema and
