@@ -15,7 +15,7 @@ use axum::http::{Method, StatusCode};
 use chrono::Days;
 use kredit_app::keys::Opened;
 use kredit_store::{Repository, Role};
-use serde_json::json;
+use serde_json::{Value, json};
 use support::journey::*;
 use support::{PASSWORD, TestApp, id_number_aged, identity};
 
@@ -454,11 +454,136 @@ async fn data_subject_journey(repository: Arc<dyn Repository>) {
         .into_iter()
         .filter(|finding| finding.table != "audit_log")
         .collect();
-    assert!(masked.is_empty(), "the masked name outlived retention: {masked:#?}");
+    assert!(
+        masked.is_empty(),
+        "the masked name outlived retention: {masked:#?}"
+    );
     let ledger = kredit_app::ledger_check::check(repository.as_ref())
         .await
         .unwrap();
     assert!(ledger.is_consistent(), "{:?}", ledger.problems);
 }
 
-kredit_store::test_on_both_backends!(data_subject_journey);
+/// A borrower who never signed a loan keeps nothing after erasure; a
+/// refused request says why and closes; requests are the staff's to decide.
+async fn erasure_without_loans_keeps_nothing(repository: Arc<dyn Repository>) {
+    let (app, admin) = lending_app(repository.clone()).await;
+    let (token, id_number) = verified(&app, "13812340701", NAME, CARD, BANK_PHONE).await;
+    let user_id = app
+        .call(Method::GET, "/api/v1/me", Some(&token), None)
+        .await
+        .json["user_id"]
+        .as_i64()
+        .unwrap();
+    let application = app
+        .call_with(
+            Method::POST,
+            "/api/v1/applications",
+            Some(&token),
+            Some(
+                json!({"product_code": "CONSUMER", "amount": "5000.00", "term_months": 6,
+                "method": "equal-installment", "purpose": "consumer",
+                "profile": {"monthly_income": "12345.67"}}),
+            ),
+            &[("Idempotency-Key", "apply-no-loan")],
+        )
+        .await;
+    assert_eq!(
+        application.status,
+        StatusCode::CREATED,
+        "{}",
+        application.text
+    );
+    let ask = || {
+        app.call(
+            Method::POST,
+            "/api/v1/me/erasure-requests",
+            Some(&token),
+            Some(json!({"password": PASSWORD})),
+        )
+    };
+    let first = ask().await;
+    assert_eq!(first.status, StatusCode::ACCEPTED, "{}", first.text);
+    let id = first.json["id"].as_i64().unwrap();
+    let refuse = format!("/api/v1/admin/data-rights-requests/{id}/refuse");
+    let bad = app
+        .call(
+            Method::POST,
+            &refuse,
+            Some(&admin),
+            Some(json!({"reason": "because"})),
+        )
+        .await;
+    bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let refused = app
+        .call(
+            Method::POST,
+            &refuse,
+            Some(&admin),
+            Some(json!({"reason": "identity_not_confirmed"})),
+        )
+        .await;
+    assert_eq!(refused.json["status"], "refused", "{}", refused.text);
+    assert_eq!(refused.json["outcome"], "identity_not_confirmed");
+    let mine = app
+        .call(
+            Method::GET,
+            "/api/v1/me/data-rights-requests",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        mine.json["requests"][0]["status"], "refused",
+        "{}",
+        mine.text
+    );
+
+    // Asked again: a new request, completed; nothing is retained.
+    let second = ask().await;
+    assert_eq!(second.status, StatusCode::ACCEPTED, "{}", second.text);
+    let id = second.json["id"].as_i64().unwrap();
+    let done = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/data-rights-requests/{id}/complete"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(done.json["status"], "completed", "{}", done.text);
+    assert_eq!(done.json["retain_until"], Value::Null);
+    let values = repository.scan_values().await.unwrap();
+    let needles = [
+        "13812340701",
+        NAME,
+        id_number.as_str(),
+        CARD,
+        BANK_PHONE,
+        "12345.67",
+        "1234567",
+    ];
+    let plain = kredit_store::scan::find(&values, &needles);
+    assert!(plain.is_empty(), "left in plaintext: {plain:#?}");
+    let opened = decryptable(&app, repository.as_ref()).await;
+    assert!(
+        opened
+            .iter()
+            .all(|(_, _, text)| !needles.iter().any(|n| text.contains(n))),
+        "{opened:#?}"
+    );
+    let view = app.staff("13900000702", Role::Underwriter).await;
+    let reveal = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/borrowers/{user_id}/personal-data"),
+            Some(&view),
+            Some(json!({"purpose": "legal_request", "reference": "L-1", "fields": ["real_name", "phone"]})),
+        )
+        .await;
+    reveal.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    // The number is free again.
+    assert!(app.register("13812340701").await > 0);
+}
+
+kredit_store::test_on_both_backends!(data_subject_journey, erasure_without_loans_keeps_nothing);
