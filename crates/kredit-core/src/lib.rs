@@ -30,6 +30,7 @@ pub mod rate;
 pub mod reversal;
 pub mod schedule;
 pub mod text;
+pub mod totp;
 
 pub use money::Money;
 pub use rate::Rate;
