@@ -27,6 +27,7 @@ pub mod personal_data;
 pub mod portfolio;
 pub mod reversals;
 pub mod scoring;
+pub mod second_factor;
 pub mod servicing;
 pub mod text;
 pub mod throttle;

@@ -165,7 +165,11 @@ mod tests {
             "399871", "520489",
         ];
         for (counter, code) in expected.iter().enumerate() {
-            assert_eq!(hotp(RFC_SECRET, counter as u64, 6), *code, "counter {counter}");
+            assert_eq!(
+                hotp(RFC_SECRET, counter as u64, 6),
+                *code,
+                "counter {counter}"
+            );
         }
     }
 
@@ -180,7 +184,11 @@ mod tests {
             (20_000_000_000, "65353130"),
         ];
         for (time, code) in expected {
-            assert_eq!(totp(RFC_SECRET, time, 8).as_deref(), Some(code), "time {time}");
+            assert_eq!(
+                totp(RFC_SECRET, time, 8).as_deref(),
+                Some(code),
+                "time {time}"
+            );
         }
     }
 
@@ -205,14 +213,20 @@ mod tests {
         assert_eq!(verify(RFC_SECRET, &code, t, Some(now)), None);
         let previous = hotp(RFC_SECRET, now - 1, DIGITS);
         assert_eq!(verify(RFC_SECRET, &previous, t, Some(now)), None);
-        assert_eq!(verify(RFC_SECRET, &previous, t, Some(now - 2)), Some(now - 1));
+        assert_eq!(
+            verify(RFC_SECRET, &previous, t, Some(now - 2)),
+            Some(now - 1)
+        );
     }
 
     #[test]
     fn verify_refuses_malformed_codes() {
         let t = 59;
         let code = totp(RFC_SECRET, t, DIGITS).unwrap();
-        assert_eq!(verify(RFC_SECRET, &format!(" {code} "), t, None), step_at(t));
+        assert_eq!(
+            verify(RFC_SECRET, &format!(" {code} "), t, None),
+            step_at(t)
+        );
         for bad in ["", "12345", "1234567", "28708a", "２８７０８２"] {
             assert_eq!(verify(RFC_SECRET, bad, t, None), None, "{bad:?}");
         }

@@ -60,6 +60,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api.merge(crate::routes::feedback::FeedbackApi::openapi());
     api.merge(crate::routes::personal_data::PersonalDataApi::openapi());
     api.merge(crate::routes::data_rights::DataRightsApi::openapi());
+    api.merge(crate::routes::second_factor::SecondFactorApi::openapi());
     CommonProblems.modify(&mut api);
     api
 }
@@ -271,7 +272,8 @@ pub fn router(state: SharedState) -> Router {
             api.merge(crate::routes::models::router())
                 .merge(crate::routes::feedback::router())
                 .merge(crate::routes::personal_data::router())
-                .merge(crate::routes::data_rights::router()),
+                .merge(crate::routes::data_rights::router())
+                .merge(crate::routes::second_factor::router()),
         )
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

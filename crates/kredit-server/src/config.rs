@@ -105,6 +105,9 @@ pub struct Config {
     pub holidays: Vec<chrono::NaiveDate>,
     /// Weekend days worked instead (调休), counted as working days.
     pub working_weekends: Vec<chrono::NaiveDate>,
+    /// Whether admins must sign in with an authenticator app; defaults to
+    /// `true` in production, `false` otherwise.
+    pub require_admin_totp: Option<bool>,
 }
 
 impl Default for Config {
@@ -148,6 +151,7 @@ impl Default for Config {
             retention_years: kredit_core::data_rights::DEFAULT_RETENTION_YEARS,
             holidays: Vec::new(),
             working_weekends: Vec::new(),
+            require_admin_totp: None,
         }
     }
 }
@@ -164,6 +168,13 @@ impl Config {
             lending.model_grades = table.clone();
         }
         lending
+    }
+
+    /// Whether an admin needs an authenticator app to sign in.
+    #[must_use]
+    pub fn admin_totp_required(&self) -> bool {
+        self.require_admin_totp
+            .unwrap_or(self.env == Environment::Production)
     }
 
     /// Retention after erasure and the working days deadlines count in.

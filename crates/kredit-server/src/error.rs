@@ -4,6 +4,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use kredit_app::second_factor::Refusal;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -64,6 +65,9 @@ pub enum ApiError {
         limit: usize,
     },
     Unauthorized(&'static str),
+    /// The password was right and the second factor is missing or wrong
+    /// (401) or must be set up first (403).
+    SecondFactor(kredit_app::second_factor::Refusal),
     Forbidden,
     NotFound,
     MethodNotAllowed,
@@ -134,6 +138,15 @@ impl ApiError {
                 "unauthorized",
                 "Authentication required",
                 (*detail).to_owned(),
+            ),
+            ApiError::SecondFactor(refusal) => (
+                match refusal {
+                    Refusal::EnrolmentRequired => StatusCode::FORBIDDEN,
+                    Refusal::Required | Refusal::Invalid => StatusCode::UNAUTHORIZED,
+                },
+                refusal.code(),
+                "Second factor needed",
+                refusal.detail().to_owned(),
             ),
             ApiError::Forbidden => (
                 StatusCode::FORBIDDEN,

@@ -69,22 +69,28 @@ pub fn redact_url(url: &str) -> String {
 
 /// Runs the server until SIGINT or SIGTERM, then finishes in-flight
 /// requests and returns.
-pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
-    if seed_demo && config.env == Environment::Production {
-        bail!("--demo seeds well-known passwords and is refused when KREDIT_ENV=production");
-    }
+/// The application as the server runs it, for `serve` and the commands
+/// that act as a use case would (`kredit admin totp-enrol`).
+pub async fn open_state(config: &Config) -> anyhow::Result<SharedState> {
     config.validate().context("invalid configuration")?;
-    let keys = Keys::resolve(&config).context("cannot load the server's keys")?;
-    let repository = open_database(&config).await?;
-    tracing::warn!("identity checks and payments use sandbox providers (see docs/api.md)");
-    let payments = sandbox_payments(&keys, &config)?;
-    let state = AppState::new(
+    let keys = Keys::resolve(config).context("cannot load the server's keys")?;
+    let repository = open_database(config).await?;
+    let payments = sandbox_payments(&keys, config)?;
+    Ok(AppState::new(
         repository,
         &keys,
         Arc::new(SandboxIdentityProvider),
         payments,
-        &config,
-    );
+        config,
+    ))
+}
+
+pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
+    if seed_demo && config.env == Environment::Production {
+        bail!("--demo seeds well-known passwords and is refused when KREDIT_ENV=production");
+    }
+    let state = open_state(&config).await?;
+    tracing::warn!("identity checks and payments use sandbox providers (see docs/api.md)");
     if seed_demo {
         let logins = demo::seed(&state)
             .await

@@ -66,6 +66,7 @@ pub fn sandbox_payments(keys: &Keys, config: &Config) -> anyhow::Result<Payments
 pub struct Policies {
     pub refresh_token_ttl: Duration,
     pub throttle: kredit_app::throttle::Rates,
+    pub second_factor: kredit_app::second_factor::SecondFactorPolicy,
 }
 
 impl Policies {
@@ -94,6 +95,9 @@ impl Policies {
                     config.password_change_burst,
                     config.password_change_refill_seconds,
                 ),
+            },
+            second_factor: kredit_app::second_factor::SecondFactorPolicy {
+                required_for_admins: config.admin_totp_required(),
             },
         }
     }

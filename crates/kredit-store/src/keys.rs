@@ -93,14 +93,16 @@ pub enum CipherTable {
     Identities,
     Feedback,
     Webhooks,
+    TotpFactors,
 }
 
 impl CipherTable {
-    pub const ALL: [CipherTable; 4] = [
+    pub const ALL: [CipherTable; 5] = [
         CipherTable::Users,
         CipherTable::Identities,
         CipherTable::Feedback,
         CipherTable::Webhooks,
+        CipherTable::TotpFactors,
     ];
 
     #[must_use]
@@ -110,6 +112,7 @@ impl CipherTable {
             CipherTable::Identities => "identities",
             CipherTable::Feedback => "feedback",
             CipherTable::Webhooks => "webhooks",
+            CipherTable::TotpFactors => "totp_factors",
         }
     }
 
@@ -120,7 +123,7 @@ impl CipherTable {
 
     fn key_column(self) -> &'static str {
         match self {
-            CipherTable::Identities => "user_id",
+            CipherTable::Identities | CipherTable::TotpFactors => "user_id",
             _ => "id",
         }
     }
@@ -129,7 +132,7 @@ impl CipherTable {
     fn owner_column(self) -> &'static str {
         match self {
             CipherTable::Users => "id",
-            CipherTable::Identities => "user_id",
+            CipherTable::Identities | CipherTable::TotpFactors => "user_id",
             CipherTable::Feedback => "borrower_id",
             CipherTable::Webhooks => "CAST(NULL AS BIGINT)",
         }
@@ -146,7 +149,7 @@ impl CipherTable {
                 "bank_phone_encrypted",
             ],
             CipherTable::Feedback => &["message_encrypted", "reply_encrypted"],
-            CipherTable::Webhooks => &["secret_encrypted"],
+            CipherTable::Webhooks | CipherTable::TotpFactors => &["secret_encrypted"],
         }
     }
 }

@@ -91,6 +91,8 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
     fn sessions(&self) -> &dyn crate::sessions::SessionStore;
     /// Wrapped data keys, KEKs and key rotations.
     fn keys(&self) -> &dyn crate::keys::KeyStore;
+    /// Staff's TOTP second factors.
+    fn totp(&self) -> &dyn crate::totp::TotpStore;
 
     /// Inserts a user and, in the same transaction, the audit entry (whose
     /// `entity_id` is set to the new user's id). `Conflict` if the phone hash
@@ -278,6 +280,10 @@ macro_rules! sql_repository {
             }
 
             fn keys(&self) -> &dyn crate::keys::KeyStore {
+                self
+            }
+
+            fn totp(&self) -> &dyn crate::totp::TotpStore {
                 self
             }
 

@@ -89,6 +89,53 @@ fn a_production_install_starts_from_nothing() {
     );
     assert!(!twice.status.success(), "a phone has one account");
 
+    // An admin of a production install signs in with an authenticator
+    // app: set up from the command line, since without one there is no
+    // signing in to set it up.
+    let kek = [("KREDIT_KEK_FILE", kek_file)];
+    let admin = ["--phone", "13900000009"];
+    let enrolled = ok(&[&["admin", "totp-enrol"][..], &admin, &db].concat(), &kek);
+    let secret = enrolled
+        .lines()
+        .find_map(|line| line.strip_prefix("secret"))
+        .map(str::trim)
+        .unwrap();
+    assert!(
+        enrolled.contains("otpauth://totp/Kredit:139%2A%2A%2A%2A0009?secret="),
+        "{enrolled}"
+    );
+    let secret = kredit_core::totp::base32_decode(secret).unwrap();
+    let wrong = kredit(
+        &[
+            &["admin", "totp-confirm", "--code", "12345"][..],
+            &admin,
+            &db,
+        ]
+        .concat(),
+        &kek,
+    );
+    assert!(!wrong.status.success(), "a 5-digit code is never right");
+    let now = chrono::Utc::now().timestamp();
+    let code = kredit_core::totp::totp(&secret, now, kredit_core::totp::DIGITS).unwrap();
+    let confirmed = ok(
+        &[&["admin", "totp-confirm", "--code", &code][..], &admin, &db].concat(),
+        &kek,
+    );
+    assert!(
+        confirmed.contains("authenticator app confirmed for admin 139****0009"),
+        "{confirmed}"
+    );
+    let again = kredit(&[&["admin", "totp-enrol"][..], &admin, &db].concat(), &kek);
+    assert!(!again.status.success(), "a confirmed app is removed first");
+    let borrower = kredit(
+        &[&["admin", "totp-enrol", "--phone", "13800000001"][..], &db].concat(),
+        &kek,
+    );
+    assert!(
+        String::from_utf8_lossy(&borrower.stderr).contains("no staff account"),
+        "{borrower:?}"
+    );
+
     // The catalogue: checked whole, then applied; applying again changes nothing.
     let catalogue = catalogue();
     let checked = ok(

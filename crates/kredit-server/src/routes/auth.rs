@@ -19,6 +19,7 @@ use crate::token::{hash_refresh_token, new_refresh_token};
 use kredit_app::accounts;
 use kredit_app::audit::Audit;
 use kredit_app::password;
+use kredit_app::second_factor;
 use kredit_app::throttle;
 
 #[derive(Deserialize, ToSchema)]
@@ -28,6 +29,19 @@ pub struct Credentials {
     pub phone: String,
     #[schema(example = "s3cret-pass")]
     pub password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// Mainland mobile number, 11 digits.
+    #[schema(example = "13812345678")]
+    pub phone: String,
+    #[schema(example = "s3cret-pass")]
+    pub password: String,
+    /// The current 6-digit code of the authenticator app, for staff who
+    /// set one up (without it such a login answers 401 `otp_required`).
+    #[schema(example = "123456")]
+    pub otp: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -88,11 +102,13 @@ pub async fn register(
 /// Exchange phone and password for tokens, starting a session. Attempts
 /// are throttled per client address and per phone (429
 /// `too_many_attempts` with `Retry-After`); an unknown phone is answered
-/// exactly like a wrong password.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Credentials,
+/// exactly like a wrong password. Staff with an authenticator app also send
+/// its current code (`otp`); a wrong code counts as a failed attempt.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, body = TokenPair),
-        (status = 401, description = "`unauthorized`: wrong phone or password", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: wrong phone or password; `otp_required`: the password is right and the account needs its authenticator code; `otp_invalid`: the code is wrong, expired or used", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`otp_enrolment_required`: an admin in production without an authenticator app", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_attempts`: wait `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = i64, description = "Seconds until the next attempt is allowed"))),
     ))]
@@ -100,7 +116,7 @@ pub async fn login(
     State(state): State<SharedState>,
     client: ClientAddress,
     headers: HeaderMap,
-    ApiJson(credentials): ApiJson<Credentials>,
+    ApiJson(credentials): ApiJson<LoginRequest>,
 ) -> Result<Json<TokenPair>, ApiError> {
     accounts::validate_phone(&credentials.phone)?;
     let now = kredit_store::now();
@@ -129,6 +145,16 @@ pub async fn login(
             "the phone number or password is wrong",
         ));
     };
+    // A wrong code leaves the attempt counted, like a wrong password.
+    second_factor::check_at_login(
+        &state,
+        state.policy.second_factor,
+        &user,
+        credentials.otp.as_deref(),
+        now,
+    )
+    .await?
+    .map_err(ApiError::SecondFactor)?;
     throttle::login_succeeded(&state, &phone_hash, &address).await?;
     let audit = user.role.is_staff().then(|| {
         Audit {

@@ -13,4 +13,5 @@ pub mod ops;
 pub mod personal_data;
 pub mod portfolio;
 pub mod products;
+pub mod second_factor;
 pub mod webhooks;

@@ -5,8 +5,11 @@
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use kredit_store::Role;
+use kredit_app::second_factor::{self, SecondFactorPolicy};
+use kredit_core::identity::mask_phone;
+use kredit_server::state::SharedState;
 use kredit_store::pii::PiiCipher;
+use kredit_store::{Role, User};
 
 use super::serve::{DatabaseArgs, runtime};
 
@@ -32,6 +35,35 @@ enum AdminCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Start setting up a staff member's authenticator app (the way the
+    /// first admin of a production install gets one): prints the secret and
+    /// its otpauth:// URI once, to add to the app, then confirm with
+    /// `totp-confirm`. Starting again replaces an unconfirmed secret.
+    TotpEnrol {
+        #[arg(long)]
+        phone: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Confirm an enrolment with the code the app shows (audited
+    /// `auth.totp_enrol`, actor: the command line).
+    TotpConfirm {
+        #[arg(long)]
+        phone: String,
+        /// The 6-digit code the app shows now.
+        #[arg(long)]
+        code: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Remove a staff member's authenticator app (a lost phone; audited
+    /// `auth.totp_remove`, actor: the command line).
+    TotpReset {
+        #[arg(long)]
+        phone: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -54,16 +86,58 @@ impl From<StaffRole> for Role {
 }
 
 pub fn run(args: AdminArgs) -> anyhow::Result<()> {
-    let AdminCommand::Create {
-        phone,
-        role,
-        database,
-    } = args.command;
+    match args.command {
+        AdminCommand::Create {
+            phone,
+            role,
+            database,
+        } => create(&phone, role.into(), &database),
+        AdminCommand::TotpEnrol { phone, database } => runtime()?.block_on(async {
+            let (state, user) = staff(&database, &phone).await?;
+            let enrolment = second_factor::begin(&state, &user, kredit_store::now())
+                .await
+                .map_err(refused)?;
+            println!("secret       {}", enrolment.secret);
+            println!("otpauth URI  {}", enrolment.otpauth_uri);
+            println!(
+                "add it to the authenticator app, then: kredit admin totp-confirm --phone {} --code <the code it shows>",
+                mask_phone(&phone)
+            );
+            Ok(())
+        }),
+        AdminCommand::TotpConfirm {
+            phone,
+            code,
+            database,
+        } => runtime()?.block_on(async {
+            let (state, user) = staff(&database, &phone).await?;
+            second_factor::confirm(&state, user.id, &code, None, kredit_store::now())
+                .await
+                .map_err(refused)?;
+            println!(
+                "authenticator app confirmed for {} {}",
+                user.role.as_str(),
+                mask_phone(&phone)
+            );
+            Ok(())
+        }),
+        AdminCommand::TotpReset { phone, database } => runtime()?.block_on(async {
+            let (state, user) = staff(&database, &phone).await?;
+            // The command line is the way back in, so no policy stops it.
+            second_factor::remove(&state, SecondFactorPolicy::default(), &user, None)
+                .await
+                .map_err(refused)?;
+            println!("authenticator app removed for {}", mask_phone(&phone));
+            Ok(())
+        }),
+    }
+}
+
+fn create(phone: &str, role: Role, database: &DatabaseArgs) -> anyhow::Result<()> {
     let config = database.config(&[])?;
     let keys = kredit_server::keys::Keys::resolve(&config)
         .context("cannot load the server's keys (the same as `kredit serve` uses)")?;
     let password = password()?;
-    let role = Role::from(role);
     runtime()?.block_on(async {
         let repository = kredit_server::server::open_database(&config).await?;
         let pii = kredit_app::keys::Vault::new(
@@ -72,16 +146,35 @@ pub fn run(args: AdminArgs) -> anyhow::Result<()> {
             repository.clone(),
         );
         let id =
-            kredit_app::accounts::create(repository.as_ref(), &pii, &phone, &password, role, None)
+            kredit_app::accounts::create(repository.as_ref(), &pii, phone, &password, role, None)
                 .await
-                .map_err(|error| anyhow::anyhow!("{error}"))?;
+                .map_err(refused)?;
         println!(
             "created {} {} (user {id})",
             role.as_str(),
-            kredit_core::identity::mask_phone(&phone)
+            mask_phone(phone)
         );
         Ok(())
     })
+}
+
+/// The application as `kredit serve` builds it, and the member of staff
+/// whose phone is given.
+async fn staff(database: &DatabaseArgs, phone: &str) -> anyhow::Result<(SharedState, User)> {
+    let config = database.config(&[])?;
+    let state = kredit_server::server::open_state(&config).await?;
+    let hash = state.pii.lookup_hash(phone);
+    let user = state
+        .repository
+        .user_by_phone_hash(&hash)
+        .await?
+        .filter(|user| user.role.is_staff())
+        .with_context(|| format!("no staff account has the phone {}", mask_phone(phone)))?;
+    Ok((state, user))
+}
+
+fn refused(error: kredit_app::AppError) -> anyhow::Error {
+    anyhow::anyhow!("{error}")
 }
 
 /// From the environment, else asked twice on the terminal.
