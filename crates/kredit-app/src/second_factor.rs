@@ -40,6 +40,31 @@ pub struct Enrolment {
     pub otpauth_uri: String,
 }
 
+impl Enrolment {
+    /// The URI as a QR code, an SVG document for the console to show.
+    #[must_use]
+    pub fn qr_svg(&self) -> String {
+        self.qr()
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(200, 200)
+            .build()
+    }
+
+    /// The same in block characters, for a terminal (`kredit admin totp-enrol`).
+    #[must_use]
+    pub fn qr_text(&self) -> String {
+        self.qr()
+            .render::<qrcode::render::unicode::Dense1x2>()
+            .quiet_zone(true)
+            .build()
+    }
+
+    fn qr(&self) -> qrcode::QrCode {
+        // An otpauth URI is ~150 bytes; a QR code holds 2,953.
+        qrcode::QrCode::new(self.otpauth_uri.as_bytes()).expect("an otpauth URI fits a QR code")
+    }
+}
+
 /// Why a sign-in's second factor was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {

@@ -98,6 +98,8 @@ async fn staff_sign_in_with_a_code_used_once(repository: Arc<dyn Repository>) {
     );
     let secret = totp::base32_decode(started.json["secret"].as_str().unwrap()).unwrap();
     assert_eq!(secret.len(), totp::SECRET_LEN);
+    let qr = started.json["qr_svg"].as_str().unwrap();
+    assert!(qr.contains("<svg") && qr.ends_with("</svg>"), "{qr}");
     // Not one of the window's codes: refused, and the enrolment still waits.
     let window: Vec<String> = (step - 2..=step + 2).map(|s| code(&secret, s)).collect();
     let wrong = (0..)

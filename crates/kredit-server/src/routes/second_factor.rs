@@ -49,8 +49,10 @@ pub struct SecondFactorStatus {
 pub struct EnrolmentStarted {
     /// Base32 secret.
     pub secret: String,
-    /// `otpauth://totp/…` for a QR code.
+    /// `otpauth://totp/…`, what the QR code holds.
     pub otpauth_uri: String,
+    /// The QR code, an SVG document.
+    pub qr_svg: String,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -105,6 +107,7 @@ pub async fn enrol(
     Ok((
         StatusCode::CREATED,
         Json(EnrolmentStarted {
+            qr_svg: enrolment.qr_svg(),
             secret: enrolment.secret,
             otpauth_uri: enrolment.otpauth_uri,
         }),

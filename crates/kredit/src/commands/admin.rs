@@ -97,6 +97,7 @@ pub fn run(args: AdminArgs) -> anyhow::Result<()> {
             let enrolment = second_factor::begin(&state, &user, kredit_store::now())
                 .await
                 .map_err(refused)?;
+            println!("{}", enrolment.qr_text());
             println!("secret       {}", enrolment.secret);
             println!("otpauth URI  {}", enrolment.otpauth_uri);
             println!(
