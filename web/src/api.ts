@@ -57,6 +57,9 @@ interface Options {
   idempotencyKey?: string;
   auth?: boolean;
   signal?: AbortSignal;
+  /** The body carries the user's password again: a 401 that outlasts a
+   * successful refresh means a wrong password, not a lost session. */
+  password?: boolean;
 }
 
 async function send(method: string, path: string, options: Options, token: string | null): Promise<Response> {
@@ -112,19 +115,39 @@ async function parse<T>(response: Response): Promise<T> {
   return body as T;
 }
 
-export async function request<T>(method: string, path: string, options: Options = {}): Promise<T> {
+async function authorized(method: string, path: string, options: Options): Promise<Response> {
   const useAuth = options.auth !== false;
   let response = await send(method, path, options, useAuth ? loadTokens()?.access_token ?? null : null);
   if (response.status === 401 && useAuth && loadTokens()) {
-    if (await refresh()) {
+    const refreshed = await refresh();
+    if (refreshed) {
       response = await send(method, path, options, loadTokens()?.access_token ?? null);
     }
-    if (response.status === 401) {
+    if (response.status === 401 && !(refreshed && options.password)) {
       saveTokens(null);
       onSessionLost();
     }
   }
-  return parse<T>(response);
+  return response;
+}
+
+export async function request<T>(method: string, path: string, options: Options = {}): Promise<T> {
+  return parse<T>(await authorized(method, path, options));
+}
+
+/** A file the server sends as an attachment, with the name it gives it. */
+export interface Download {
+  blob: Blob;
+  filename: string;
+}
+
+/** A POST whose answer is a file (Content-Disposition: attachment). */
+export async function download(path: string, options: Options): Promise<Download> {
+  const response = await authorized('POST', path, options);
+  if (!response.ok) return parse<never>(response);
+  const disposition = response.headers.get('Content-Disposition') ?? '';
+  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'download';
+  return { blob: await response.blob(), filename };
 }
 
 type HttpMethod = 'get' | 'post' | 'put';
