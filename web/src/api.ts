@@ -142,7 +142,7 @@ export interface Download {
 }
 
 /** A POST whose answer is a file (Content-Disposition: attachment). */
-export async function download(path: string, options: Options): Promise<Download> {
+export async function download<P extends PathsFor<'post'>>(path: P, options: { body: RequestBody<Op<P, 'post'>>; password?: boolean }): Promise<Download> {
   const response = await authorized('POST', path, options);
   if (!response.ok) return parse<never>(response);
   const disposition = response.headers.get('Content-Disposition') ?? '';
@@ -177,7 +177,7 @@ type PathOption<O> = [Parameters_<O, 'path'>] extends [never | undefined] ? { pa
 type QueryOption<O> = [Parameters_<O, 'query'>] extends [never | undefined] ? { query?: never } : { query?: Parameters_<O, 'query'> };
 
 export type GetOptions<O> = PathOption<O> & QueryOption<O> & { signal?: AbortSignal };
-export type WriteOptions<O> = PathOption<O> & QueryOption<O> & { idempotencyKey?: string } & ([RequestBody<O>] extends [never] ? { body?: never } : { body: RequestBody<O> });
+export type WriteOptions<O> = PathOption<O> & QueryOption<O> & { idempotencyKey?: string; password?: boolean } & ([RequestBody<O>] extends [never] ? { body?: never } : { body: RequestBody<O> });
 
 /** The operation of a method on a path template, for `Answer<…>` and friends. */
 export type Op<P extends ApiPath, M extends HttpMethod> = Operation<P, M>;
@@ -192,7 +192,7 @@ function expand(template: string, path?: Record<string, string | number>, query?
   return filled + (query ? qs(query as Record<string, string | number | undefined | null>) : '');
 }
 
-type AnyOptions = { path?: Record<string, string | number>; query?: object; body?: unknown; idempotencyKey?: string; signal?: AbortSignal };
+type AnyOptions = { path?: Record<string, string | number>; query?: object; body?: unknown; idempotencyKey?: string; signal?: AbortSignal; password?: boolean };
 
 export const api = {
   get: <P extends PathsFor<'get'>>(path: P, ...[options]: {} extends GetOptions<Op<P, 'get'>> ? [GetOptions<Op<P, 'get'>>?] : [GetOptions<Op<P, 'get'>>]) => {
@@ -201,11 +201,11 @@ export const api = {
   },
   post: <P extends PathsFor<'post'>>(path: P, ...[options]: {} extends WriteOptions<Op<P, 'post'>> ? [WriteOptions<Op<P, 'post'>>?] : [WriteOptions<Op<P, 'post'>>]) => {
     const o = (options ?? {}) as AnyOptions;
-    return request<Answer<Op<P, 'post'>>>('POST', expand(path, o.path, o.query), { body: o.body ?? {}, idempotencyKey: o.idempotencyKey });
+    return request<Answer<Op<P, 'post'>>>('POST', expand(path, o.path, o.query), { body: o.body ?? {}, idempotencyKey: o.idempotencyKey, password: o.password });
   },
   put: <P extends PathsFor<'put'>>(path: P, options: WriteOptions<Op<P, 'put'>>) => {
     const o = options as AnyOptions;
-    return request<Answer<Op<P, 'put'>>>('PUT', expand(path, o.path, o.query), { body: o.body });
+    return request<Answer<Op<P, 'put'>>>('PUT', expand(path, o.path, o.query), { body: o.body, password: o.password });
   },
   /** A POST without the session's token (sign-in pages, the public calculator). */
   publicPost: <P extends PathsFor<'post'>>(path: P, options: WriteOptions<Op<P, 'post'>>) => {
@@ -222,4 +222,10 @@ export function qs(params: Record<string, string | number | boolean | undefined 
   }
   const text = search.toString();
   return text ? `?${text}` : '';
+}
+
+/** A password-confirmed call refused because the password is wrong (401
+ * `unauthorized` that outlasted the refresh; the session is kept). */
+export function isWrongPassword(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 401;
 }
