@@ -202,7 +202,7 @@ export default function DataRights() {
                 {
                   title: t('common.actions'),
                   render: (_, request) => (
-                    <Button size="small" onClick={() => setSelected(request.id)} aria-label={`${t('common.details')} #${request.id}`}>
+                    <Button size="small" onClick={() => setSelected(request.id)} aria-label={`${t('common.details')} ${request.id}`}>
                       {t('common.details')}
                     </Button>
                   ),
