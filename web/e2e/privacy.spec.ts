@@ -28,6 +28,7 @@ test('a borrower exercises their data rights and is erased', async ({ browser })
   await expect(consent).toContainText('By registering you agree to the processing of your personal information (version 2026-12)');
   await expect(consent).toContainText('You can see, download, correct or ask to erase it at any time.');
   await page.getByTestId('lang-switch').click();
+  await shoot(page, '37-register-consent');
   await page.getByLabel('手机号').fill(phone);
   await page.getByLabel('密码', { exact: true }).fill(PASSWORD);
   await page.getByLabel('确认密码').fill(PASSWORD);
@@ -112,9 +113,11 @@ test('a borrower exercises their data rights and is erased', async ({ browser })
   const request = page.getByTestId('rights-request').filter({ hasText: '删除账户' });
   await expect(request).toContainText('已受理');
   await expect(request).toContainText(/处理期限 \d{4}-\d{2}-\d{2}/);
+  // Shots without the confirmation toasts, which would stay in the language they were raised in.
+  await expect(page.locator('.ant-message-notice')).toHaveCount(0, { timeout: 10_000 });
   await page.evaluate(() => window.scrollTo(0, 0));
-  await shoot(page, '37-privacy');
-  await shoot(page, '38-privacy-erasure', { scrollTo: erasure });
+  await shoot(page, '38-privacy');
+  await shoot(page, '39-privacy-erasure', { scrollTo: erasure });
 
   const userId = data.account.user_id;
   // An auditor sees the request but cannot decide it.
@@ -137,10 +140,12 @@ test('a borrower exercises their data rights and is erased', async ({ browser })
   const row = admin.getByRole('row', { name: new RegExp(`#${userId}\\b`) });
   await expect(row).toContainText('删除账户');
   await expect(row).toContainText('已受理');
+  await expect(row).toContainText(/\d{4}-\d{2}-\d{2}/);
+  await shoot(admin, '40-data-rights');
   await row.getByRole('button', { name: /详\s*情/ }).click();
   const drawer = admin.getByRole('dialog');
   await expect(drawer.getByTestId('rights-trail')).toContainText('data_rights.erasure_requested');
-  await shoot(admin, '39-data-rights');
+  await shoot(admin, '41-data-rights-request');
   await drawer.getByRole('button', { name: '执行删除' }).click();
   await admin.getByRole('button', { name: /确\s*定/ }).click();
   await expect(admin.getByText(/请求 #\d+ 已执行/)).toBeVisible();

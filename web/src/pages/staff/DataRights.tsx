@@ -1,6 +1,6 @@
 // 个人信息权利请求: every borrower's data-rights requests, with a request's
 // audit trail; admins carry out or refuse an erasure, auditors only read.
-import { Alert, App, Button, Card, Descriptions, Drawer, Popconfirm, Radio, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Descriptions, Drawer, List, Popconfirm, Radio, Select, Space, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { api } from '../../api';
 import { ADMINS, useHasRole } from '../../auth';
@@ -117,30 +117,37 @@ function RequestDrawer({ id, onClose, onDecided }: { id: number; onClose: () => 
             <Typography.Title level={2} style={{ fontSize: 16, marginTop: 20 }}>
               {t('rights.trail')}
             </Typography.Title>
-            <Table<AuditEntry>
+            <List<AuditEntry>
               size="small"
-              rowKey="id"
-              pagination={false}
-              scroll={{ x: true }}
+              bordered
               dataSource={audit}
               data-testid="rights-trail"
               locale={{ emptyText: t('common.none') }}
-              columns={[
-                { title: t('audit.at'), dataIndex: 'at', render: dateTime, width: 140 },
-                { title: t('audit.actor'), dataIndex: 'actor_id', render: (actor: number | null) => (actor ? `#${actor}` : '—') },
-                { title: t('audit.action'), dataIndex: 'action', render: (a: string) => <code>{a}</code> },
-                { title: t('rights.client'), dataIndex: 'client_address', render: (a: string | null) => a ?? '—' },
-                {
-                  title: t('audit.change'),
-                  render: (_, e) => (
-                    <code style={{ fontSize: 11, wordBreak: 'break-all' }}>
-                      {json(e.before)}
-                      {e.before != null && e.after != null ? ' → ' : ''}
-                      {json(e.after)}
-                    </code>
-                  ),
-                },
-              ]}
+              renderItem={(entry) => (
+                <List.Item style={{ display: 'block' }}>
+                  <Space wrap size={[12, 0]}>
+                    <span>{dateTime(entry.at)}</span>
+                    <code>{entry.action}</code>
+                    <span>
+                      {t('audit.actor')} {entry.actor_id ? `#${entry.actor_id}` : '—'}
+                    </span>
+                    {entry.client_address && (
+                      <span>
+                        {t('rights.client')} {entry.client_address}
+                      </span>
+                    )}
+                  </Space>
+                  {(entry.before != null || entry.after != null) && (
+                    <div>
+                      <code style={{ fontSize: 12, wordBreak: 'break-all', color: '#555' }}>
+                        {json(entry.before)}
+                        {entry.before != null && entry.after != null ? ' → ' : ''}
+                        {json(entry.after)}
+                      </code>
+                    </div>
+                  )}
+                </List.Item>
+              )}
             />
           </>
         )}
