@@ -117,6 +117,7 @@ test('a borrower exercises their data rights and is erased', async ({ browser })
   await expect(page.locator('.ant-message-notice')).toHaveCount(0, { timeout: 10_000 });
   await page.evaluate(() => window.scrollTo(0, 0));
   await shoot(page, '38-privacy');
+  await shoot(page, '38-privacy-export', { scrollTo: page.getByTestId('export') });
   await shoot(page, '39-privacy-erasure', { scrollTo: erasure });
 
   const userId = data.account.user_id;

@@ -169,8 +169,8 @@ export default function DataRights() {
       </Typography.Title>
       <Typography.Paragraph type="secondary">{t('rights.intro')}</Typography.Paragraph>
       {!canDecide && <Alert type="info" showIcon title={t('rights.readOnly')} style={{ marginBottom: 12 }} />}
-      <Card size="small" extra={<Button onClick={state.reload} loading={state.loading}>{t('common.refresh')}</Button>}
-        title={
+      <Card size="small">
+        <div style={{ display: 'flex', flexWrap: 'wrap', justifyContent: 'space-between', alignItems: 'center', gap: 8, marginBottom: 12 }}>
           <Space wrap>
             <span id="rights-filter">{t('rights.filter')}</span>
             <Radio.Group
@@ -181,15 +181,17 @@ export default function DataRights() {
               options={FILTERS.map((value) => ({ value, label: value ? t(`rights.status.${value}`) : t('rights.all') }))}
             />
           </Space>
-        }
-      >
+          <Button onClick={state.reload} loading={state.loading}>
+            {t('common.refresh')}
+          </Button>
+        </div>
         <Async state={state}>
           {(data) => (
             <Table<DataRightsRequest>
               size="small"
               rowKey="id"
               pagination={false}
-              scroll={{ x: true }}
+              scroll={{ x: 'max-content' }}
               dataSource={data.requests}
               data-testid="rights-queue"
               locale={{ emptyText: t('common.none') }}

@@ -32,7 +32,7 @@ export function ExportCard({ onExported }: { onExported: () => void }) {
   };
 
   return (
-    <Card size="small" title={t('privacy.export')}>
+    <Card size="small" title={t('privacy.export')} data-testid="export">
       <Typography.Paragraph type="secondary">{t('privacy.exportIntro')}</Typography.Paragraph>
       <Space wrap>
         <Button type="primary" onClick={() => setFormat('json')}>

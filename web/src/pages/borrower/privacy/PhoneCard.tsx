@@ -1,4 +1,4 @@
-import { App, Button, Card, Form, Input, Typography } from 'antd';
+import { App, Button, Card, Descriptions, Form, Input, Typography } from 'antd';
 import { useState } from 'react';
 import { ApiError, api, isWrongPassword } from '../../../api';
 import { useAuth } from '../../../auth';
@@ -43,9 +43,11 @@ export function PhoneCard({ onCorrected }: { onCorrected: () => void }) {
   return (
     <Card size="small" title={t('privacy.phone')}>
       <Typography.Paragraph type="secondary">{t('privacy.phoneIntro')}</Typography.Paragraph>
-      <p>
-        {t('privacy.phoneCurrent')}：<strong data-testid="current-phone">{me?.phone}</strong>
-      </p>
+      <Descriptions size="small" column={1}>
+        <Descriptions.Item label={t('privacy.phoneCurrent')}>
+          <strong data-testid="current-phone">{me?.phone}</strong>
+        </Descriptions.Item>
+      </Descriptions>
       <ProblemAlert error={error} />
       <Form form={form} name="phone-correction" layout="vertical" requiredMark={false} onFinish={submit}>
         <Form.Item
