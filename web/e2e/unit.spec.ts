@@ -3,6 +3,10 @@
 import { expect, test } from '@playwright/test';
 import { addDays, count, duration, fractionPercent, idNumberValid, money, nextDailyRun, percentToFraction, sumMoney, twoPlaces, webhookUrlValid } from '../src/format';
 import { paidTotals } from '../src/statement';
+import { dict } from '../src/messages';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { LoanEvent, Payment } from '../src/api-types';
 
 test('money and rates are formatted without floating point', () => {
@@ -72,4 +76,14 @@ test('the statement sums the confirmed, unreversed collections by component in f
   expect(totals.byComponent).toEqual({ principal: '811.11', interest: '56.26', fee: '0.30', penalty: '0.20', credit: '12.34', suspense: '5.00' });
   expect(totals.total).toBe('885.21');
   expect(totals.payments).toBe(3);
+});
+
+test('the register page shows the consent text in force, word for word as the server records it', () => {
+  // crates/kredit-core/src/consent.rs TEXTS: the personal-information entry.
+  const source = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'crates', 'kredit-core', 'src', 'consent.rs'), 'utf8');
+  const entry = /kind: ConsentKind::PersonalInformation,\s*version: "([^"]+)",\s*required: true,\s*zh: "([^"]+)",\s*en: "([^"]+)"/.exec(source);
+  expect(entry, 'the personal-information text in consent.rs').not.toBeNull();
+  const [, version, zh, en] = entry!;
+  expect(dict['consent.version']).toEqual([version, version]);
+  expect(dict['consent.personal_information.text']).toEqual([zh, en]);
 });

@@ -24,6 +24,7 @@ const ContractView = lazy(() => import('./pages/borrower/ContractView'));
 const LoanView = lazy(() => import('./pages/borrower/LoanView'));
 const Profile = lazy(() => import('./pages/borrower/Profile'));
 const Feedback = lazy(() => import('./pages/borrower/Feedback'));
+const Privacy = lazy(() => import('./pages/borrower/Privacy'));
 const PublicCalculator = lazy(() => import('./pages/borrower/PublicCalculator'));
 const StaffLayout = lazy(() => import('./pages/staff/StaffLayout'));
 const Underwriting = lazy(() => import('./pages/staff/Underwriting'));
@@ -36,6 +37,7 @@ const Models = lazy(() => import('./pages/staff/Models'));
 const Portfolio = lazy(() => import('./pages/staff/Portfolio'));
 const Audit = lazy(() => import('./pages/staff/Audit'));
 const PersonalDataAccess = lazy(() => import('./pages/staff/PersonalDataAccess'));
+const DataRights = lazy(() => import('./pages/staff/DataRights'));
 const CustomerFeedback = lazy(() => import('./pages/staff/CustomerFeedback'));
 const CloseOfBusiness = lazy(() => import('./pages/staff/CloseOfBusiness'));
 const Webhooks = lazy(() => import('./pages/staff/Webhooks'));
@@ -124,6 +126,7 @@ export function App() {
                   <Route path="loans/:id" element={<Page><LoanView /></Page>} />
                   <Route path="profile" element={<Page><Profile /></Page>} />
                   <Route path="feedback" element={<Page><Feedback /></Page>} />
+                  <Route path="privacy" element={<Page><Privacy /></Page>} />
                 </Route>
                 <Route
                   path="/staff"
@@ -144,6 +147,7 @@ export function App() {
                   <Route path="portfolio" element={<Page><Portfolio /></Page>} />
                   <Route path="audit" element={<Page><Audit /></Page>} />
                   <Route path="personal-data-access" element={<RequireRole roles={AUDIT_READERS}><Page><PersonalDataAccess /></Page></RequireRole>} />
+                  <Route path="data-rights" element={<RequireRole roles={AUDIT_READERS}><Page><DataRights /></Page></RequireRole>} />
                   <Route path="feedback" element={<Page><CustomerFeedback /></Page>} />
                   <Route path="close-of-business" element={<RequireRole roles={COB_READERS}><Page><CloseOfBusiness /></Page></RequireRole>} />
                   <Route path="webhooks" element={<RequireRole roles={ADMINS}><Page><Webhooks /></Page></RequireRole>} />

@@ -80,3 +80,17 @@ export type FeedbackCategory = 'question' | 'complaint' | 'suggestion';
 export const FEEDBACK_CATEGORIES: FeedbackCategory[] = ['question', 'complaint', 'suggestion'];
 /** `open` or `answered` (a string in the API). */
 export type FeedbackStatus = 'open' | 'answered';
+
+/** Personal-information rights: consents and the requests on record. */
+export type ConsentKind = Schemas['ConsentKind'];
+export type Consent = Schemas['ConsentView'];
+export type ConsentOverview = Schemas['ConsentOverview'];
+export type DataRightsRequest = Schemas['RequestView'];
+export type DataRightsRequestDetail = Schemas['RequestDetail'];
+export type DataRightsStatus = Schemas['RequestStatus'];
+export const DATA_RIGHTS_STATUSES: DataRightsStatus[] = ['received', 'completed', 'refused'];
+export type DataRightsKind = Schemas['RequestKind'];
+export type RefusalReason = Schemas['RefusalReason'];
+export const REFUSAL_REASONS: RefusalReason[] = ['legal_hold', 'identity_not_confirmed', 'loans_outstanding'];
+export type ExportFormat = Schemas['ExportFormat'];
+export type DataExport = Schemas['DataExport'];

@@ -57,6 +57,9 @@ interface Options {
   idempotencyKey?: string;
   auth?: boolean;
   signal?: AbortSignal;
+  /** The body carries the user's password again: a 401 that outlasts a
+   * successful refresh means a wrong password, not a lost session. */
+  password?: boolean;
 }
 
 async function send(method: string, path: string, options: Options, token: string | null): Promise<Response> {
@@ -112,19 +115,39 @@ async function parse<T>(response: Response): Promise<T> {
   return body as T;
 }
 
-export async function request<T>(method: string, path: string, options: Options = {}): Promise<T> {
+async function authorized(method: string, path: string, options: Options): Promise<Response> {
   const useAuth = options.auth !== false;
   let response = await send(method, path, options, useAuth ? loadTokens()?.access_token ?? null : null);
   if (response.status === 401 && useAuth && loadTokens()) {
-    if (await refresh()) {
+    const refreshed = await refresh();
+    if (refreshed) {
       response = await send(method, path, options, loadTokens()?.access_token ?? null);
     }
-    if (response.status === 401) {
+    if (response.status === 401 && !(refreshed && options.password)) {
       saveTokens(null);
       onSessionLost();
     }
   }
-  return parse<T>(response);
+  return response;
+}
+
+export async function request<T>(method: string, path: string, options: Options = {}): Promise<T> {
+  return parse<T>(await authorized(method, path, options));
+}
+
+/** A file the server sends as an attachment, with the name it gives it. */
+export interface Download {
+  blob: Blob;
+  filename: string;
+}
+
+/** A POST whose answer is a file (Content-Disposition: attachment). */
+export async function download<P extends PathsFor<'post'>>(path: P, options: { body: RequestBody<Op<P, 'post'>>; password?: boolean }): Promise<Download> {
+  const response = await authorized('POST', path, options);
+  if (!response.ok) return parse<never>(response);
+  const disposition = response.headers.get('Content-Disposition') ?? '';
+  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'download';
+  return { blob: await response.blob(), filename };
 }
 
 type HttpMethod = 'get' | 'post' | 'put';
@@ -154,7 +177,7 @@ type PathOption<O> = [Parameters_<O, 'path'>] extends [never | undefined] ? { pa
 type QueryOption<O> = [Parameters_<O, 'query'>] extends [never | undefined] ? { query?: never } : { query?: Parameters_<O, 'query'> };
 
 export type GetOptions<O> = PathOption<O> & QueryOption<O> & { signal?: AbortSignal };
-export type WriteOptions<O> = PathOption<O> & QueryOption<O> & { idempotencyKey?: string } & ([RequestBody<O>] extends [never] ? { body?: never } : { body: RequestBody<O> });
+export type WriteOptions<O> = PathOption<O> & QueryOption<O> & { idempotencyKey?: string; password?: boolean } & ([RequestBody<O>] extends [never] ? { body?: never } : { body: RequestBody<O> });
 
 /** The operation of a method on a path template, for `Answer<…>` and friends. */
 export type Op<P extends ApiPath, M extends HttpMethod> = Operation<P, M>;
@@ -169,7 +192,7 @@ function expand(template: string, path?: Record<string, string | number>, query?
   return filled + (query ? qs(query as Record<string, string | number | undefined | null>) : '');
 }
 
-type AnyOptions = { path?: Record<string, string | number>; query?: object; body?: unknown; idempotencyKey?: string; signal?: AbortSignal };
+type AnyOptions = { path?: Record<string, string | number>; query?: object; body?: unknown; idempotencyKey?: string; signal?: AbortSignal; password?: boolean };
 
 export const api = {
   get: <P extends PathsFor<'get'>>(path: P, ...[options]: {} extends GetOptions<Op<P, 'get'>> ? [GetOptions<Op<P, 'get'>>?] : [GetOptions<Op<P, 'get'>>]) => {
@@ -178,11 +201,11 @@ export const api = {
   },
   post: <P extends PathsFor<'post'>>(path: P, ...[options]: {} extends WriteOptions<Op<P, 'post'>> ? [WriteOptions<Op<P, 'post'>>?] : [WriteOptions<Op<P, 'post'>>]) => {
     const o = (options ?? {}) as AnyOptions;
-    return request<Answer<Op<P, 'post'>>>('POST', expand(path, o.path, o.query), { body: o.body ?? {}, idempotencyKey: o.idempotencyKey });
+    return request<Answer<Op<P, 'post'>>>('POST', expand(path, o.path, o.query), { body: o.body ?? {}, idempotencyKey: o.idempotencyKey, password: o.password });
   },
   put: <P extends PathsFor<'put'>>(path: P, options: WriteOptions<Op<P, 'put'>>) => {
     const o = options as AnyOptions;
-    return request<Answer<Op<P, 'put'>>>('PUT', expand(path, o.path, o.query), { body: o.body });
+    return request<Answer<Op<P, 'put'>>>('PUT', expand(path, o.path, o.query), { body: o.body, password: o.password });
   },
   /** A POST without the session's token (sign-in pages, the public calculator). */
   publicPost: <P extends PathsFor<'post'>>(path: P, options: WriteOptions<Op<P, 'post'>>) => {
@@ -199,4 +222,10 @@ export function qs(params: Record<string, string | number | boolean | undefined 
   }
   const text = search.toString();
   return text ? `?${text}` : '';
+}
+
+/** A password-confirmed call refused because the password is wrong (401
+ * `unauthorized` that outlasted the refresh; the session is kept). */
+export function isWrongPassword(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 401;
 }

@@ -9,6 +9,8 @@ interface Auth {
   checking: boolean;
   login: (phone: string, password: string) => Promise<Me>;
   logout: () => Promise<void>;
+  /** Reads the profile again (after a change such as a corrected phone number). */
+  reload: () => Promise<void>;
 }
 
 const Context = createContext<Auth | null>(null);
@@ -58,7 +60,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     }
   }, []);
 
-  const value = useMemo(() => ({ me, checking, login, logout }), [me, checking, login, logout]);
+  const reload = useCallback(async () => {
+    setMe(await api.get('/me'));
+  }, []);
+
+  const value = useMemo(() => ({ me, checking, login, logout, reload }), [me, checking, login, logout, reload]);
   return <Context.Provider value={value}>{children}</Context.Provider>;
 }
 

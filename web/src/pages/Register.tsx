@@ -1,4 +1,4 @@
-import { Button, Form, Input } from 'antd';
+import { Button, Form, Input, Typography } from 'antd';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { request } from '../api';
@@ -66,6 +66,15 @@ export function Register() {
         >
           <Input.Password autoComplete="new-password" size="large" />
         </Form.Item>
+        {/* The consent the account is created with (the server records this version on registration). */}
+        <div data-testid="register-consent" style={{ background: '#f5f7fa', borderRadius: 8, padding: '8px 12px', marginBottom: 16, fontSize: 13 }}>
+          <Typography.Text strong style={{ fontSize: 13 }}>
+            {t('consent.registerAgree', { version: t('consent.version') })}
+          </Typography.Text>
+          <Typography.Paragraph type="secondary" style={{ fontSize: 13, margin: '4px 0 0' }}>
+            {t('consent.personal_information.text')}
+          </Typography.Paragraph>
+        </div>
         <Button type="primary" htmlType="submit" block size="large" loading={pending}>
           {t('auth.register')}
         </Button>

@@ -14,6 +14,7 @@ export default function BorrowerLayout() {
     { to: '/app/apply', label: t('nav.apply'), icon: '¥' },
     { to: '/app/calculator', label: t('nav.calculator'), icon: '∑' },
     { to: '/app/feedback', label: t('nav.feedback'), icon: '✉' },
+    { to: '/app/privacy', label: t('nav.privacy'), icon: '⚖' },
     { to: '/app/profile', label: t('nav.me'), icon: '☺' },
   ];
   return (

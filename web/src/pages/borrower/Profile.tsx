@@ -46,6 +46,11 @@ export default function Profile() {
             <Link to="/app/identity">{t('nav.identity')}</Link> · <Link to="/app/applications">{t('nav.applications')}</Link>
           </p>
         )}
+        {isBorrower && (
+          <p style={{ marginBottom: 0 }}>
+            <Link to="/app/privacy">{t('privacy.toPage')}</Link>
+          </p>
+        )}
       </Card>
       <Card size="small" title={t('profile.changePassword')}>
         <ProblemAlert error={error} />

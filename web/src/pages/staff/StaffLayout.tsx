@@ -16,6 +16,7 @@ const STAFF_MENU: { path: string; label: Key; roles: Role[] }[] = [
   { path: '/staff/portfolio', label: 'nav.portfolio', roles: ['admin', 'risk_officer', 'auditor'] },
   { path: '/staff/audit', label: 'nav.audit', roles: AUDIT_READERS },
   { path: '/staff/personal-data-access', label: 'nav.personalDataAccess', roles: AUDIT_READERS },
+  { path: '/staff/data-rights', label: 'nav.dataRights', roles: AUDIT_READERS },
   { path: '/staff/close-of-business', label: 'nav.cob', roles: COB_READERS },
   { path: '/staff/webhooks', label: 'nav.webhooks', roles: ADMINS },
   { path: '/staff/profile', label: 'nav.me', roles: ['underwriter', 'admin', 'risk_officer', 'auditor'] },
