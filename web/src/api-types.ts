@@ -13,6 +13,7 @@ export type Role = Schemas['Role'];
 export type Me = Schemas['Me'];
 export type Tokens = Schemas['TokenPair'];
 export type Identity = Schemas['IdentityView'];
+export type Enrolment = Schemas['EnrolmentStarted'];
 
 export type Method = Schemas['RepaymentMethod'];
 export const METHODS: Method[] = ['equal-installment', 'equal-principal', 'interest-first', 'bullet', 'flat-fee'];

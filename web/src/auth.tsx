@@ -7,7 +7,8 @@ interface Auth {
   me: Me | null;
   /** True while the stored session is being checked at start-up. */
   checking: boolean;
-  login: (phone: string, password: string) => Promise<Me>;
+  /** `otp`: the authenticator app's code, for staff who set one up. */
+  login: (phone: string, password: string, otp?: string) => Promise<Me>;
   logout: () => Promise<void>;
   /** Reads the profile again (after a change such as a corrected phone number). */
   reload: () => Promise<void>;
@@ -43,8 +44,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       .finally(() => setChecking(false));
   }, []);
 
-  const login = useCallback(async (phone: string, password: string) => {
-    const tokens = await api.publicPost('/auth/login', { body: { phone, password } });
+  const login = useCallback(async (phone: string, password: string, otp?: string) => {
+    const tokens = await api.publicPost('/auth/login', { body: { phone, password, otp } });
     saveTokens(tokens);
     const profile = await api.get('/me');
     setMe(profile);

@@ -219,7 +219,7 @@ async fn staff_sign_in_with_a_code_used_once(repository: Arc<dyn Repository>) {
         Some(json!({"password": PASSWORD, "code": code(&secret, step)})),
     )
     .await
-    .assert_problem(StatusCode::UNAUTHORIZED, "otp_invalid");
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     let removed = app
         .call(
             Method::POST,

@@ -2,6 +2,7 @@ import { Alert, Button, Form, Input, Typography } from 'antd';
 import { useState } from 'react';
 import { Link, Navigate, useLocation, useNavigate } from 'react-router';
 import { homeFor, useAuth } from '../auth';
+import { ApiError } from '../api';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { PHONE_RE } from '../format';
 import { useI18n } from '../i18n';
@@ -14,27 +15,81 @@ export function Login() {
   const location = useLocation();
   const [error, setError] = useState<unknown>(null);
   const [pending, setPending] = useState(false);
+  // Set once the password was right and the account asks for its
+  // authenticator code: the form then asks for the code only.
+  const [credentials, setCredentials] = useState<{ phone: string; password: string } | null>(null);
   const state = (location.state ?? {}) as { from?: string; registered?: boolean; phone?: string };
   if (me) return <Navigate to={homeFor(me.role)} replace />;
 
-  const submit = async (values: { phone: string; password: string }) => {
+  const attempt = async (phone: string, password: string, otp?: string) => {
     setPending(true);
     setError(null);
     try {
-      const profile = await login(values.phone.trim(), values.password);
+      const profile = await login(phone, password, otp);
       const from = state.from && state.from !== '/login' ? state.from : null;
       navigate(from ?? homeFor(profile.role), { replace: true });
     } catch (reason) {
-      setError(reason);
+      if (reason instanceof ApiError && reason.code === 'otp_required') {
+        setCredentials({ phone, password });
+      } else {
+        setError(reason);
+      }
     } finally {
       setPending(false);
     }
   };
 
+  if (credentials) {
+    const invalid = error instanceof ApiError && error.code === 'otp_invalid';
+    return (
+      <AuthShell title={t('auth.otpTitle')}>
+        <Typography.Paragraph type="secondary">{t('auth.otpIntro')}</Typography.Paragraph>
+        {!invalid && <ProblemAlert error={error} />}
+        <Form
+          layout="vertical"
+          requiredMark={false}
+          onFinish={(values: { otp: string }) => void attempt(credentials.phone, credentials.password, values.otp.trim())}
+        >
+          <Form.Item
+            label={t('auth.otp')}
+            name="otp"
+            validateStatus={invalid ? 'error' : undefined}
+            help={invalid ? t('auth.otpInvalid') : undefined}
+            rules={[
+              { required: true, message: t('common.required') },
+              { pattern: /^\s*\d{6}\s*$/, message: t('auth.otpFormat') },
+            ]}
+          >
+            <Input inputMode="numeric" autoComplete="one-time-code" maxLength={8} size="large" autoFocus />
+          </Form.Item>
+          <Button type="primary" htmlType="submit" block size="large" loading={pending}>
+            {t('auth.login')}
+          </Button>
+        </Form>
+        <Button
+          type="link"
+          style={{ marginTop: 8, paddingInline: 0 }}
+          onClick={() => {
+            setCredentials(null);
+            setError(null);
+          }}
+        >
+          {t('auth.otpBack')}
+        </Button>
+      </AuthShell>
+    );
+  }
+
+  const submit = (values: { phone: string; password: string }) => void attempt(values.phone.trim(), values.password);
+
   return (
     <AuthShell title={t('auth.login')}>
       {state.registered && <Alert type="success" showIcon title={t('auth.registered')} style={{ marginBottom: 16 }} />}
-      <ProblemAlert error={error} />
+      {error instanceof ApiError && error.code === 'otp_enrolment_required' ? (
+        <Alert type="warning" showIcon role="alert" title={t('auth.otpEnrolmentRequired')} style={{ marginBottom: 16 }} />
+      ) : (
+        <ProblemAlert error={error} />
+      )}
       <Form layout="vertical" onFinish={submit} requiredMark={false} initialValues={{ phone: state.phone ?? '' }}>
         <Form.Item
           label={t('auth.phone')}

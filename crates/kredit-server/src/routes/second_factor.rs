@@ -138,10 +138,11 @@ pub async fn confirm(
 #[utoipa::path(post, path = "/api/v1/me/second-factor/removal", tag = "auth", security(("bearer" = [])),
     request_body = FactorRemoval,
     responses((status = 204, description = "Removed"),
-        (status = 401, description = "`unauthorized`: the password is wrong; `otp_invalid`: the code is", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: the password is wrong", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`: staff only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no app is set up", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`otp_required_for_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` (`otp_invalid`): the code is wrong, expired or used", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_attempts`", body = Problem, content_type = "application/problem+json")))]
 pub async fn remove(
     State(state): State<SharedState>,
@@ -151,10 +152,13 @@ pub async fn remove(
     let user = confirm_password(&state, auth.user_id(), removal.password).await?;
     let policy = state.policy.second_factor;
     let now = kredit_store::now();
+    // A wrong code is a field of this form (422), not a lost session (401).
     match second_factor::check_at_login(&state, policy, &user, Some(&removal.code), now).await? {
         Ok(()) => {}
         Err(Refusal::EnrolmentRequired) => return Err(ApiError::NotFound),
-        Err(refusal) => return Err(ApiError::SecondFactor(refusal)),
+        Err(refusal) => {
+            return Err(ApiError::field("code", refusal.code(), refusal.detail()));
+        }
     }
     second_factor::remove(&state, policy, &user, Some(user.id)).await?;
     Ok(StatusCode::NO_CONTENT)

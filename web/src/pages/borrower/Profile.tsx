@@ -8,6 +8,7 @@ import { dateTime, PASSWORD_RE } from '../../format';
 import { useState } from 'react';
 import { useI18n } from '../../i18n';
 import { DataAccessCard } from './DataAccessCard';
+import { SecondFactorCard } from '../staff/SecondFactorCard';
 
 export default function Profile() {
   const { t } = useI18n();
@@ -74,6 +75,7 @@ export default function Profile() {
           </Button>
         </Form>
       </Card>
+      {!isBorrower && me && <SecondFactorCard />}
       {isBorrower && <DataAccessCard />}
       {isBorrower && (
         <Card size="small" title={t('nav.feedback')}>
