@@ -505,6 +505,29 @@ async fn erasure_without_loans_keeps_nothing(repository: Arc<dyn Repository>) {
     let first = ask().await;
     assert_eq!(first.status, StatusCode::ACCEPTED, "{}", first.text);
     let id = first.json["id"].as_i64().unwrap();
+    // While it is open, nothing new starts: no application, no contract.
+    let meanwhile = app
+        .call_with(
+            Method::POST,
+            "/api/v1/applications",
+            Some(&token),
+            Some(
+                json!({"product_code": "CONSUMER", "amount": "5000.00", "term_months": 6,
+                "method": "equal-installment", "purpose": "consumer", "profile": {}}),
+            ),
+            &[("Idempotency-Key", "apply-while-erasing")],
+        )
+        .await;
+    meanwhile.assert_problem(StatusCode::CONFLICT, "erasure_requested");
+    assert_eq!(
+        application.json["status"], "approved",
+        "{}",
+        application.text
+    );
+    let application_id = application.json["id"].as_i64().unwrap();
+    accept(&app, &token, application_id)
+        .await
+        .assert_problem(StatusCode::CONFLICT, "erasure_requested");
     let refuse = format!("/api/v1/admin/data-rights-requests/{id}/refuse");
     let bad = app
         .call(

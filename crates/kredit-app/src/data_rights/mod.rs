@@ -128,6 +128,32 @@ pub async fn request_erasure(app: &App, user: UserId) -> AppResult<(RequestRecor
     }
 }
 
+/// Refuses what would start or extend a relationship (an application, a
+/// signed contract) while the borrower's erasure request is open: the
+/// borrower asked to leave, and a new loan would only make staff refuse
+/// the erasure for loans outstanding.
+pub async fn refuse_while_erasure_open(app: &App, user: UserId) -> AppResult<()> {
+    let filter = RequestFilter {
+        user: Some(user),
+        status: Some(RequestStatus::Received),
+    };
+    let open = app
+        .repository
+        .data_rights()
+        .requests(filter, LIST_LIMIT)
+        .await?;
+    if open
+        .iter()
+        .any(|request| request.kind == RequestKind::Erasure)
+    {
+        return Err(AppError::conflict(
+            "erasure_requested",
+            "your account is being erased as you asked; nothing new can be started meanwhile",
+        ));
+    }
+    Ok(())
+}
+
 /// Staff refuse a received request, saying why.
 pub async fn refuse(
     app: &App,

@@ -53,6 +53,7 @@ pub async fn accept(
     ip: String,
 ) -> AppResult<Accepted> {
     check_consent(request)?;
+    crate::data_rights::refuse_while_erasure_open(app, borrower).await?;
     let store = app.repository.lending();
     let record = store
         .application(id)

@@ -42,6 +42,7 @@ pub async fn apply(
     request: &ApplicationRequest,
     reply: Option<&IdempotentReply<'_, ApplicationRecord>>,
 ) -> AppResult<ApplicationRecord> {
+    crate::data_rights::refuse_while_erasure_open(app, borrower).await?;
     let product = catalogue::product(app.repository.as_ref(), &request.product_code)
         .await?
         .ok_or_else(|| {

@@ -132,7 +132,7 @@ async fn visible(
     params(("Idempotency-Key" = String, Header, description = "Required; replays the first response")),
     responses((status = 201, description = "The application with its decision", body = ApplicationView),
         (status = 403, description = "`forbidden`: borrowers only", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`idempotency_conflict`, `idempotency_in_progress`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`erasure_requested`: the borrower's erasure request is open; `idempotency_conflict`, `idempotency_in_progress`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `unknown_product`, `purpose_mismatch`, `out_of_range`, `method_not_offered`, `idempotency_key_required`", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<SharedState>,
@@ -279,7 +279,7 @@ pub struct ContractView {
     responses((status = 201, description = "Contract and loan", body = Accepted),
         (status = 403, description = "`forbidden`: borrowers only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`not_approved`, `identity_not_verified`, `offer_expired`, `idempotency_conflict`, `idempotency_in_progress`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_approved`, `identity_not_verified`, `offer_expired`, `erasure_requested`, `idempotency_conflict`, `idempotency_in_progress`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `consent_required`, `terms_version`, `idempotency_key_required`", body = Problem, content_type = "application/problem+json")))]
 pub async fn accept(
     State(state): State<SharedState>,
