@@ -168,3 +168,40 @@ test('a borrower exercises their data rights and is erased', async ({ browser })
   await expect(apiCall('POST', '/auth/login', { phone, password: PASSWORD })).rejects.toThrow(/401/);
   await page.close();
 });
+
+test('an admin refuses an erasure with a reason, and the borrower reads it', async ({ browser }) => {
+  const phone = phoneWith('131');
+  await apiCall('POST', '/auth/register', { phone, password: PASSWORD });
+  const token = await apiLogin(phone);
+  const me = await apiCall<{ user_id: number }>('GET', '/me', undefined, token);
+  await apiCall('POST', '/me/erasure-requests', { password: PASSWORD }, token);
+
+  const admin = await browser.newPage({ viewport: DESKTOP });
+  await uiLogin(admin, '13900000001');
+  await admin.getByRole('link', { name: '个人信息权利请求' }).click();
+  const row = admin.getByRole('row', { name: new RegExp(`#${me.user_id}\\b`) });
+  await row.getByRole('button', { name: /详\s*情/ }).click();
+  const drawer = admin.getByRole('dialog');
+  // No reason, no refusal.
+  await expect(drawer.getByRole('button', { name: /拒\s*绝/ })).toBeDisabled();
+  await drawer.getByLabel('拒绝理由').click();
+  await admin.getByTitle('依法须保留（诉讼或监管冻结）').click();
+  await drawer.getByRole('button', { name: /拒\s*绝/ }).click();
+  await expect(admin.getByText(/请求 #\d+ 已拒绝/)).toBeVisible();
+  const detail = drawer.getByTestId('rights-detail');
+  await expect(detail).toContainText('已拒绝');
+  await expect(detail).toContainText('依法须保留（诉讼或监管冻结）');
+  await expect(drawer.getByTestId('rights-trail')).toContainText('data_rights.refused');
+  await admin.close();
+
+  // The borrower still signs in, reads why, and may ask again.
+  const page = await browser.newPage({ viewport: MOBILE });
+  await uiLogin(page, phone);
+  await expect(page).toHaveURL(/\/app$/);
+  await page.getByRole('link', { name: '隐私与数据', exact: true }).click();
+  const request = page.getByTestId('rights-request').filter({ hasText: '删除账户' });
+  await expect(request).toContainText('已拒绝');
+  await expect(request).toContainText('拒绝原因：依法须保留（诉讼或监管冻结）');
+  await expect(page.getByTestId('erasure').getByRole('button', { name: '申请删除账户' })).toBeVisible();
+  await page.close();
+});
