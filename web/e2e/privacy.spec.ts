@@ -3,7 +3,8 @@
 // downloads their data, mistypes their password without losing the session,
 // corrects their phone number and signs in with it, asks for erasure; an
 // auditor sees the request read-only, an admin carries it out, and the
-// borrower can no longer sign in.
+// borrower can no longer sign in. A second borrower's erasure is refused
+// with a reason they can read.
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { apiCall, apiLogin, BASE, DESKTOP, MOBILE, PASSWORD, shoot, uiLogin } from './support';
@@ -66,6 +67,8 @@ test('a borrower exercises their data rights and is erased', async ({ browser })
   await dialog.getByRole('button', { name: /下\s*载/ }).click();
   await expect(dialog.getByText('密码不正确')).toBeVisible();
   await expect(page).toHaveURL(/\/app\/privacy$/);
+  await shoot(page, '38-privacy-wrong-password');
+  await expect(dialog.getByText('密码不正确')).toBeVisible();
   expect(await page.evaluate(() => localStorage.getItem('kredit.session'))).not.toBeNull();
 
   // The right one downloads the JSON export with this borrower's data in it.
@@ -88,8 +91,13 @@ test('a borrower exercises their data rights and is erased', async ({ browser })
   await page.getByLabel('新手机号').fill('12345');
   await page.getByRole('button', { name: '更正手机号' }).click();
   await expect(page.getByText('请输入 11 位中国大陆手机号')).toBeVisible();
-  await page.getByLabel('新手机号').fill(corrected);
+  // Another account's number is refused on the field.
+  await page.getByLabel('新手机号').fill('13800000001');
   await page.getByLabel('登录密码').fill(PASSWORD);
+  await page.getByRole('button', { name: '更正手机号' }).click();
+  await expect(page.getByText('该手机号已被其他账户使用')).toBeVisible();
+  await page.getByLabel('新手机号').fill(corrected);
+  await expect(page.getByText('该手机号已被其他账户使用')).toHaveCount(0);
   await page.getByRole('button', { name: '更正手机号' }).click();
   await expect(page.getByTestId('current-phone')).toHaveText(`${corrected.slice(0, 3)}****${corrected.slice(7)}`);
   await expect(page.getByTestId('rights-request').filter({ hasText: '更正信息' })).toContainText('已完成');
