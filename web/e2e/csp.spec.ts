@@ -61,7 +61,7 @@ test('borrower pages run under the CSP without a violation', async ({ page }) =>
   const { phone } = await newBorrower('135', { verified: true });
   await uiLogin(page, phone);
   await expect(page).toHaveURL(/\/app$/);
-  for (const path of ['/app', '/app/identity', '/app/calculator', '/app/apply', '/app/applications', '/app/profile', '/app/feedback']) {
+  for (const path of ['/app', '/app/identity', '/app/calculator', '/app/apply', '/app/applications', '/app/profile', '/app/feedback', '/app/privacy']) {
     await visit(page, path, seen);
   }
   // The calculator draws a schedule: a page that changes after loading.
@@ -89,6 +89,7 @@ test('staff pages run under the CSP without a violation', async ({ page }) => {
     '/staff/models',
     '/staff/audit',
     '/staff/personal-data-access',
+    '/staff/data-rights',
     '/staff/feedback',
     '/staff/close-of-business',
     '/staff/webhooks',

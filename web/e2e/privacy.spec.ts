@@ -3,7 +3,8 @@
 // downloads their data, mistypes their password without losing the session,
 // corrects their phone number and signs in with it, asks for erasure; an
 // auditor sees the request read-only, an admin carries it out, and the
-// borrower can no longer sign in.
+// borrower can no longer sign in. A second borrower's erasure is refused
+// with a reason they can read.
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { apiCall, apiLogin, BASE, DESKTOP, MOBILE, PASSWORD, shoot, uiLogin } from './support';
@@ -66,6 +67,8 @@ test('a borrower exercises their data rights and is erased', async ({ browser })
   await dialog.getByRole('button', { name: /下\s*载/ }).click();
   await expect(dialog.getByText('密码不正确')).toBeVisible();
   await expect(page).toHaveURL(/\/app\/privacy$/);
+  await shoot(page, '38-privacy-wrong-password');
+  await expect(dialog.getByText('密码不正确')).toBeVisible();
   expect(await page.evaluate(() => localStorage.getItem('kredit.session'))).not.toBeNull();
 
   // The right one downloads the JSON export with this borrower's data in it.
@@ -88,8 +91,13 @@ test('a borrower exercises their data rights and is erased', async ({ browser })
   await page.getByLabel('新手机号').fill('12345');
   await page.getByRole('button', { name: '更正手机号' }).click();
   await expect(page.getByText('请输入 11 位中国大陆手机号')).toBeVisible();
-  await page.getByLabel('新手机号').fill(corrected);
+  // Another account's number is refused on the field.
+  await page.getByLabel('新手机号').fill('13800000001');
   await page.getByLabel('登录密码').fill(PASSWORD);
+  await page.getByRole('button', { name: '更正手机号' }).click();
+  await expect(page.getByText('该手机号已被其他账户使用')).toBeVisible();
+  await page.getByLabel('新手机号').fill(corrected);
+  await expect(page.getByText('该手机号已被其他账户使用')).toHaveCount(0);
   await page.getByRole('button', { name: '更正手机号' }).click();
   await expect(page.getByTestId('current-phone')).toHaveText(`${corrected.slice(0, 3)}****${corrected.slice(7)}`);
   await expect(page.getByTestId('rights-request').filter({ hasText: '更正信息' })).toContainText('已完成');
@@ -166,5 +174,42 @@ test('a borrower exercises their data rights and is erased', async ({ browser })
   await expect(page.getByTestId('problem')).toBeVisible();
   await expect(apiLogin(corrected)).rejects.toThrow(/401/);
   await expect(apiCall('POST', '/auth/login', { phone, password: PASSWORD })).rejects.toThrow(/401/);
+  await page.close();
+});
+
+test('an admin refuses an erasure with a reason, and the borrower reads it', async ({ browser }) => {
+  const phone = phoneWith('131');
+  await apiCall('POST', '/auth/register', { phone, password: PASSWORD });
+  const token = await apiLogin(phone);
+  const me = await apiCall<{ user_id: number }>('GET', '/me', undefined, token);
+  await apiCall('POST', '/me/erasure-requests', { password: PASSWORD }, token);
+
+  const admin = await browser.newPage({ viewport: DESKTOP });
+  await uiLogin(admin, '13900000001');
+  await admin.getByRole('link', { name: '个人信息权利请求' }).click();
+  const row = admin.getByRole('row', { name: new RegExp(`#${me.user_id}\\b`) });
+  await row.getByRole('button', { name: /详\s*情/ }).click();
+  const drawer = admin.getByRole('dialog');
+  // No reason, no refusal.
+  await expect(drawer.getByRole('button', { name: /拒\s*绝/ })).toBeDisabled();
+  await drawer.getByLabel('拒绝理由').click();
+  await admin.getByTitle('依法须保留（诉讼或监管冻结）').click();
+  await drawer.getByRole('button', { name: /拒\s*绝/ }).click();
+  await expect(admin.getByText(/请求 #\d+ 已拒绝/)).toBeVisible();
+  const detail = drawer.getByTestId('rights-detail');
+  await expect(detail).toContainText('已拒绝');
+  await expect(detail).toContainText('依法须保留（诉讼或监管冻结）');
+  await expect(drawer.getByTestId('rights-trail')).toContainText('data_rights.refused');
+  await admin.close();
+
+  // The borrower still signs in, reads why, and may ask again.
+  const page = await browser.newPage({ viewport: MOBILE });
+  await uiLogin(page, phone);
+  await expect(page).toHaveURL(/\/app$/);
+  await page.getByRole('link', { name: '隐私与数据', exact: true }).click();
+  const request = page.getByTestId('rights-request').filter({ hasText: '删除账户' });
+  await expect(request).toContainText('已拒绝');
+  await expect(request).toContainText('拒绝原因：依法须保留（诉讼或监管冻结）');
+  await expect(page.getByTestId('erasure').getByRole('button', { name: '申请删除账户' })).toBeVisible();
   await page.close();
 });

@@ -23,20 +23,24 @@ export function PasswordModal({ open, title, okText, danger = false, children, o
   const [form] = Form.useForm<{ password: string }>();
   const [error, setError] = useState<unknown>(null);
   const [pending, setPending] = useState(false);
+  // Kept as a flag, not a text, so that the message follows a change of language.
+  const [wrong, setWrong] = useState(false);
 
   const close = () => {
     setError(null);
+    setWrong(false);
     form.resetFields();
     onClose();
   };
   const submit = async ({ password }: { password: string }) => {
     setPending(true);
     setError(null);
+    setWrong(false);
     try {
       await onConfirm(password);
       close();
     } catch (reason) {
-      if (isWrongPassword(reason)) form.setFields([{ name: 'password', errors: [t('privacy.wrongPassword')] }]);
+      if (isWrongPassword(reason)) setWrong(true);
       else setError(reason);
     } finally {
       setPending(false);
@@ -58,8 +62,13 @@ export function PasswordModal({ open, title, okText, danger = false, children, o
       {children}
       <Typography.Paragraph type="secondary">{t('privacy.passwordWhy')}</Typography.Paragraph>
       <ProblemAlert error={error} />
-      <Form form={form} layout="vertical" requiredMark={false} onFinish={submit}>
-        <Form.Item label={t('privacy.password')} name="password" rules={[{ required: true, message: t('common.required') }]}>
+      <Form form={form} layout="vertical" requiredMark={false} onFinish={submit} onValuesChange={() => setWrong(false)}>
+        <Form.Item
+          label={t('privacy.password')}
+          name="password"
+          rules={[{ required: true, message: t('common.required') }]}
+          {...(wrong ? { validateStatus: 'error' as const, help: t('privacy.wrongPassword') } : {})}
+        >
           <Input.Password autoComplete="current-password" autoFocus />
         </Form.Item>
       </Form>

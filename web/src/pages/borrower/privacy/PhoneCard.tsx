@@ -18,10 +18,13 @@ export function PhoneCard({ onCorrected }: { onCorrected: () => void }) {
   const [form] = Form.useForm<Values>();
   const [error, setError] = useState<unknown>(null);
   const [pending, setPending] = useState(false);
+  // The server's refusals shown on their fields, as flags so that they follow a change of language.
+  const [refused, setRefused] = useState<'password' | 'phone' | null>(null);
 
   const submit = async (values: Values) => {
     setPending(true);
     setError(null);
+    setRefused(null);
     try {
       const corrected = await api.put('/me/phone', { body: { phone: values.phone.trim(), password: values.password }, password: true });
       message.success(t('privacy.phoneDone', { phone: corrected.phone_masked }));
@@ -29,8 +32,8 @@ export function PhoneCard({ onCorrected }: { onCorrected: () => void }) {
       onCorrected();
       await reload();
     } catch (reason) {
-      if (isWrongPassword(reason)) form.setFields([{ name: 'password', errors: [t('privacy.wrongPassword')] }]);
-      else if (reason instanceof ApiError && reason.code === 'phone_taken') form.setFields([{ name: 'phone', errors: [t('privacy.phoneTaken')] }]);
+      if (isWrongPassword(reason)) setRefused('password');
+      else if (reason instanceof ApiError && reason.code === 'phone_taken') setRefused('phone');
       else {
         setError(reason);
         showFieldErrors(form, reason, { phone: 'phone', password: 'password' });
@@ -43,13 +46,13 @@ export function PhoneCard({ onCorrected }: { onCorrected: () => void }) {
   return (
     <Card size="small" title={t('privacy.phone')}>
       <Typography.Paragraph type="secondary">{t('privacy.phoneIntro')}</Typography.Paragraph>
-      <Descriptions size="small" column={1}>
+      <Descriptions size="small" column={1} style={{ marginBottom: 8 }}>
         <Descriptions.Item label={t('privacy.phoneCurrent')}>
           <strong data-testid="current-phone">{me?.phone}</strong>
         </Descriptions.Item>
       </Descriptions>
       <ProblemAlert error={error} />
-      <Form form={form} name="phone-correction" layout="vertical" requiredMark={false} onFinish={submit}>
+      <Form form={form} name="phone-correction" layout="vertical" requiredMark={false} onFinish={submit} onValuesChange={() => setRefused(null)}>
         <Form.Item
           label={t('privacy.phoneNew')}
           name="phone"
@@ -57,10 +60,16 @@ export function PhoneCard({ onCorrected }: { onCorrected: () => void }) {
             { required: true, message: t('common.required') },
             { pattern: PHONE_RE, message: t('auth.phoneInvalid') },
           ]}
+          {...(refused === 'phone' ? { validateStatus: 'error' as const, help: t('privacy.phoneTaken') } : {})}
         >
           <Input inputMode="numeric" autoComplete="tel" maxLength={11} />
         </Form.Item>
-        <Form.Item label={t('privacy.password')} name="password" rules={[{ required: true, message: t('common.required') }]}>
+        <Form.Item
+          label={t('privacy.password')}
+          name="password"
+          rules={[{ required: true, message: t('common.required') }]}
+          {...(refused === 'password' ? { validateStatus: 'error' as const, help: t('privacy.wrongPassword') } : {})}
+        >
           <Input.Password autoComplete="current-password" />
         </Form.Item>
         <div style={{ display: 'flex', flexWrap: 'wrap', gap: 8 }}>
