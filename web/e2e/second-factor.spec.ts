@@ -52,7 +52,7 @@ test('staff set up an authenticator app and sign in with it', async ({ browser }
   await expect(card.getByTestId('otp-qr')).toBeVisible();
   const secret = base32((await card.getByTestId('otp-secret').innerText()).trim());
   expect(secret.length).toBe(20);
-  await shoot(page, '40-second-factor-enrol', { scrollTo: card });
+  await shoot(page, '43-second-factor-enrol', { scrollTo: card });
   // The step before the current one: what a phone a little behind shows.
   const step = await settledStep();
   await card.getByLabel('6 位验证码').fill(code(secret, step - 1));
@@ -66,7 +66,7 @@ test('staff set up an authenticator app and sign in with it', async ({ browser }
   await page.getByLabel('6 位验证码').fill(code(secret, step - 1));
   await page.getByRole('button', { name: /^登\s*录$/ }).click();
   await expect(page.getByText('验证码错误、已过期或已使用过')).toBeVisible();
-  await shoot(page, '41-second-factor-login');
+  await shoot(page, '44-second-factor-login');
   await page.getByLabel('6 位验证码').fill(code(secret, step));
   await page.getByRole('button', { name: /^登\s*录$/ }).click();
   await expect(page).toHaveURL(/\/staff\//);
@@ -75,7 +75,7 @@ test('staff set up an authenticator app and sign in with it', async ({ browser }
   // Removing it takes the password and a fresh code.
   await page.setViewportSize(DESKTOP);
   await page.goto(`${BASE()}/staff/profile`);
-  await shoot(page, '42-second-factor-on', { scrollTo: card });
+  await shoot(page, '45-second-factor-on', { scrollTo: card });
   await card.getByLabel('密码').fill(PASSWORD);
   await card.getByLabel('6 位验证码').fill(code(secret, step));
   await card.getByRole('button', { name: '解除绑定' }).click();

@@ -57,9 +57,6 @@ interface Options {
   idempotencyKey?: string;
   auth?: boolean;
   signal?: AbortSignal;
-  /** The body carries the user's password again: a 401 that outlasts a
-   * successful refresh means a wrong password, not a lost session. */
-  password?: boolean;
 }
 
 async function send(method: string, path: string, options: Options, token: string | null): Promise<Response> {
@@ -115,15 +112,22 @@ async function parse<T>(response: Response): Promise<T> {
   return body as T;
 }
 
+/** A 401 saying the password asked for again is wrong: the session is
+ * fine, so it is neither refreshed nor lost over it. */
+async function wrongPassword(response: Response): Promise<boolean> {
+  if (response.status !== 401) return false;
+  const body = (await response.clone().json().catch(() => null)) as { code?: string } | null;
+  return body?.code === 'wrong_password';
+}
+
 async function authorized(method: string, path: string, options: Options): Promise<Response> {
   const useAuth = options.auth !== false;
   let response = await send(method, path, options, useAuth ? loadTokens()?.access_token ?? null : null);
-  if (response.status === 401 && useAuth && loadTokens()) {
-    const refreshed = await refresh();
-    if (refreshed) {
+  if (response.status === 401 && useAuth && loadTokens() && !(await wrongPassword(response))) {
+    if (await refresh()) {
       response = await send(method, path, options, loadTokens()?.access_token ?? null);
     }
-    if (response.status === 401 && !(refreshed && options.password)) {
+    if (response.status === 401 && !(await wrongPassword(response))) {
       saveTokens(null);
       onSessionLost();
     }
@@ -142,7 +146,7 @@ export interface Download {
 }
 
 /** A POST whose answer is a file (Content-Disposition: attachment). */
-export async function download<P extends PathsFor<'post'>>(path: P, options: { body: RequestBody<Op<P, 'post'>>; password?: boolean }): Promise<Download> {
+export async function download<P extends PathsFor<'post'>>(path: P, options: { body: RequestBody<Op<P, 'post'>> }): Promise<Download> {
   const response = await authorized('POST', path, options);
   if (!response.ok) return parse<never>(response);
   const disposition = response.headers.get('Content-Disposition') ?? '';
@@ -177,7 +181,7 @@ type PathOption<O> = [Parameters_<O, 'path'>] extends [never | undefined] ? { pa
 type QueryOption<O> = [Parameters_<O, 'query'>] extends [never | undefined] ? { query?: never } : { query?: Parameters_<O, 'query'> };
 
 export type GetOptions<O> = PathOption<O> & QueryOption<O> & { signal?: AbortSignal };
-export type WriteOptions<O> = PathOption<O> & QueryOption<O> & { idempotencyKey?: string; password?: boolean } & ([RequestBody<O>] extends [never] ? { body?: never } : { body: RequestBody<O> });
+export type WriteOptions<O> = PathOption<O> & QueryOption<O> & { idempotencyKey?: string } & ([RequestBody<O>] extends [never] ? { body?: never } : { body: RequestBody<O> });
 
 /** The operation of a method on a path template, for `Answer<…>` and friends. */
 export type Op<P extends ApiPath, M extends HttpMethod> = Operation<P, M>;
@@ -192,7 +196,7 @@ function expand(template: string, path?: Record<string, string | number>, query?
   return filled + (query ? qs(query as Record<string, string | number | undefined | null>) : '');
 }
 
-type AnyOptions = { path?: Record<string, string | number>; query?: object; body?: unknown; idempotencyKey?: string; signal?: AbortSignal; password?: boolean };
+type AnyOptions = { path?: Record<string, string | number>; query?: object; body?: unknown; idempotencyKey?: string; signal?: AbortSignal };
 
 export const api = {
   get: <P extends PathsFor<'get'>>(path: P, ...[options]: {} extends GetOptions<Op<P, 'get'>> ? [GetOptions<Op<P, 'get'>>?] : [GetOptions<Op<P, 'get'>>]) => {
@@ -201,11 +205,11 @@ export const api = {
   },
   post: <P extends PathsFor<'post'>>(path: P, ...[options]: {} extends WriteOptions<Op<P, 'post'>> ? [WriteOptions<Op<P, 'post'>>?] : [WriteOptions<Op<P, 'post'>>]) => {
     const o = (options ?? {}) as AnyOptions;
-    return request<Answer<Op<P, 'post'>>>('POST', expand(path, o.path, o.query), { body: o.body ?? {}, idempotencyKey: o.idempotencyKey, password: o.password });
+    return request<Answer<Op<P, 'post'>>>('POST', expand(path, o.path, o.query), { body: o.body ?? {}, idempotencyKey: o.idempotencyKey });
   },
   put: <P extends PathsFor<'put'>>(path: P, options: WriteOptions<Op<P, 'put'>>) => {
     const o = options as AnyOptions;
-    return request<Answer<Op<P, 'put'>>>('PUT', expand(path, o.path, o.query), { body: o.body, password: o.password });
+    return request<Answer<Op<P, 'put'>>>('PUT', expand(path, o.path, o.query), { body: o.body });
   },
   /** A POST without the session's token (sign-in pages, the public calculator). */
   publicPost: <P extends PathsFor<'post'>>(path: P, options: WriteOptions<Op<P, 'post'>>) => {
@@ -224,8 +228,7 @@ export function qs(params: Record<string, string | number | boolean | undefined 
   return text ? `?${text}` : '';
 }
 
-/** A password-confirmed call refused because the password is wrong (401
- * `unauthorized` that outlasted the refresh; the session is kept). */
+/** A password-confirmed call refused because the password is wrong. */
 export function isWrongPassword(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 401;
+  return error instanceof ApiError && error.code === 'wrong_password';
 }

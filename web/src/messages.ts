@@ -32,6 +32,14 @@ export const dict = {
   'error.notFoundPage': ['页面不存在', 'Page not found'],
   'error.forbidden': ['您的角色无权访问此页面。', 'Your role may not use this page.'],
 
+  'problem.wrong_password': ['密码不正确', 'The password is wrong'],
+  'problem.too_many_attempts': ['尝试次数过多，请稍后再试。', 'Too many attempts: wait a little and try again.'],
+  'problem.erasure_requested': ['您已申请删除账户，处理完成前无法申请借款或签署合同。', 'You asked for your account to be erased: until that is done you cannot apply or sign a contract.'],
+  'problem.otp_already_enrolled': ['已绑定身份验证器，如需更换请先解除绑定。', 'An authenticator app is set up already: remove it first to use another.'],
+  'problem.otp_not_enrolling': ['绑定流程已失效，请重新开始绑定。', 'The setup is no longer waiting for a code: start again.'],
+  'problem.otp_required_for_role': ['您的角色必须保留身份验证器。', 'Your role must keep an authenticator app.'],
+  'problem.otp_invalid': ['验证码错误、已过期或已使用过。', 'The code is wrong, expired or already used.'],
+
   'auth.phone': ['手机号', 'Mobile number'],
   'auth.password': ['密码', 'Password'],
   'auth.password2': ['确认密码', 'Confirm password'],

@@ -65,6 +65,9 @@ pub enum ApiError {
         limit: usize,
     },
     Unauthorized(&'static str),
+    /// A signed-in user's password, asked for again, is wrong (401
+    /// `wrong_password`: the session is fine, unlike `unauthorized`).
+    WrongPassword,
     /// The password was right and the second factor is missing or wrong
     /// (401) or must be set up first (403).
     SecondFactor(kredit_app::second_factor::Refusal),
@@ -138,6 +141,12 @@ impl ApiError {
                 "unauthorized",
                 "Authentication required",
                 (*detail).to_owned(),
+            ),
+            ApiError::WrongPassword => (
+                StatusCode::UNAUTHORIZED,
+                "wrong_password",
+                "Wrong password",
+                "the password is wrong".to_owned(),
             ),
             ApiError::SecondFactor(refusal) => (
                 match refusal {

@@ -97,7 +97,7 @@ async fn password_change_revokes_sessions(repository: Arc<dyn Repository>) {
             Some(change("nope-1234", "n3w-password")),
         )
         .await;
-    wrong.assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
+    wrong.assert_problem(StatusCode::UNAUTHORIZED, "wrong_password");
     let weak = app
         .call(
             Method::POST,

@@ -183,7 +183,7 @@ async fn data_subject_journey(repository: Arc<dyn Repository>) {
             Some(json!({"password": "wrong-pass1", "format": "json"})),
         )
         .await;
-    wrong.assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
+    wrong.assert_problem(StatusCode::UNAUTHORIZED, "wrong_password");
     let copy = export(&app, &token, "json").await;
     assert_eq!(copy.status, StatusCode::OK, "{}", copy.text);
     assert!(

@@ -71,7 +71,7 @@ async fn staff_sign_in_with_a_code_used_once(repository: Arc<dyn Repository>) {
         Some(json!({"password": "wrong-pass-1"})),
     )
     .await
-    .assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
+    .assert_problem(StatusCode::UNAUTHORIZED, "wrong_password");
     app.call(
         Method::POST,
         "/api/v1/me/second-factor/confirmation",

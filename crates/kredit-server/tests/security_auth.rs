@@ -240,7 +240,7 @@ async fn password_change_attempts_are_limited(repository: Arc<dyn Repository>) {
     for _ in 0..5 {
         attempt("wrong-pass1")
             .await
-            .assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
+            .assert_problem(StatusCode::UNAUTHORIZED, "wrong_password");
     }
     let refused = attempt(PASSWORD).await;
     refused.assert_problem(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");

@@ -246,7 +246,7 @@ pub(crate) async fn confirm_password(
         });
     }
     if !password::verify(password, Some(user.password_hash.clone())).await? {
-        return Err(ApiError::Unauthorized("the password is wrong"));
+        return Err(ApiError::WrongPassword);
     }
     throttle::password_succeeded(state, user.id).await?;
     Ok(user)
@@ -301,7 +301,7 @@ pub async fn change_consent(
     request_body = ExportRequest,
     responses((status = 200, description = "The export as an attachment: JSON, or the page to read",
             content((export::DataExport = "application/json"), (String = "text/html"))),
-        (status = 401, description = "`unauthorized`: the password is wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`wrong_password`: the password is wrong", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_attempts`: wait `Retry-After` seconds", body = Problem, content_type = "application/problem+json")))]
 pub async fn export_data(
     State(state): State<SharedState>,
@@ -342,7 +342,7 @@ pub async fn export_data(
 #[utoipa::path(put, path = "/api/v1/me/phone", tag = "data rights", security(("bearer" = [])),
     request_body = PhoneCorrection,
     responses((status = 200, body = PhoneCorrected),
-        (status = 401, description = "`unauthorized`: the password is wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`wrong_password`: the password is wrong", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`phone_taken`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: phone format", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_attempts`", body = Problem, content_type = "application/problem+json")))]
@@ -363,7 +363,7 @@ pub async fn correct_phone(
     request_body = PasswordConfirmation,
     responses((status = 202, description = "Received", body = RequestView),
         (status = 200, description = "Already received", body = RequestView),
-        (status = 401, description = "`unauthorized`: the password is wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`wrong_password`: the password is wrong", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`loans_outstanding`: a loan is open or owed", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_attempts`", body = Problem, content_type = "application/problem+json")))]
 pub async fn request_erasure(

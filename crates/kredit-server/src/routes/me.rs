@@ -66,7 +66,7 @@ pub struct PasswordChange {
     request_body = PasswordChange,
     responses(
         (status = 204, description = "Changed"),
-        (status = 401, description = "`unauthorized`: current password wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`wrong_password`: the current password is wrong", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_attempts`: wait `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = i64, description = "Seconds until the next attempt is allowed"))),
         (status = 422, description = "`validation_failed`: password policy", body = Problem, content_type = "application/problem+json"),
@@ -90,7 +90,7 @@ pub async fn change_password(
         });
     }
     if !password::verify(change.current_password, Some(user.password_hash)).await? {
-        return Err(ApiError::Unauthorized("the current password is wrong"));
+        return Err(ApiError::WrongPassword);
     }
     let phone = state
         .pii

@@ -93,7 +93,7 @@ pub async fn status(
 #[utoipa::path(post, path = "/api/v1/me/second-factor/enrolment", tag = "auth", security(("bearer" = [])),
     request_body = PasswordConfirmation,
     responses((status = 201, body = EnrolmentStarted),
-        (status = 401, description = "`unauthorized`: the password is wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`wrong_password`: the password is wrong", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`: staff only", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`otp_already_enrolled`: remove the current app first", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_attempts`", body = Problem, content_type = "application/problem+json")))]
@@ -138,7 +138,7 @@ pub async fn confirm(
 #[utoipa::path(post, path = "/api/v1/me/second-factor/removal", tag = "auth", security(("bearer" = [])),
     request_body = FactorRemoval,
     responses((status = 204, description = "Removed"),
-        (status = 401, description = "`unauthorized`: the password is wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`wrong_password`: the password is wrong", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`: staff only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no app is set up", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`otp_required_for_role`", body = Problem, content_type = "application/problem+json"),

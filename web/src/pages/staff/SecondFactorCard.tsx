@@ -38,7 +38,7 @@ export function SecondFactorCard() {
   };
   const start = (values: { password: string }) =>
     run(async () => {
-      setEnrolment(await api.post('/me/second-factor/enrolment', { body: { password: values.password }, password: true }));
+      setEnrolment(await api.post('/me/second-factor/enrolment', { body: { password: values.password } }));
     });
   const confirm = (values: { code: string }) =>
     run(async () => {
@@ -48,7 +48,7 @@ export function SecondFactorCard() {
     });
   const remove = (values: { password: string; code: string }) =>
     run(async () => {
-      await api.post('/me/second-factor/removal', { body: { password: values.password, code: values.code.trim() }, password: true });
+      await api.post('/me/second-factor/removal', { body: { password: values.password, code: values.code.trim() } });
       message.success(t('otp.removed'));
       state.reload();
     });

@@ -13,7 +13,7 @@ export function ErasureCard({ open, onRequested }: { open: DataRightsRequest | u
 
   const run = async (password: string) => {
     try {
-      const request = await api.post('/me/erasure-requests', { body: { password }, password: true });
+      const request = await api.post('/me/erasure-requests', { body: { password } });
       message.success(t('privacy.eraseReceived', { id: request.id, due: request.due_on }));
       onRequested(request);
     } catch (reason) {

@@ -25,7 +25,7 @@ export function ExportCard({ onExported }: { onExported: () => void }) {
 
   const run = async (password: string) => {
     if (!format) return;
-    const file = await download('/me/data-export', { body: { password, format }, password: true });
+    const file = await download('/me/data-export', { body: { password, format } });
     save(file.blob, file.filename);
     message.success(t('privacy.exported', { file: file.filename }));
     onExported();

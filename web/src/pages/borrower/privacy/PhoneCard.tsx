@@ -26,7 +26,7 @@ export function PhoneCard({ onCorrected }: { onCorrected: () => void }) {
     setError(null);
     setRefused(null);
     try {
-      const corrected = await api.put('/me/phone', { body: { phone: values.phone.trim(), password: values.password }, password: true });
+      const corrected = await api.put('/me/phone', { body: { phone: values.phone.trim(), password: values.password } });
       message.success(t('privacy.phoneDone', { phone: corrected.phone_masked }));
       form.resetFields();
       onCorrected();
