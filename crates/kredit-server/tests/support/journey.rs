@@ -34,6 +34,13 @@ pub async fn lending_app_with(
 /// The demo products created through the admin API of `app`, and an
 /// admin's token.
 pub async fn with_catalogue(app: TestApp) -> (TestApp, String) {
+    let admin = add_catalogue(&app).await;
+    (app, admin)
+}
+
+/// Creates an admin and, through the admin API, the demo products; the
+/// admin's token.
+pub async fn add_catalogue(app: &TestApp) -> String {
     let admin = app.staff("13900000001", Role::Admin).await;
     for product in kredit_jobs::demo::products() {
         let reply = app
@@ -46,7 +53,7 @@ pub async fn with_catalogue(app: TestApp) -> (TestApp, String) {
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
     }
-    (app, admin)
+    admin
 }
 
 /// A registered borrower with a verified identity of the given age and card.
