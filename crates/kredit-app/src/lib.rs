@@ -31,6 +31,7 @@ pub mod second_factor;
 pub mod servicing;
 pub mod text;
 pub mod throttle;
+pub mod tlog;
 
 use std::sync::Arc;
 
@@ -69,6 +70,10 @@ pub struct App {
     pub scorer: scoring::ModelScorer,
     /// Retention after erasure and the working days deadlines count.
     pub privacy: data_rights::PrivacyPolicy,
+    /// The transparency log's key; `None`: nothing is sequenced (the
+    /// server always configures one, `kredit serve` generating a
+    /// development key where none is given).
+    pub log: Option<tlog::LogSettings>,
 }
 
 /// The bank/PSP, where it sends its notices, and what every payment passes
@@ -109,6 +114,7 @@ impl App {
             lending: origination::LendingPolicy::default(),
             scorer: scoring::ModelScorer::default(),
             privacy: data_rights::PrivacyPolicy::default(),
+            log: None,
         }
     }
 

@@ -58,6 +58,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut api = ApiDoc::openapi();
     api.merge(crate::routes::models::ModelsApi::openapi());
     api.merge(crate::routes::feedback::FeedbackApi::openapi());
+    api.merge(crate::routes::log::LogApi::openapi());
     api.merge(crate::routes::personal_data::PersonalDataApi::openapi());
     api.merge(crate::routes::data_rights::DataRightsApi::openapi());
     api.merge(crate::routes::second_factor::SecondFactorApi::openapi());
@@ -273,8 +274,10 @@ pub fn router(state: SharedState) -> Router {
                 .merge(crate::routes::feedback::router())
                 .merge(crate::routes::personal_data::router())
                 .merge(crate::routes::data_rights::router())
-                .merge(crate::routes::second_factor::router()),
+                .merge(crate::routes::second_factor::router())
+                .merge(crate::routes::log::api_router()),
         )
+        .merge(crate::routes::log::public_router())
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

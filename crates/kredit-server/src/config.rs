@@ -42,6 +42,13 @@ pub struct Config {
     /// The key-encryption keys of personal data (`KREDIT_KEK_FILE`, see
     /// `kek_file`); required in production.
     pub kek_file: Option<PathBuf>,
+    /// The transparency log's signing key: a file holding the C2SP note
+    /// key line `PRIVATE+KEY+<origin>+…` (`kredit log keygen`); required
+    /// in production, generated into `data_dir` in development.
+    pub log_key_file: Option<PathBuf>,
+    /// The origin of a development log key (production's comes with its
+    /// key file).
+    pub log_origin: String,
     pub access_token_ttl_seconds: i64,
     pub refresh_token_ttl_days: i64,
     /// Previous token secrets (comma-separated, hex or base64) whose
@@ -121,6 +128,8 @@ impl Default for Config {
             pii_key: None,
             token_secret: None,
             kek_file: None,
+            log_key_file: None,
+            log_origin: "localhost/kredit-log".to_owned(),
             access_token_ttl_seconds: 15 * 60,
             refresh_token_ttl_days: 30,
             token_secrets_accepted: None,

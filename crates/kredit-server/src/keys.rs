@@ -1,5 +1,5 @@
-//! The server's two secrets: the PII master key and the access-token
-//! signing secret.
+//! The server's secrets: the PII master key and the access-token signing
+//! secret here; the KEKs (`kek_file`) and the log's key (`log_key`).
 //!
 //! In production both must come from configuration and startup fails with
 //! a clear message otherwise. In development, missing secrets are generated
@@ -36,6 +36,8 @@ pub enum KeyError {
     DevFileInvalid { path: String, detail: String },
     #[error(transparent)]
     KekFile(#[from] crate::kek_file::KekFileError),
+    #[error(transparent)]
+    LogKey(#[from] crate::log_key::LogKeyError),
 }
 
 #[derive(Clone)]
@@ -44,6 +46,8 @@ pub struct Keys {
     pub token_secret: Vec<u8>,
     /// The KEKs wrapping personal data's data keys (`kek_file`).
     pub keks: std::sync::Arc<dyn kredit_app::keys::KeyProvider>,
+    /// The transparency log's signing key line (`log_key`).
+    pub log_key: String,
 }
 
 #[derive(Deserialize)]
@@ -74,6 +78,7 @@ impl Keys {
             pii: PiiKey::parse(pii_key.unwrap_or_default())?,
             token_secret: parse_token_secret(secret.unwrap_or_default())?,
             keks: crate::kek_file::provider(config)?,
+            log_key: crate::log_key::signer(config)?.skey(),
         })
     }
 
@@ -83,6 +88,9 @@ impl Keys {
             pii: PiiKey::generate(),
             token_secret: random_bytes::<32>().to_vec(),
             keks: kredit_app::keys::LocalKeyring::generate(),
+            log_key: crate::log_key::generate("kredit.test/log")
+                .expect("a valid origin")
+                .skey(),
         }
     }
 }

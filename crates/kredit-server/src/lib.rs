@@ -20,6 +20,7 @@ pub mod hardening;
 pub mod idempotency;
 pub mod kek_file;
 pub mod keys;
+pub mod log_key;
 pub mod metrics;
 pub mod reasons;
 pub mod routes;

@@ -112,6 +112,7 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     let models = tokio::spawn(models_upkeep_loop(state.clone()));
     let close_of_business = tokio::spawn(close_of_business_loop(state.clone()));
     let events = tokio::spawn(outbox_loop(state.clone()));
+    let log = tokio::spawn(log_loop(state.clone()));
     let throttle = tokio::spawn(throttle_upkeep(state.clone()));
     // The peer's address reaches handlers: the default client address
     // (client.rs), and what lets `/metrics` tell a loopback client (hardening.rs).
@@ -126,6 +127,7 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     models.abort();
     close_of_business.abort();
     events.abort();
+    log.abort();
     throttle.abort();
     tracing::info!("stopped");
     Ok(())
@@ -195,6 +197,29 @@ async fn outbox_loop(state: Arc<AppState>) {
         tick.tick().await;
         if let Err(error) = kredit_app::outbox::dispatch(&state, &[]).await {
             tracing::warn!(%error, "delivering domain events failed");
+        }
+    }
+}
+
+/// Sequences the transparency log: a round every half second, at once
+/// again while rounds come back full, so a checkpoint covering every
+/// committed event is signed within about a second even under load.
+async fn log_loop(state: Arc<AppState>) {
+    let Some(log) = state.log.as_ref() else {
+        return;
+    };
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tick.tick().await;
+        loop {
+            match kredit_app::tlog::sequence(&state, log).await {
+                Ok(appended) if appended as i64 >= kredit_app::tlog::BATCH => continue,
+                Ok(_) => break,
+                Err(error) => {
+                    tracing::warn!(%error, "sequencing the transparency log failed");
+                    break;
+                }
+            }
         }
     }
 }

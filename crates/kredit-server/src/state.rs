@@ -156,6 +156,9 @@ impl AppState {
         );
         app.lending = config.lending_policy();
         app.privacy = config.privacy_policy();
+        app.log = Some(kredit_app::tlog::LogSettings {
+            signer: kredit_tlog::NoteSigner::from_skey(&keys.log_key).expect("a loaded log key"),
+        });
         app.identity_provider = identity_provider;
         app.identity = IdentityPolicy {
             age: AgePolicy {

@@ -12,7 +12,7 @@ use axum::http::{Method, StatusCode, header};
 use kredit_server::keys::Keys;
 use kredit_store::{Repository, Role};
 use serde_json::{Value, json};
-use support::{PASSWORD, Reply, TestApp, id_number_aged, identity};
+use support::{PASSWORD, Reply, TestApp};
 
 const OWNER: &str = "13812345678";
 

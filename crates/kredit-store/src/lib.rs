@@ -25,6 +25,7 @@ pub mod sessions;
 mod sqlite_direct;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod tlog;
 pub mod totp;
 
 pub use connect::{connect, connect_postgres, connect_sqlite};

@@ -75,6 +75,11 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
     /// in plaintext).
     #[cfg(feature = "testing")]
     async fn scan_values(&self) -> StoreResult<Vec<crate::scan::StoredValue>>;
+    /// Runs one statement as it is, behind every invariant's back (tests
+    /// that tamper with stored rows, as an intruder with database access
+    /// would); the rows it changed.
+    #[cfg(feature = "testing")]
+    async fn tamper(&self, sql: &str) -> StoreResult<u64>;
     /// Products, applications, loans, payments and the ledger.
     fn lending(&self) -> &dyn crate::lending::LendingStore;
     /// Borrower feedback and the staff's replies.
@@ -93,6 +98,8 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
     fn keys(&self) -> &dyn crate::keys::KeyStore;
     /// Staff's TOTP second factors.
     fn totp(&self) -> &dyn crate::totp::TotpStore;
+    /// The transparency log: entries, tiles, checkpoints.
+    fn log(&self) -> &dyn crate::tlog::LogStore;
 
     /// Inserts a user and, in the same transaction, the audit entry (whose
     /// `entity_id` is set to the new user's id). `Conflict` if the phone hash
@@ -287,6 +294,10 @@ macro_rules! sql_repository {
                 self
             }
 
+            fn log(&self) -> &dyn crate::tlog::LogStore {
+                self
+            }
+
             fn jobs(&self) -> &dyn crate::jobs::JobStore {
                 self
             }
@@ -307,6 +318,14 @@ macro_rules! sql_repository {
             #[cfg(feature = "testing")]
             async fn scan_values(&self) -> StoreResult<Vec<crate::scan::StoredValue>> {
                 SqlRepository::<$db>::scan_values(self).await
+            }
+
+            #[cfg(feature = "testing")]
+            async fn tamper(&self, sql: &str) -> StoreResult<u64> {
+                Ok(sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected())
             }
 
             async fn create_user(

@@ -47,6 +47,8 @@ enum Command {
     Import(commands::import::ImportArgs),
     /// The keys of personal data: `kredit keys rotate`, `status`, `check`.
     Keys(commands::keys::KeysArgs),
+    /// The transparency log: `kredit log keygen`, `verify`, `export`.
+    Log(commands::log::LogArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::demo::run(args),
         Command::Import(args) => commands::import::run(args),
         Command::Keys(args) => commands::keys::run(args),
+        Command::Log(args) => commands::log::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -332,8 +332,17 @@ pub async fn contract(
     auth: Authorized<AnyUser>,
     ApiPath(id): ApiPath<ContractId>,
 ) -> Result<Json<ContractView>, ApiError> {
-    let view = contract_view(&state, id).await?;
-    let principal = auth.principal;
+    check_contract_access(&state, &auth.principal, id).await?;
+    Ok(Json(contract_view(&state, id).await?))
+}
+
+/// A borrower reaches only their own contracts (any other answers
+/// `not_found`, as a missing one does); staff reach every one.
+pub async fn check_contract_access(
+    state: &SharedState,
+    principal: &Principal,
+    id: ContractId,
+) -> Result<(), ApiError> {
     if principal.role == Role::Borrower {
         let record = state
             .repository
@@ -345,5 +354,5 @@ pub async fn contract(
             return Err(ApiError::NotFound);
         }
     }
-    Ok(Json(view))
+    Ok(())
 }

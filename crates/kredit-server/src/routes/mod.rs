@@ -7,6 +7,7 @@ pub mod data_rights;
 pub mod feedback;
 pub mod identity;
 pub mod loans;
+pub mod log;
 pub mod me;
 pub mod models;
 pub mod ops;

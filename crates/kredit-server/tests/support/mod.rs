@@ -40,6 +40,9 @@ pub struct TestApp {
 pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// The body's bytes (a log tile is binary); `text` is them as UTF-8.
+    #[allow(dead_code)] // read only where a body is binary
+    pub body: Vec<u8>,
     pub text: String,
     pub json: Value,
 }
@@ -232,11 +235,13 @@ impl TestApp {
             .await
             .expect("body")
             .to_bytes();
-        let text = String::from_utf8(bytes.to_vec()).expect("UTF-8 body");
+        let body = bytes.to_vec();
+        let text = String::from_utf8_lossy(&body).into_owned();
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
         Reply {
             status,
             headers,
+            body,
             text,
             json,
         }

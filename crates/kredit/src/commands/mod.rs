@@ -7,6 +7,7 @@ pub mod demo;
 pub mod import;
 pub mod keys;
 pub mod ledger;
+pub mod log;
 pub mod migrate;
 pub mod model;
 pub mod products;

@@ -1,0 +1,120 @@
+//! What the log answers: its checkpoint, its tiles and entry bundles (the
+//! read-only C2SP tlog-tiles API, byte for byte), and proofs — an entry's
+//! inclusion as an offline C2SP tlog-proof bundle, two sizes' consistency.
+
+use kredit_store::ContractId;
+use kredit_tlog::{Hash, ProofBundle, TilePath};
+use serde::Serialize;
+
+use super::tiles::TileHashes;
+use crate::{App, AppError, AppResult};
+
+/// The newest signed checkpoint (the note's text), if anything is logged.
+pub async fn checkpoint(app: &App) -> AppResult<Option<String>> {
+    Ok(app
+        .repository
+        .log()
+        .latest_checkpoint()
+        .await?
+        .map(|checkpoint| checkpoint.note))
+}
+
+/// A tile or entry bundle by its tlog-tiles path (`tile/0/x001/234.p/5`,
+/// `tile/entries/000`): its bytes and whether it is full (immutable);
+/// `None` if the log holds no such tile yet.
+pub async fn read_tile(app: &App, path: &str) -> AppResult<Option<(Vec<u8>, bool)>> {
+    let Ok(path) = kredit_tlog::Tile::parse_path(path) else {
+        return Err(AppError::NotFound);
+    };
+    let store = app.repository.log();
+    match path {
+        TilePath::Hashes(tile) => {
+            let Some(stored) = store.tile(i64::from(tile.level), tile.index as i64).await? else {
+                return Ok(None);
+            };
+            let width = usize::from(tile.width);
+            if (stored.width as usize) < width {
+                return Ok(None);
+            }
+            let mut data = stored.data;
+            data.truncate(width * 32);
+            Ok(Some((data, tile.is_full())))
+        }
+        TilePath::Entries { index, width } => {
+            let from = index as i64 * 256;
+            let entries = store.entries(from, from + i64::from(width)).await?;
+            if entries.len() != usize::from(width) {
+                return Ok(None);
+            }
+            let data: Vec<&[u8]> = entries.iter().map(|entry| entry.data.as_slice()).collect();
+            let bundle = kredit_tlog::encode_entry_bundle(&data).map_err(AppError::internal)?;
+            Ok(Some((bundle, width == 256)))
+        }
+    }
+}
+
+/// A contract's entry in the log and the proof of it, for its borrower
+/// and anyone they show it to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+pub struct ContractProof {
+    /// The entry's index in the log.
+    pub index: u64,
+    /// The tree size the proof is against.
+    pub tree_size: u64,
+    /// The entry: canonical JSON, its exact bytes hashed as the leaf.
+    pub entry: String,
+    /// The C2SP tlog-proof bundle (entry index, inclusion proof, signed
+    /// checkpoint), checkable offline with `kredit log verify`.
+    pub bundle: String,
+}
+
+/// The proof that contract `id`'s signing is in the log, against the
+/// newest checkpoint; `NotFound` until the log has taken it (a round runs
+/// every second).
+pub async fn contract_proof(app: &App, id: ContractId) -> AppResult<ContractProof> {
+    let store = app.repository.log();
+    let entry = store
+        .entry_of(&format!("contract:{id}"), "contract.signed")
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let checkpoint = store.latest_checkpoint().await?.ok_or(AppError::NotFound)?;
+    let (index, size) = (entry.idx as u64, checkpoint.size as u64);
+    let proof = inclusion_proof(app, index, size).await?;
+    let bundle = ProofBundle {
+        extra: None,
+        index,
+        proof,
+        checkpoint_note: checkpoint.note,
+    };
+    Ok(ContractProof {
+        index,
+        tree_size: size,
+        entry: String::from_utf8(entry.data).map_err(AppError::internal)?,
+        bundle: bundle.to_text(),
+    })
+}
+
+async fn inclusion_proof(app: &App, index: u64, size: u64) -> AppResult<Vec<Hash>> {
+    TileHashes::default()
+        .run(app.repository.log(), |source| {
+            kredit_tlog::prove_inclusion(size, index, source)
+        })
+        .await
+}
+
+/// The consistency proof from the tree of `old_size` to that of `new_size`.
+pub async fn consistency_proof(app: &App, old_size: u64, new_size: u64) -> AppResult<Vec<Hash>> {
+    if old_size > new_size {
+        return Err(AppError::field(
+            "old",
+            "old_size_above_new",
+            "the old size must not exceed the new size",
+        ));
+    }
+    TileHashes::default()
+        .run(app.repository.log(), |source| {
+            kredit_tlog::prove_consistency(new_size, old_size, source)
+        })
+        .await
+}
