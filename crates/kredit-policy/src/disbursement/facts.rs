@@ -12,23 +12,24 @@ pub type Timestamp = i64;
 
 /// Where a fact was recorded: the index of its transparency-log entry, or
 /// nothing when it was not logged. An outcome cites these for what it
-/// relied on, so the lender can later prove why it paid. In JSON, the index
-/// or `null`.
+/// relied on, so the lender can later prove why it paid. In JSON an object,
+/// `{"log_index": 42}` or `{"log_index": null}`, never a bare `null`, so a
+/// fact known but not logged stays distinct from a fact absent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct FactRef(Option<u64>);
+#[serde(deny_unknown_fields)]
+pub struct FactRef {
+    pub log_index: Option<u64>,
+}
 
 impl FactRef {
     /// A fact known but not (yet) in the transparency log.
-    pub const NOT_LOGGED: FactRef = FactRef(None);
+    pub const NOT_LOGGED: FactRef = FactRef { log_index: None };
 
     /// A fact recorded at `index` in the transparency log.
     pub const fn logged(index: u64) -> FactRef {
-        FactRef(Some(index))
-    }
-
-    pub const fn log_index(self) -> Option<u64> {
-        self.0
+        FactRef {
+            log_index: Some(index),
+        }
     }
 }
 
