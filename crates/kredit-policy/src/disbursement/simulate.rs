@@ -55,6 +55,8 @@ pub struct CaseResult {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SimulationReport {
+    pub policy_name: String,
+    pub policy_version: u32,
     pub policy_address: String,
     pub from: Timestamp,
     pub to: Timestamp,
@@ -87,6 +89,8 @@ pub fn simulate(
         return Err(SimulationError::WindowReversed { from, to });
     }
     let mut report = SimulationReport {
+        policy_name: policy.name.clone(),
+        policy_version: policy.version,
         policy_address: policy.content_address(),
         from,
         to,
@@ -185,7 +189,11 @@ impl SimulationReport {
         let mut out = String::new();
         let total = self.cases.len();
         // Writing to a String cannot fail.
-        let _ = writeln!(out, "policy  {}", self.policy_address);
+        let _ = writeln!(
+            out,
+            "policy  {} v{} {}",
+            self.policy_name, self.policy_version, self.policy_address
+        );
         let _ = writeln!(
             out,
             "window  {} .. {}",
@@ -220,7 +228,8 @@ impl SimulationReport {
                 CaseOutcome::Blocked { reasons } => ("blocked", render_reasons(reasons)),
                 CaseOutcome::NoFacts => ("no_facts", String::new()),
             };
-            let _ = writeln!(out, "{:<20} {label:<10} {detail}", case.application_id);
+            let line = format!("{:<20} {label:<10} {detail}", case.application_id);
+            let _ = writeln!(out, "{}", line.trim_end());
         }
         out
     }
