@@ -270,3 +270,63 @@ fn the_report_reads_plainly_in_json() {
         serde_json::json!({"application_id": 1, "outcome": {"outcome": "released", "at": FROM + 24 * HOUR}})
     );
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn facts_in_force(case: &SimulationCase, at: Timestamp) -> Option<&Facts> {
+        let mut entries: Vec<&TimedFacts> = case.timeline.iter().filter(|t| t.at <= at).collect();
+        entries.sort_by_key(|entry| entry.at);
+        entries.last().map(|entry| &entry.facts)
+    }
+
+    proptest! {
+        /// The release is at the first moment the policy says Ready: Ready
+        /// then, and not Ready a second before (unless that is outside the
+        /// window); a held or blocked case is that at the window's end.
+        #[test]
+        fn the_release_is_the_first_ready_moment(
+            hours in 0u32..=72,
+            signed_offset in -100i64..100,
+            verified_offset in proptest::option::of(-100i64..200),
+        ) {
+            let policy = DisbursementPolicy {
+                conditions: vec![
+                    Condition::IdentityVerified {},
+                    Condition::CoolingOff { hours },
+                ],
+                ..draft()
+            };
+            let to = FROM + 100 * HOUR;
+            let signed_at = FROM + signed_offset * HOUR;
+            let unverified = Facts { identity_verified: None, ..signed_facts(signed_at) };
+            let mut timeline = vec![(signed_at, unverified)];
+            if let Some(offset) = verified_offset {
+                timeline.push((signed_at + offset * HOUR, signed_facts(signed_at)));
+            }
+            let case = case(1, timeline);
+            let report = simulate(&policy, std::slice::from_ref(&case), FROM, to).unwrap();
+            let ready = |at: Timestamp| {
+                facts_in_force(&case, at).is_some_and(|facts| {
+                    kredit_policy::disbursement::evaluate(&policy, facts, at).outcome
+                        == kredit_policy::disbursement::Outcome::Ready
+                })
+            };
+            match &report.cases[0].outcome {
+                CaseOutcome::Released { at } => {
+                    prop_assert!(ready(*at));
+                    prop_assert!(*at == FROM || !ready(*at - 1));
+                }
+                CaseOutcome::Held { .. } | CaseOutcome::Blocked { .. } => {
+                    prop_assert!(!ready(to));
+                    // Not ready at any whole hour of the window either.
+                    for hour in 0..=100 {
+                        prop_assert!(!ready(FROM + hour * HOUR));
+                    }
+                }
+                CaseOutcome::NoFacts => prop_assert!(facts_in_force(&case, to).is_none()),
+            }
+        }
+    }
+}
