@@ -134,13 +134,25 @@ pub struct Evaluation {
 /// Evaluates `policy` over `facts` at `now`. Reads nothing else: no clock,
 /// no randomness, no hash-map order.
 pub fn evaluate(policy: &DisbursementPolicy, facts: &Facts, now: Timestamp) -> Evaluation {
+    evaluate_addressed(policy, policy.content_address(), facts, now)
+}
+
+/// [`evaluate`] with the policy's address computed once by the caller: the
+/// address is most of an evaluation's cost, and a simulation evaluates one
+/// policy many times.
+pub(super) fn evaluate_addressed(
+    policy: &DisbursementPolicy,
+    policy_address: String,
+    facts: &Facts,
+    now: Timestamp,
+) -> Evaluation {
     let conditions: Vec<ConditionResult> = policy
         .conditions
         .iter()
         .map(|condition| evaluate_condition(condition, facts, now))
         .collect();
     Evaluation {
-        policy_address: policy.content_address(),
+        policy_address,
         evaluated_at: now,
         outcome: outcome_of(&conditions),
         conditions,

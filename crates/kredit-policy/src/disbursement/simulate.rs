@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use super::evaluate::{Outcome, Reason, ReasonCode, evaluate, next_check_at};
+use super::evaluate::{Outcome, Reason, ReasonCode, evaluate_addressed, next_check_at};
 use super::facts::{Facts, Timestamp};
 use super::policy::DisbursementPolicy;
 
@@ -102,7 +102,7 @@ pub fn simulate(
         reasons: BTreeMap::new(),
     };
     for case in cases {
-        let outcome = replay(policy, case, from, to);
+        let outcome = replay(policy, &report.policy_address, case, from, to);
         match &outcome {
             CaseOutcome::Released { .. } => report.released += 1,
             CaseOutcome::Held { reasons } => {
@@ -135,6 +135,7 @@ fn count_reasons(counts: &mut BTreeMap<ReasonCode, usize>, reasons: &[Reason]) {
 
 fn replay(
     policy: &DisbursementPolicy,
+    policy_address: &str,
     case: &SimulationCase,
     from: Timestamp,
     to: Timestamp,
@@ -159,7 +160,8 @@ fn replay(
         }
         moment = moment.max(entry.at);
         loop {
-            let evaluation = evaluate(policy, &entry.facts, moment);
+            let evaluation =
+                evaluate_addressed(policy, policy_address.into(), &entry.facts, moment);
             if evaluation.outcome == Outcome::Ready {
                 return CaseOutcome::Released { at: moment };
             }
@@ -174,7 +176,7 @@ fn replay(
     // Not released: the state at the window's end. (Ready cannot come up
     // here, since every moment a wait could end was evaluated above, but it
     // would mean released at `to`.)
-    match evaluate(policy, &last_entry.facts, to).outcome {
+    match evaluate_addressed(policy, policy_address.into(), &last_entry.facts, to).outcome {
         Outcome::Ready => CaseOutcome::Released { at: to },
         Outcome::Waiting(reasons) => CaseOutcome::Held { reasons },
         Outcome::Blocked(reasons) => CaseOutcome::Blocked { reasons },
