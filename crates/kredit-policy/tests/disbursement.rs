@@ -606,6 +606,26 @@ fn the_documented_json_and_toml_examples_are_the_same_valid_policy() {
     assert_eq!(from_json.content_address(), from_toml.content_address());
 }
 
+/// The fenced block of `language` that follows `after` in the document.
+fn fenced_block<'a>(document: &'a str, after: &str, language: &str) -> &'a str {
+    let rest = &document[document.find(after).expect("the heading is there")..];
+    let open = format!("```{language}\n");
+    let start = rest.find(&open).expect("the block is there") + open.len();
+    let length = rest[start..].find("```").expect("the block is closed");
+    &rest[start..start + length]
+}
+
+#[test]
+fn the_documents_examples_are_these() {
+    let document = include_str!("../../../docs/disbursement-policy.md");
+    let json = fenced_block(document, "## The format", "json");
+    let toml = fenced_block(document, "## The format", "toml");
+    assert_eq!(json.trim(), JSON_EXAMPLE.trim());
+    assert_eq!(toml.trim(), TOML_EXAMPLE.trim());
+    let address = default_policy().content_address();
+    assert!(document.contains(&address), "the pinned default address");
+}
+
 #[test]
 fn a_misspelt_toml_parameter_is_refused() {
     let text = "name = \"p\"\nversion = 1\n[[conditions]]\nkind = \"cooling_off\"\nhour = 24\n";

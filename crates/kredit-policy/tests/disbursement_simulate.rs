@@ -192,6 +192,11 @@ fn held_blocked_and_empty_cases_are_reported_with_their_reasons_counted() {
     assert_eq!(report.policy_address, draft().content_address());
 
     let text = report.render_text();
+    // docs/disbursement-policy.md shows this very table.
+    let document = include_str!("../../../docs/disbursement-policy.md");
+    let marker = "`kredit policy simulate` prints:\n\n```\n";
+    let shown = &document[document.find(marker).unwrap() + marker.len()..];
+    assert_eq!(&shown[..shown.find("```").unwrap()], text);
     let address = draft().content_address();
     assert!(
         text.starts_with(&format!("policy  draft v2 {address}\n")),
