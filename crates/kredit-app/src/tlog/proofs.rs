@@ -1,6 +1,6 @@
 //! What the log answers: its checkpoint, its tiles and entry bundles (the
-//! read-only C2SP tlog-tiles API, byte for byte), and proofs — an entry's
-//! inclusion as an offline C2SP tlog-proof bundle, two sizes' consistency.
+//! read-only C2SP tlog-tiles API, byte for byte), and an entry's inclusion
+//! as an offline C2SP tlog-proof bundle.
 
 use kredit_store::ContractId;
 use kredit_tlog::{Hash, ProofBundle, TilePath};
@@ -99,22 +99,6 @@ async fn inclusion_proof(app: &App, index: u64, size: u64) -> AppResult<Vec<Hash
     TileHashes::default()
         .run(app.repository.log(), |source| {
             kredit_tlog::prove_inclusion(size, index, source)
-        })
-        .await
-}
-
-/// The consistency proof from the tree of `old_size` to that of `new_size`.
-pub async fn consistency_proof(app: &App, old_size: u64, new_size: u64) -> AppResult<Vec<Hash>> {
-    if old_size > new_size {
-        return Err(AppError::field(
-            "old",
-            "old_size_above_new",
-            "the old size must not exceed the new size",
-        ));
-    }
-    TileHashes::default()
-        .run(app.repository.log(), |source| {
-            kredit_tlog::prove_consistency(new_size, old_size, source)
         })
         .await
 }
