@@ -145,3 +145,39 @@ fn tampering_fails() {
         Err(Error::InvalidSignature { .. })
     ));
 }
+
+#[test]
+fn parses_the_spec_example() {
+    // From c2sp.org/tlog-proof (its signatures are elided, so only the
+    // format is checked here).
+    let text = "c2sp.org/tlog-proof@v1
+extra YWdlLXYxLjIuMS1kYXJ3aW4tYXJtNjQudGFyLmd6kYXJ3aW4tYXJ
+index 73894
+gSKyXoYZUgZ6jduWYrkDOARinOMGJveXjgMkBTcdPlQ=
+B95lDa8R83lS8n0eG+o0buTxRKQTYFi//1U8anccXmA=
+EKNzoDWG8LGC0Yp9o+sv3qllpMP9uHQ9B20KNL+Q1zs=
+RoopEkOdqkYqMB4MJXrbt/hMjOxsVn0IrWjpz1ZMMes=
+AHCioX9nLjsrse6YhjRRmk1WUEirVOLLRoOQ6vfO5vk=
+
+example.com/fancylog
+109482
+sFodV/vSp5O8n9a8QpW6PRY97tfOSW5bsc2Xl/EQi08=
+
+— example.com/fancylog hI2DJw[...]1roloI=
+— witness1.example mJirIklj[...]qY9v2B/5bg==
+";
+    let b = ProofBundle::parse(text).unwrap();
+    assert_eq!(b.index, 73894);
+    assert_eq!(b.proof.len(), 5);
+    assert!(
+        b.extra
+            .as_ref()
+            .unwrap()
+            .starts_with(b"age-v1.2.1-darwin-arm64.tar.gz")
+    );
+    assert!(
+        b.checkpoint_note
+            .starts_with("example.com/fancylog\n109482\n")
+    );
+    assert_eq!(b.to_text(), text);
+}

@@ -215,3 +215,28 @@ fn request_body_round_trips() {
     );
     assert!(AddCheckpoint::parse(&too_long).is_err());
 }
+
+#[test]
+fn parses_the_spec_example_body() {
+    let body = "old 20852014
+PlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=
+jrJZDmY8Y7SyJE0MWLpLozkIVMSMZcD5kvuKxPC3swk=
+5+pKlUdi2LeF/BcMHBn+Ku6yhPGNCswZZD1X/6QgPd8=
+/6WVhPs2CwSsb5rYBH5cjHV/wSmA79abXAwhXw3Kj/0=
+
+example.com/behind-the-sofa
+20852163
+CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=
+
+— example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=
+— example.com/behind-the-sofa opLqBQsREYCgu6xQkYQwJr9fo45a62DN9EdmHXnZdXNqlcVGlCum2Wks+49/V6267UEjw6QUXTS5Rovnzv++qbSzm9Q=
+";
+    let req = AddCheckpoint::parse(body).unwrap();
+    assert_eq!(req.old_size, 20852014);
+    assert_eq!(req.consistency.len(), 4);
+    assert!(
+        req.checkpoint_note
+            .starts_with("example.com/behind-the-sofa\n20852163\n")
+    );
+    assert_eq!(req.to_body(), body);
+}
