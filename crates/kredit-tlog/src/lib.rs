@@ -7,7 +7,7 @@
 //! hash index" (the layout of Go's `golang.org/x/mod/sumdb/tlog`, so a store
 //! or a tile directory written here is read by Go's tools and back).
 //!
-//! - [`hash`](Hash): leaf and node hashes, [`root_of_leaves`].
+//! - [`Hash`](struct@Hash): leaf and node hashes, [`root_of_leaves`].
 //! - proofs: stored-hash arithmetic, [`tree_hash`], [`prove_inclusion`],
 //!   [`prove_consistency`], [`verify_inclusion`], [`verify_consistency`].
 //! - tiles: [`Tile`] paths, [`tiles_for_size`], [`tile_data`],
@@ -15,6 +15,28 @@
 //! - notes: [`NoteSigner`], [`NoteVerifier`], [`sign_note`], [`open_note`];
 //!   [`Checkpoint`]; cosignatures ([`CosignatureSigner`]).
 //! - [`witness_add_checkpoint`]: the witness's decision; [`ProofBundle`].
+//!
+//! ```
+//! use kredit_tlog::*;
+//!
+//! // A log of three entries, its signed checkpoint, and a proof for entry 1.
+//! let entries: [&[u8]; 3] = [b"a", b"b", b"c"];
+//! let mut store = MemoryHashes::default();
+//! for (n, e) in entries.iter().enumerate() {
+//!     let new = stored_hashes(n as u64, e, &store)?;
+//!     store.0.extend(new);
+//! }
+//! let root = tree_hash(3, &store)?;
+//! let log = NoteSigner::from_seed("example.com/log", [7; 32])?;
+//! let checkpoint = Checkpoint { origin: "example.com/log".into(), size: 3, root, extensions: vec![] };
+//! let note = sign_note(&checkpoint.to_text(), &[&log])?;
+//!
+//! let opened = open_note(&note, &[&log.verifier()])?;
+//! let checkpoint = Checkpoint::parse(&opened.text)?;
+//! let proof = prove_inclusion(3, 1, &store)?;
+//! verify_inclusion(1, checkpoint.size, &leaf_hash(b"b"), &proof, &checkpoint.root)?;
+//! # Ok::<(), Error>(())
+//! ```
 //!
 //! # Where this differs from the first sketch of the API
 //!
@@ -35,6 +57,14 @@
 //! - [`TileHashSource`] does not authenticate tiles against a root; the
 //!   proofs and tree hash computed from them are checked against the signed
 //!   checkpoint instead.
+//! - [`tiles_changed`] lists only the current partial tile of each level
+//!   (x/mod's `NewTiles` also lists every intermediate partial width).
+//! - [`Tile::parse_path`] refuses levels 8 and up: a u64-sized tree has no
+//!   hashes there.
+//! - [`sign_note`] needs at least one signer (a note without one cannot be
+//!   opened).
+//! - Additions: [`MemoryHashes::from_leaves`], [`TILE_HEIGHT`],
+//!   [`TILE_WIDTH`], `name()`/`key_id()` on every signer and verifier.
 
 mod bundle;
 mod checkpoint;

@@ -144,12 +144,9 @@ fn check_len(hashes: &[Hash], want: usize) -> Result<(), Error> {
 fn subtree_indexes(mut lo: u64, hi: u64, out: &mut Vec<u64>) -> usize {
     let mut count = 0;
     while lo < hi {
+        // The largest subtree that fits and starts at `lo` (lo = 0 aligns to all).
         let by_size = 63 - (hi - lo).leading_zeros();
-        let level = if lo == 0 {
-            by_size
-        } else {
-            by_size.min(lo.trailing_zeros())
-        };
+        let level = by_size.min(lo.trailing_zeros());
         out.push(stored_hash_index(level, lo >> level));
         lo += 1 << level;
         count += 1;

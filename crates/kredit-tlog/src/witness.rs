@@ -125,9 +125,7 @@ pub fn witness_add_checkpoint(
         Ok(c) => c,
         Err(e) => return rejected(400, e.to_string()),
     };
-    if let Some(s) = state
-        && s.origin != checkpoint.origin
-    {
+    if state.is_some_and(|s| s.origin != checkpoint.origin) {
         return rejected(404, format!("unknown origin {:?}", checkpoint.origin));
     }
     if let Err(e) = open_note(&request.checkpoint_note, &[log_key]) {
