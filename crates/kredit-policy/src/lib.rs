@@ -6,3 +6,4 @@
 //!   contract as data, evaluated over facts to `Ready`, `Waiting` or `Blocked`.
 //! - `screening` — watchlists (OFAC SDN, the UN consolidated list, the
 //!   lender's own) and name matching.
+pub mod screening;
