@@ -24,7 +24,7 @@ use super::{
 };
 
 /// Raised or lowered by a date of birth both sides know.
-const DATE_OF_BIRTH_ADJUSTMENT: f64 = 0.05;
+const DATE_OF_BIRTH_ADJUSTMENT: f64 = 0.04;
 /// Raised or lowered by a nationality both sides know; less than a date of
 /// birth, as many people share a nationality and the lists spell countries
 /// in more than one way.
