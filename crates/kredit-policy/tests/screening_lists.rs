@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use kredit_policy::screening::{
-    ListId, ListSources, MATCH_THRESHOLD, ScreeningIndex, ScreeningQuery, Watchlist,
+    EntryKind, ListId, ListSources, MATCH_THRESHOLD, ScreeningIndex, ScreeningQuery, Watchlist,
     WatchlistEntry, screen,
 };
 use unicode_normalization::UnicodeNormalization;
@@ -54,6 +54,25 @@ fn full_lists_have_the_documented_sizes() {
     let count = |list| watchlist.entries.iter().filter(|e| e.list == list).count();
     assert_eq!(count(ListId::OfacSdn), 8976);
     assert_eq!(count(ListId::Un), 730 + 273);
+    let count_where = |list, test: fn(&WatchlistEntry) -> bool| {
+        watchlist
+            .entries
+            .iter()
+            .filter(|e| e.list == list && test(e))
+            .count()
+    };
+    let individual = |e: &WatchlistEntry| e.kind == EntryKind::Individual;
+    let dated = |e: &WatchlistEntry| !e.dates_of_birth.is_empty();
+    let national = |e: &WatchlistEntry| !e.nationalities.is_empty();
+    let vessel = |e: &WatchlistEntry| e.kind == EntryKind::Vessel;
+    assert_eq!(count_where(ListId::OfacSdn, individual), 4620);
+    assert_eq!(count_where(ListId::OfacSdn, vessel), 406);
+    // 4,431 Remarks mention a DOB; three are in forms not parsed.
+    assert_eq!(count_where(ListId::OfacSdn, dated), 4428);
+    assert_eq!(count_where(ListId::OfacSdn, national), 2546);
+    assert_eq!(count_where(ListId::Un, individual), 730);
+    assert_eq!(count_where(ListId::Un, dated), 677);
+    assert_eq!(count_where(ListId::Un, national), 625);
     assert!(watchlist.version.starts_with("sha256:") && watchlist.version.len() == 7 + 64);
     assert!(index.name_count() > 20_000, "{} names", index.name_count());
 }
