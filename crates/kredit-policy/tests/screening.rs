@@ -385,6 +385,13 @@ fn unrelated_names_do_not_hit() {
 }
 
 #[test]
+fn a_query_of_more_than_64_tokens_is_screened() {
+    let index = small_index();
+    let long = vec!["abbas"; 100].join(" ");
+    assert!(hit_ids(&index, &query(&long)).is_empty());
+}
+
+#[test]
 fn date_of_birth_and_nationality_corroborate_or_weaken() {
     let index = small_index();
     let plain = screen(&index, &query("Abu Abbas")).hits[0].clone();

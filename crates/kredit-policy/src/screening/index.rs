@@ -47,8 +47,9 @@ struct IndexedName {
     longest_tokens: Vec<usize>,
 }
 
-/// Query tokens past this many are not tracked for the bound (they still
-/// count in the score): the hit set is a 64-bit mask.
+/// Query tokens past this many are not used to pick candidates (the set of
+/// query tokens a name shares keys with is a 64-bit mask); they still count
+/// in the bound and the score.
 const TRACKED_QUERY_TOKENS: usize = 64;
 
 /// A watchlist prepared for screening; build once per list version.
@@ -160,18 +161,22 @@ impl ScreeningIndex {
             }
         }
         let query_length: usize = query_tokens.iter().map(Vec::len).sum();
+        // Tokens past the tracked ones are not looked up either, and like
+        // short tokens are counted as shared.
+        let untracked = &query_tokens[query_tokens.len().min(TRACKED_QUERY_TOKENS)..];
+        let untracked_length: usize = untracked.iter().map(Vec::len).sum();
         touched.retain(|&name| {
             let shared = shared_by_name[name] | unblocked;
             let indexed = &self.names[name];
-            let shared_tokens = shared.count_ones() as usize;
-            let shared_length: usize = query_tokens
-                .iter()
-                .enumerate()
-                .filter(|(position, _)| {
-                    *position < TRACKED_QUERY_TOKENS && shared & (1 << position) != 0
-                })
-                .map(|(_, token)| token.len())
-                .sum();
+            let shared_tokens = shared.count_ones() as usize + untracked.len();
+            let shared_length: usize = untracked_length
+                + query_tokens
+                    .iter()
+                    .take(TRACKED_QUERY_TOKENS)
+                    .enumerate()
+                    .filter(|(position, _)| shared & (1 << position) != 0)
+                    .map(|(_, token)| token.len())
+                    .sum::<usize>();
             let pairable = shared_tokens.min(indexed.tokens.len());
             let bound = (shared_length + indexed.longest_tokens[pairable]) as f64
                 / (query_length + indexed.total_length) as f64;
