@@ -73,8 +73,7 @@ const OFAC_EMPTY: &str = "-0-";
 pub fn parse_ofac(sdn: &[u8], alt: &[u8], add: &[u8]) -> Result<Vec<WatchlistEntry>, ListError> {
     let mut entries = Vec::new();
     let mut position_by_id = BTreeMap::new();
-    for record in ofac_records("sdn.csv", sdn)? {
-        let (line, fields) = record;
+    for (line, fields) in ofac_records("sdn.csv", sdn)? {
         let id = required(&fields, 0, "sdn.csv", line, "ent_num")?;
         let name = required(&fields, 1, "sdn.csv", line, "SDN_Name")?;
         let kind = match fields.get(2).and_then(|f| f.as_deref()) {
@@ -397,7 +396,7 @@ fn record_un_value(record: &mut UnRecord, path: &[String], value: String) {
             record.name_parts.push(value)
         }
         ("INDIVIDUAL" | "ENTITY", "UN_LIST_TYPE") => record.programs.push(value),
-        ("INDIVIDUAL", "NAME_ORIGINAL_SCRIPT") => record.original_script.push(value),
+        ("INDIVIDUAL" | "ENTITY", "NAME_ORIGINAL_SCRIPT") => record.original_script.push(value),
         ("INDIVIDUAL_ALIAS" | "ENTITY_ALIAS", "ALIAS_NAME") => record.aliases.push(value),
         ("NATIONALITY", "VALUE") => record.nationalities.push(value),
         ("INDIVIDUAL_DATE_OF_BIRTH", "DATE") => {
