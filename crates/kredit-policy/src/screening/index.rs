@@ -30,11 +30,6 @@ const DATE_OF_BIRTH_ADJUSTMENT: f64 = 0.04;
 /// in more than one way.
 const NATIONALITY_ADJUSTMENT: f64 = 0.02;
 
-/// Query tokens shorter than this ("al", "bin", "li") are not used to pick
-/// candidates when the query has a longer token: they are in thousands of
-/// names and, weighted by length, cannot carry a match alone.
-const SHORTEST_BLOCKING_TOKEN: usize = 3;
-
 /// One list name, normalised.
 struct IndexedName {
     entry: usize,
@@ -136,20 +131,10 @@ impl ScreeningIndex {
     /// The names worth scoring: those sharing a blocking key with the query
     /// whose score bound reaches [`NAME_SCORE_FLOOR`].
     fn candidates(&self, query_tokens: &[Vec<char>]) -> Vec<usize> {
-        let has_long_token = query_tokens
-            .iter()
-            .any(|t| t.len() >= SHORTEST_BLOCKING_TOKEN);
         // For each name, which query tokens share a key with it.
         let mut shared_by_name = vec![0u64; self.names.len()];
         let mut touched = Vec::new();
-        // Short tokens not looked up may still pair with any name: the bound
-        // counts them as shared.
-        let mut unblocked = 0u64;
         for (position, token) in query_tokens.iter().enumerate().take(TRACKED_QUERY_TOKENS) {
-            if has_long_token && token.len() < SHORTEST_BLOCKING_TOKEN {
-                unblocked |= 1 << position;
-                continue;
-            }
             let token: String = token.iter().collect();
             for key in blocking_keys(&token) {
                 for &name in self.names_by_key.get(&key).into_iter().flatten() {
@@ -161,12 +146,12 @@ impl ScreeningIndex {
             }
         }
         let query_length: usize = query_tokens.iter().map(Vec::len).sum();
-        // Tokens past the tracked ones are not looked up either, and like
-        // short tokens are counted as shared.
+        // Tokens past the tracked ones are not looked up, so they are
+        // counted as shared.
         let untracked = &query_tokens[query_tokens.len().min(TRACKED_QUERY_TOKENS)..];
         let untracked_length: usize = untracked.iter().map(Vec::len).sum();
         touched.retain(|&name| {
-            let shared = shared_by_name[name] | unblocked;
+            let shared = shared_by_name[name];
             let indexed = &self.names[name];
             let shared_tokens = shared.count_ones() as usize + untracked.len();
             let shared_length: usize = untracked_length
