@@ -8,3 +8,4 @@
 //!   lender's own) and name matching.
 
 pub mod disbursement;
+pub mod screening;
