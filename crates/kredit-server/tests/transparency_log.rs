@@ -240,6 +240,62 @@ async fn log_grows_across_tiles(repository: Arc<dyn Repository>) {
     assert_eq!(LogRecord::parse(&bundle[0]).unwrap().subject, "loan:257");
 }
 
+/// How fast the log takes a backlog: 100,000 planted events sequenced
+/// round after round; prints entries per second and the slowest round
+/// (docs/benchmarks.md). A measurement, not a check:
+/// `cargo test --release -p kredit-server --test transparency_log -- --ignored --nocapture`.
+async fn sequencing_throughput(repository: Arc<dyn Repository>) {
+    const EVENTS: i64 = 100_000;
+    let app = TestApp::new(repository.clone()).await;
+    repository
+        .tamper(&format!(
+            "INSERT INTO domain_events (kind, subject, loan_id, payload, occurred_at)
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {EVENTS})
+             SELECT 'payment.applied', 'loan:' || (i % 5000), i % 5000,
+                    '{{\"amount\":\"100.00\",\"purpose\":\"installment\"}}',
+                    '2026-12-01T00:00:00+00:00' FROM n"
+        ))
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let (mut total, mut slowest) = (0, std::time::Duration::ZERO);
+    loop {
+        let round = std::time::Instant::now();
+        let appended = sequence(&app).await;
+        if appended == 0 {
+            break;
+        }
+        slowest = slowest.max(round.elapsed());
+        total += appended;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{:?}: {total} entries in {seconds:.2} s = {:.0} entries/s; slowest round ({} entries) {:.0} ms",
+        repository.backend(),
+        total as f64 / seconds,
+        kredit_app::tlog::BATCH,
+        slowest.as_secs_f64() * 1000.0
+    );
+    assert_eq!(total as i64, EVENTS);
+}
+
+mod measure {
+    #[tokio::test]
+    #[ignore = "a measurement: run with --ignored --nocapture"]
+    async fn sequencing_throughput_sqlite() {
+        let database = kredit_store::testing::sqlite().await;
+        super::sequencing_throughput(database.repository.clone()).await;
+    }
+
+    #[tokio::test]
+    #[ignore = "a measurement: run with --ignored --nocapture"]
+    async fn sequencing_throughput_postgres() {
+        if let Some(database) = kredit_store::testing::postgres("sequencing_throughput").await {
+            super::sequencing_throughput(database.repository.clone()).await;
+        }
+    }
+}
+
 kredit_store::test_on_both_backends!(
     contract_is_logged_and_proven_offline,
     log_grows_across_tiles

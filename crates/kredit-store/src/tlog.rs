@@ -21,6 +21,10 @@ use crate::repository::{SqlRepository, StoreError, StoreResult};
 /// was logged; the window catches those (SQLite has one writer: none).
 pub const LOOKBACK_EVENTS: i64 = 10_000;
 
+/// Entries per INSERT statement (six parameters each, well inside both
+/// databases' limits).
+const INSERT_ROWS: usize = 1_000;
+
 /// One entry to append.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewLogEntry {
@@ -205,20 +209,25 @@ macro_rules! sql_log_store {
                 {
                     return Err(StoreError::Conflict);
                 }
-                for (offset, entry) in batch.entries.iter().enumerate() {
-                    sqlx::query(
-                        "INSERT INTO tlog_entries (idx, event_id, subject, kind, loan_id, data)
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(batch.old_size + offset as i64)
-                    .bind(entry.event_id)
-                    .bind(&entry.subject)
-                    .bind(&entry.kind)
-                    .bind(entry.loan_id)
-                    .bind(&entry.data)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::from_write)?;
+                // Multi-row inserts: one statement per chunk, not per entry.
+                for (chunk_number, chunk) in batch.entries.chunks(INSERT_ROWS).enumerate() {
+                    let first = batch.old_size + (chunk_number * INSERT_ROWS) as i64;
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO tlog_entries (idx, event_id, subject, kind, loan_id, data) ",
+                    );
+                    insert.push_values(chunk.iter().enumerate(), |mut row, (offset, entry)| {
+                        row.push_bind(first + offset as i64)
+                            .push_bind(entry.event_id)
+                            .push_bind(&entry.subject)
+                            .push_bind(&entry.kind)
+                            .push_bind(entry.loan_id)
+                            .push_bind(&entry.data);
+                    });
+                    insert
+                        .build()
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::from_write)?;
                 }
                 for tile in &batch.tiles {
                     sqlx::query(
