@@ -11,6 +11,7 @@ pub mod clock;
 pub mod close_of_business;
 pub mod collections;
 pub mod data_rights;
+pub mod disbursement_policy;
 pub mod error;
 pub mod feedback;
 pub mod ids;

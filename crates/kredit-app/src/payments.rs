@@ -36,6 +36,12 @@ use crate::{App, AppResult};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Authorisation {
     Authorised,
+    /// Not yet: the payment stays `created` and is asked about again by
+    /// every reconciliation (each minute) until it is authorised or
+    /// refused. `reasons` are stable codes (the disbursement policy's).
+    Held {
+        reasons: Vec<String>,
+    },
     /// Not to be sent. `code` is stable and machine-readable (it becomes
     /// the payment's `failure_code` and the `code` of `payment.failed`);
     /// `reason` is for people.
@@ -146,6 +152,11 @@ async fn authorise(state: &App, payment: &PaymentRecord) -> AppResult<Option<Pay
                     .await?;
                 let now = store.payment(current.id).await?.ok_or(AppError::Internal)?;
                 Ok(now.status.may_be_sent().then_some(now))
+            }
+            Authorisation::Held { reasons } => {
+                metrics::counter!("kredit_payments_held_total").increment(1);
+                tracing::info!(payment = current.id.0, reasons = %reasons.join(","), "payment held by the authoriser");
+                Ok(None)
             }
             Authorisation::Refused { code, reason } => {
                 refuse(state, &current, &code, &reason).await?;

@@ -49,6 +49,9 @@ pub struct Config {
     /// The origin of a development log key (production's comes with its
     /// key file).
     pub log_origin: String,
+    /// The disbursement policy (TOML, or JSON by its `.json` extension);
+    /// Kredit's default without one (`disbursement.rs`).
+    pub disbursement_policy_file: Option<PathBuf>,
     pub access_token_ttl_seconds: i64,
     pub refresh_token_ttl_days: i64,
     /// Previous token secrets (comma-separated, hex or base64) whose
@@ -130,6 +133,7 @@ impl Default for Config {
             kek_file: None,
             log_key_file: None,
             log_origin: "localhost/kredit-log".to_owned(),
+            disbursement_policy_file: None,
             access_token_ttl_seconds: 15 * 60,
             refresh_token_ttl_days: 30,
             token_secrets_accepted: None,

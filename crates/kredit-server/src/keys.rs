@@ -36,8 +36,6 @@ pub enum KeyError {
     DevFileInvalid { path: String, detail: String },
     #[error(transparent)]
     KekFile(#[from] crate::kek_file::KekFileError),
-    #[error(transparent)]
-    LogKey(#[from] crate::log_key::LogKeyError),
 }
 
 #[derive(Clone)]
@@ -46,8 +44,9 @@ pub struct Keys {
     pub token_secret: Vec<u8>,
     /// The KEKs wrapping personal data's data keys (`kek_file`).
     pub keks: std::sync::Arc<dyn kredit_app::keys::KeyProvider>,
-    /// The transparency log's signing key line (`log_key`).
-    pub log_key: String,
+    /// The transparency log's signing key line (`log_key`): the server's
+    /// alone (`kredit serve` loads it), `None` for other commands.
+    pub log_key: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -78,7 +77,7 @@ impl Keys {
             pii: PiiKey::parse(pii_key.unwrap_or_default())?,
             token_secret: parse_token_secret(secret.unwrap_or_default())?,
             keks: crate::kek_file::provider(config)?,
-            log_key: crate::log_key::signer(config)?.skey(),
+            log_key: None,
         })
     }
 
@@ -88,9 +87,11 @@ impl Keys {
             pii: PiiKey::generate(),
             token_secret: random_bytes::<32>().to_vec(),
             keks: kredit_app::keys::LocalKeyring::generate(),
-            log_key: crate::log_key::generate("kredit.test/log")
-                .expect("a valid origin")
-                .skey(),
+            log_key: Some(
+                crate::log_key::generate("kredit.test/log")
+                    .expect("a valid origin")
+                    .skey(),
+            ),
         }
     }
 }

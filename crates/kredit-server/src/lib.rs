@@ -13,6 +13,7 @@ pub mod client;
 pub mod config;
 pub mod dates;
 pub mod demo;
+pub mod disbursement;
 pub mod error;
 pub mod export_page;
 pub mod extract;

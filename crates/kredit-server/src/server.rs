@@ -71,9 +71,18 @@ pub fn redact_url(url: &str) -> String {
 /// requests and returns.
 /// The application as the server runs it, for `serve` and the commands
 /// that act as a use case would (`kredit admin totp-enrol`).
+/// Only the server signs the transparency log, so only it needs the log's
+/// key (`with_log_key`).
 pub async fn open_state(config: &Config) -> anyhow::Result<SharedState> {
+    open_state_with(config, false).await
+}
+
+async fn open_state_with(config: &Config, with_log_key: bool) -> anyhow::Result<SharedState> {
     config.validate().context("invalid configuration")?;
-    let keys = Keys::resolve(config).context("cannot load the server's keys")?;
+    let mut keys = Keys::resolve(config).context("cannot load the server's keys")?;
+    if with_log_key {
+        keys.log_key = Some(crate::log_key::signer(config)?.skey());
+    }
     let repository = open_database(config).await?;
     let payments = sandbox_payments(&keys, config)?;
     Ok(AppState::new(
@@ -89,7 +98,7 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     if seed_demo && config.env == Environment::Production {
         bail!("--demo seeds well-known passwords and is refused when KREDIT_ENV=production");
     }
-    let state = open_state(&config).await?;
+    let state = open_state_with(&config, true).await?;
     tracing::warn!("identity checks and payments use sandbox providers (see docs/api.md)");
     if seed_demo {
         let logins = demo::seed(&state)

@@ -55,7 +55,7 @@ pub fn sandbox_payments(keys: &Keys, config: &Config) -> anyhow::Result<Payments
         kredit_payments::SandboxProvider::new(kredit_payments::SandboxConfig::new(secret))?;
     Ok(Payments {
         provider: Arc::new(provider),
-        authoriser: kredit_app::payments::AuthoriseAll::shared(),
+        authoriser: crate::disbursement::authoriser(config)?,
         callback_url: config.payment_callback_url(),
         auto_debit: config.auto_debit,
     })
@@ -156,9 +156,12 @@ impl AppState {
         );
         app.lending = config.lending_policy();
         app.privacy = config.privacy_policy();
-        app.log = Some(kredit_app::tlog::LogSettings {
-            signer: kredit_tlog::NoteSigner::from_skey(&keys.log_key).expect("a loaded log key"),
-        });
+        app.log = keys
+            .log_key
+            .as_deref()
+            .map(|key| kredit_app::tlog::LogSettings {
+                signer: kredit_tlog::NoteSigner::from_skey(key).expect("a loaded log key"),
+            });
         app.identity_provider = identity_provider;
         app.identity = IdentityPolicy {
             age: AgePolicy {

@@ -582,8 +582,9 @@ async fn domain_events_reach_each_subscriber_once_in_order(repository: Arc<dyn R
     let delivered = kredit_app::outbox::dispatch(&app.state, &[&recorder])
         .await
         .unwrap();
-    // Decided, signed, disbursed, repaid: four events, two subscribers.
-    assert_eq!(delivered, 8);
+    // Decided, signed, the disbursement policy's evaluation, disbursed,
+    // repaid: five events, two subscribers.
+    assert_eq!(delivered, 10);
 
     // The server restarts: a new instance over the same database.
     let restarted = app.restart().await;
@@ -611,6 +612,7 @@ async fn domain_events_reach_each_subscriber_once_in_order(repository: Arc<dyn R
 
     let expected = [
         "contract.signed",
+        "disbursement.evaluated",
         "loan.disbursed",
         "payment.applied",
         "payment.applied",

@@ -90,6 +90,21 @@ pub trait OutboxStore: Send + Sync {
     ) -> StoreResult<WebhookId>;
     async fn webhooks(&self) -> StoreResult<Vec<WebhookRecord>>;
     async fn set_webhook_active(&self, id: WebhookId, active: bool) -> StoreResult<bool>;
+    /// Writes one event that no stored change carries (a policy's
+    /// evaluation of a payment, which changes nothing but is a fact).
+    async fn record_event(
+        &self,
+        event: &NewDomainEvent,
+        subject: &str,
+        loan_id: Option<LoanId>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The newest event of `kind` about `subject`.
+    async fn last_event_of(
+        &self,
+        subject: &str,
+        kind: &str,
+    ) -> StoreResult<Option<DomainEventRecord>>;
 }
 
 const CURSOR_COLUMNS: &str = "SELECT subscriber, last_event_id, attempts, last_error, next_attempt_at, updated_at FROM event_cursors";
@@ -124,6 +139,39 @@ macro_rules! sql_outbox_store {
 
         #[async_trait]
         impl OutboxStore for SqlRepository<$db> {
+            async fn record_event(
+                &self,
+                event: &NewDomainEvent,
+                subject: &str,
+                loan_id: Option<LoanId>,
+                at: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                let mut connection = self.pool.acquire().await?;
+                Self::insert_domain_events(
+                    &mut connection,
+                    std::slice::from_ref(event),
+                    subject,
+                    loan_id,
+                    at,
+                )
+                .await
+            }
+
+            async fn last_event_of(
+                &self,
+                subject: &str,
+                kind: &str,
+            ) -> StoreResult<Option<DomainEventRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, kind, subject, loan_id, payload, occurred_at FROM domain_events
+                     WHERE subject = $1 AND kind = $2 ORDER BY id DESC LIMIT 1",
+                )
+                .bind(subject)
+                .bind(kind)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
             async fn events_after(
                 &self,
                 after: DomainEventId,

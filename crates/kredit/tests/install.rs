@@ -46,6 +46,25 @@ fn a_production_install_starts_from_nothing() {
     let kek_file = directory.path().join("keks.toml");
     let kek_file = kek_file.to_str().unwrap();
     ok(&["keys", "new-kek", "--file", kek_file], &[]);
+    // And the transparency log's signing key for `kredit serve`, its
+    // verifier key printed to publish.
+    let log_key = directory.path().join("log.key");
+    let log_key = log_key.to_str().unwrap();
+    let keygen = ok(
+        &[
+            "log",
+            "keygen",
+            "--origin",
+            "lender.example/kredit-log",
+            "--out",
+            log_key,
+        ],
+        &[],
+    );
+    assert!(
+        keygen.contains("verifier key: lender.example/kredit-log+"),
+        "{keygen}"
+    );
 
     // The first admin: the password from the environment, never an argument.
     let no_password = kredit(

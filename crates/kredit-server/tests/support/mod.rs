@@ -39,6 +39,7 @@ pub struct TestApp {
 
 pub struct Reply {
     pub status: StatusCode,
+    #[allow(dead_code)] // not every test binary needs it
     pub headers: HeaderMap,
     /// The body's bytes (a log tile is binary); `text` is them as UTF-8.
     #[allow(dead_code)] // read only where a body is binary
@@ -49,6 +50,7 @@ pub struct Reply {
 
 impl Reply {
     /// Asserts an RFC 9457 problem with this status and code.
+    #[allow(dead_code)] // not every test binary needs it
     pub fn assert_problem(&self, status: StatusCode, code: &str) {
         assert_eq!(self.status, status, "{}", self.text);
         assert_eq!(
@@ -137,7 +139,8 @@ impl TestApp {
         .await
     }
 
-    async fn start(
+    /// An install on `clock` whose configuration `configure` adjusts.
+    pub async fn start(
         repository: Arc<dyn Repository>,
         auto_debit: bool,
         clock: Arc<dyn kredit_app::Clock>,
@@ -167,7 +170,7 @@ impl TestApp {
         sandbox.retry.first_backoff = Duration::from_millis(20);
         let payments = Payments {
             provider: Arc::new(SandboxProvider::new(sandbox).expect("sandbox")),
-            authoriser: kredit_app::payments::AuthoriseAll::shared(),
+            authoriser: kredit_server::disbursement::authoriser(&config).expect("a valid policy"),
             callback_url: format!("http://{address}/api/v1/payments/callback"),
             auto_debit: config.auto_debit,
         };
