@@ -192,7 +192,7 @@ test('webhooks: an admin registers two, reads the secret once and sees their del
           .map((r) => JSON.parse(r.body) as { kind: string; subject: string; loan_id: number | null })
           .filter((e) => e.subject === `application:${made.application}` || e.loan_id === made.loan)
           .map((e) => e.kind);
-      await expect.poll(ours, { timeout: 45_000 }).toEqual(['application.decided', 'contract.signed', 'loan.disbursed']);
+      await expect.poll(ours, { timeout: 45_000 }).toEqual(['application.decided', 'contract.signed', 'disbursement.evaluated', 'loan.disbursed']);
       for (const delivery of integrator.received.filter((r) => r.path === '/ok')) {
         const signature = String(delivery.headers['kredit-signature']);
         const [, t, v1] = /^t=(\d+),v1=([0-9a-f]+)$/.exec(signature) ?? [];
