@@ -12,7 +12,10 @@ pub struct UnknownValue {
 
 /// Declares a fieldless enum whose variants each map to one string:
 /// `as_str`, `Display`, `FromStr`, `TryFrom<String>` (for sqlx's
-/// `#[sqlx(try_from = "String")]`) and serde all use that string.
+/// `#[sqlx(try_from = "String")]`) and serde all use that string. Exported
+/// for the other pure crates (kredit-policy); a crate that uses it depends
+/// on serde, and its `utoipa` feature (if it declares one) adds the schema.
+#[macro_export]
 macro_rules! string_enum {
     (
         $(#[$meta:meta])*
@@ -21,7 +24,10 @@ macro_rules! string_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
+            serde::Serialize, serde::Deserialize,
+        )]
         pub enum $name {
             $($(#[$variant_meta])* #[serde(rename = $text)] $variant,)+
         }
@@ -81,7 +87,7 @@ macro_rules! string_enum {
     };
 }
 
-pub(crate) use string_enum;
+pub(crate) use crate::string_enum;
 
 #[cfg(test)]
 mod tests {

@@ -70,68 +70,79 @@ fn fixtures(kind: &str) -> PathBuf {
         .join(kind)
 }
 
-#[test]
-fn inclusion_vectors() {
-    let files = files(&fixtures("inclusion"));
-    assert_eq!(files.len(), 98, "all inclusion vectors present");
+fn proof(lines: &Option<Vec<String>>) -> Result<Vec<Hash>, kredit_tlog::Error> {
+    lines.iter().flatten().map(|p| hash(p)).collect()
+}
+
+/// One vector file: what it checks and whether that must fail.
+trait Vector: serde::de::DeserializeOwned {
+    fn desc(&self) -> &str;
+    fn want_err(&self) -> bool;
+    fn check(&self) -> Result<(), Box<dyn std::error::Error>>;
+}
+
+impl Vector for Inclusion {
+    fn desc(&self) -> &str {
+        &self.desc
+    }
+    fn want_err(&self) -> bool {
+        self.want_err
+    }
+    fn check(&self) -> Result<(), Box<dyn std::error::Error>> {
+        let (leaf, root) = (hash(&self.leaf_hash)?, hash(&self.root)?);
+        let proof = proof(&self.proof)?;
+        Ok(verify_inclusion(
+            self.leaf_idx,
+            self.tree_size,
+            &leaf,
+            &proof,
+            &root,
+        )?)
+    }
+}
+
+impl Vector for Consistency {
+    fn desc(&self) -> &str {
+        &self.desc
+    }
+    fn want_err(&self) -> bool {
+        self.want_err
+    }
+    fn check(&self) -> Result<(), Box<dyn std::error::Error>> {
+        let (root1, root2) = (hash(&self.root1)?, hash(&self.root2)?);
+        let proof = proof(&self.proof)?;
+        Ok(verify_consistency(
+            self.size1, self.size2, &root1, &root2, &proof,
+        )?)
+    }
+}
+
+/// Every vector of `kind` gives its verdict; both verdicts occur.
+fn check_all<V: Vector>(kind: &str) {
+    let files = files(&fixtures(kind));
+    assert_eq!(files.len(), 98, "all {kind} vectors present");
     let mut failing = 0;
     for f in &files {
-        let v: Inclusion = serde_json::from_str(&fs::read_to_string(f).unwrap()).unwrap();
-        let got = (|| -> Result<(), Box<dyn std::error::Error>> {
-            let proof = v
-                .proof
-                .iter()
-                .flatten()
-                .map(|p| hash(p))
-                .collect::<Result<Vec<_>, _>>()?;
-            let (leaf, root) = (hash(&v.leaf_hash)?, hash(&v.root)?);
-            Ok(verify_inclusion(
-                v.leaf_idx,
-                v.tree_size,
-                &leaf,
-                &proof,
-                &root,
-            )?)
-        })();
+        let v: V = serde_json::from_str(&fs::read_to_string(f).unwrap()).unwrap();
+        let got = v.check();
         assert_eq!(
             got.is_err(),
-            v.want_err,
+            v.want_err(),
             "{}: {} -> {got:?}",
             f.display(),
-            v.desc
+            v.desc()
         );
-        failing += usize::from(v.want_err);
+        failing += usize::from(v.want_err());
     }
     assert!(failing > 50 && failing < files.len());
 }
 
 #[test]
+fn inclusion_vectors() {
+    check_all::<Inclusion>("inclusion");
+}
+
+#[test]
 fn consistency_vectors() {
-    let files = files(&fixtures("consistency"));
-    assert_eq!(files.len(), 98, "all consistency vectors present");
-    let mut failing = 0;
-    for f in &files {
-        let v: Consistency = serde_json::from_str(&fs::read_to_string(f).unwrap()).unwrap();
-        let got = (|| -> Result<(), Box<dyn std::error::Error>> {
-            let proof = v
-                .proof
-                .iter()
-                .flatten()
-                .map(|p| hash(p))
-                .collect::<Result<Vec<_>, _>>()?;
-            let (root1, root2) = (hash(&v.root1)?, hash(&v.root2)?);
-            Ok(verify_consistency(
-                v.size1, v.size2, &root1, &root2, &proof,
-            )?)
-        })();
-        assert_eq!(
-            got.is_err(),
-            v.want_err,
-            "{}: {} -> {got:?}",
-            f.display(),
-            v.desc
-        );
-        failing += usize::from(v.want_err);
-    }
-    assert!(failing > 50 && failing < files.len());
+    check_all::<Consistency>("consistency");
 }

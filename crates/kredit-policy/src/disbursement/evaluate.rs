@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::facts::{ApprovalDecision, FactRef, Facts, FraudOutcome, StaffId, Timestamp};
 use super::policy::{Condition, ConditionKind, DisbursementPolicy};
-use super::string_enum;
+use kredit_core::string_enum;
 
 string_enum! {
     /// A reason's stable code; people's texts (zh, en) are rendered from it

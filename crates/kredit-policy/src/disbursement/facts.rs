@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::string_enum;
+use kredit_core::string_enum;
 
 /// A moment as unix seconds, UTC. Integers rather than a date type so that
 /// comparisons and the cooling-off arithmetic are exact and cheap.

@@ -16,7 +16,6 @@
 //! iteration order and no floats anywhere in this module. The format is in
 //! docs/disbursement-policy.md.
 
-mod canonical;
 mod evaluate;
 mod facts;
 mod policy;
@@ -39,64 +38,6 @@ pub use simulate::{
     simulate,
 };
 
-/// The text was none of an enum's values.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {kind} {value:?}")]
-pub struct UnknownValue {
-    pub kind: &'static str,
-    pub value: String,
-}
-
-/// Declares a fieldless enum whose variants each map to one string:
-/// `as_str`, `Display`, `FromStr` and serde all use that string, so a code
-/// reads the same in JSON, logs and the rendered texts. (The core has the
-/// same macro, crate-private; this crate does not depend on the core.)
-macro_rules! string_enum {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident ($kind:literal) {
-            $($(#[$variant_meta:meta])* $variant:ident = $text:literal,)+
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(
-            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
-            serde::Serialize, serde::Deserialize,
-        )]
-        pub enum $name {
-            $($(#[$variant_meta])* #[serde(rename = $text)] $variant,)+
-        }
-
-        impl $name {
-            pub const ALL: [$name; [$($text),+].len()] = [$($name::$variant),+];
-
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)+
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = $crate::disbursement::UnknownValue;
-
-            fn from_str(text: &str) -> Result<Self, Self::Err> {
-                $name::ALL
-                    .into_iter()
-                    .find(|value| value.as_str() == text)
-                    .ok_or_else(|| $crate::disbursement::UnknownValue {
-                        kind: $kind,
-                        value: text.to_owned(),
-                    })
-            }
-        }
-    };
-}
-
-use string_enum;
+/// The text was none of an enum's values (the core's, whose `string_enum!`
+/// this crate's enums use).
+pub use kredit_core::lifecycle::UnknownValue;

@@ -6,8 +6,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::canonical;
-use super::string_enum;
+use kredit_core::string_enum;
 
 /// The longest cooling-off period a policy may ask for: 30 days. Longer is
 /// almost certainly a typo (days written as hours) and would hold every
@@ -248,11 +247,9 @@ impl DisbursementPolicy {
     /// of `conditions` is part of the document (it is the order results are
     /// reported in), so reordering them is a change too.
     pub fn content_address(&self) -> String {
-        let value = serde_json::to_value(self)
+        let digest = kredit_core::canonical::digest(self)
             .expect("a policy is strings, integers and lists, which always serialise");
-        let mut text = String::with_capacity(256);
-        canonical::write(&value, &mut text);
-        canonical::sha256_address(text.as_bytes())
+        format!("sha256:{digest}")
     }
 }
 
