@@ -2,6 +2,7 @@
 // apply → accept the contract → repay → history and statement, on a
 // phone-sized screen in zh-CN.
 import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { BASE, MOBILE, newPhone, shoot, uiLogin } from './support';
 
 test.use({ viewport: MOBILE });
@@ -121,5 +122,28 @@ test('borrower: register, verify identity, apply, accept, repay, read the histor
     await expect(page.getByRole('navigation')).toBeHidden();
     await expect(statement.getByTestId('statement-total')).toBeVisible();
     await page.emulateMedia({ media: 'screen' });
+  });
+
+  await test.step('the contract in the transparency log: checked in the browser, proof downloaded', async () => {
+    await page.getByRole('link', { name: '查看合同' }).click();
+    await expect(page).toHaveURL(/\/app\/contracts\/\d+$/);
+    const contractId = Number(page.url().split('/').pop());
+    const card = page.getByTestId('log-proof');
+    // The log takes a new entry within a second or two: ask until it has.
+    await expect(async () => {
+      await card.getByTestId('verify-proof').click();
+      await expect(card.getByTestId('proof-verdict')).toBeVisible({ timeout: 2_000 });
+    }).toPass({ timeout: 20_000 });
+    await expect(card.getByTestId('proof-verdict')).toContainText('验证通过');
+    await expect(card.getByTestId('log-index')).toHaveText(/^\d+$/);
+    const download = page.waitForEvent('download');
+    await card.getByTestId('download-proof').click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe(`contract-${contractId}-proof.json`);
+    const saved = JSON.parse(readFileSync(await file.path(), 'utf8'));
+    expect(saved.bundle).toMatch(/^c2sp\.org\/tlog-proof@v1\nindex \d+\n/);
+    expect(JSON.parse(saved.entry)).toMatchObject({ kind: 'contract.signed', subject: `contract:${contractId}` });
+    expect(saved.log_key).toMatch(/^\S+\+[0-9a-f]{8}\+\S+$/);
+    await shoot(page, '10-contract-proof', { scrollTo: card });
   });
 });

@@ -3,6 +3,7 @@
 import { expect, test } from '@playwright/test';
 import { addDays, count, duration, fractionPercent, idNumberValid, money, nextDailyRun, percentToFraction, sumMoney, twoPlaces, webhookUrlValid } from '../src/format';
 import { paidTotals } from '../src/statement';
+import { verifyProof } from '../src/logproof';
 import { dict } from '../src/messages';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -86,4 +87,32 @@ test('the register page shows the consent text in force, word for word as the se
   const [, version, zh, en] = entry!;
   expect(dict['consent.version']).toEqual([version, version]);
   expect(dict['consent.personal_information.text']).toEqual([zh, en]);
+});
+
+test('a contract proof made by the Rust signer and prover verifies in WebCrypto, and any change fails it', async () => {
+  // Written by crates/kredit-tlog/tests/web_fixture.rs with the real formats.
+  const fixture = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'log-proof.json'), 'utf8'));
+  const expect9 = { kind: 'contract.signed', subject: 'contract:9' };
+  expect(await verifyProof(fixture, fixture.log_key, expect9)).toEqual({ ok: true, index: 9, size: 13, origin: 'kredit.test/log' });
+  const reason = async (proof: { entry: string; bundle: string }, key = fixture.log_key, expected = expect9) => {
+    const verdict = await verifyProof(proof, key, expected);
+    return verdict.ok ? 'ok' : verdict.reason;
+  };
+  // Another entry's proof is not this contract's.
+  expect(await reason(fixture, fixture.log_key, { kind: 'contract.signed', subject: 'contract:8' })).toBe('entry');
+  // An entry changed by one character.
+  expect(await reason({ ...fixture, entry: fixture.entry.replace('"n":9', '"n":8') })).toBe('inclusion');
+  // The proof claims another index.
+  expect(await reason({ ...fixture, bundle: fixture.bundle.replace('index 9', 'index 8') })).toBe('inclusion');
+  // A proof hash changed.
+  const lines: string[] = fixture.bundle.split('\n');
+  const flipped = lines.map((line, i) => (i === 2 ? (line[0] === 'A' ? 'B' : 'A') + line.slice(1) : line)).join('\n');
+  expect(await reason({ ...fixture, bundle: flipped })).toBe('inclusion');
+  // The checkpoint's size or root changed: its signature no longer holds.
+  expect(await reason({ ...fixture, bundle: fixture.bundle.replace('\n13\n', '\n14\n') })).toBe('signature');
+  // Another key, or a key whose ID does not match it.
+  const [, name, id, material] = /^([^+]+)\+([^+]+)\+(.+)$/.exec(fixture.log_key)!;
+  expect(await reason(fixture, `${name}+${id === '00000000' ? '00000001' : '00000000'}+${material}`)).toBe('key');
+  expect(await reason(fixture, `other.example/log+${id}+${material}`)).toBe('key');
+  expect(await reason({ ...fixture, bundle: 'c2sp.org/tlog-proof@v1\nindex 09\n' })).toBe('bundle');
 });

@@ -95,3 +95,4 @@ export type RefusalReason = Schemas['RefusalReason'];
 export const REFUSAL_REASONS: RefusalReason[] = ['legal_hold', 'identity_not_confirmed', 'loans_outstanding'];
 export type ExportFormat = Schemas['ExportFormat'];
 export type DataExport = Schemas['DataExport'];
+export type ContractProof = Schemas['ContractProof'];

@@ -3,6 +3,7 @@ import { Link, useLocation, useParams } from 'react-router';
 import { api } from '../../api';
 import { Async } from '../../components/Async';
 import { AprFigure, ScheduleTable } from '../../components/Finance';
+import { LogProof } from '../../components/LogProof';
 import { dateTime, fractionPercent, money } from '../../format';
 import { useApi } from '../../hooks';
 import { useI18n } from '../../i18n';
@@ -65,6 +66,7 @@ export function ContractBody({ contract, loanLink }: { contract: Contract; loanL
         </Descriptions>
         {loanLink && <Link to={loanLink}>{t('app.viewLoan')}</Link>}
       </Card>
+      <LogProof contractId={contract.id} />
     </>
   );
 }
