@@ -206,8 +206,8 @@ fn monitor(
 
 /// The state file holds the last signed note accepted, so it proves itself.
 fn read_state(path: &Path, key: &NoteVerifier) -> anyhow::Result<Checkpoint> {
-    let note = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let note =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let opened = kredit_tlog::open_note(&note, &[key])
         .with_context(|| format!("{} is not a checkpoint of this log", path.display()))?;
     Ok(Checkpoint::parse(&opened.text)?)
