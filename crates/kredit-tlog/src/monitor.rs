@@ -192,10 +192,11 @@ pub fn monitor(
     let trees = Rebuilt::new(&files, from, checkpoint.size)?;
     findings.extend(trees.findings(&files, checkpoint.size, &checkpoint.root)?);
     if let Some(saved) = saved
-        && let Some(source) = trees.signed_source(&files, checkpoint.size, &checkpoint.root)?
+        && let Some(rebuilt) = trees.signed_tree(&files, checkpoint.size, &checkpoint.root)?
         && saved.size > 0
         && saved.size < checkpoint.size
     {
+        let source = trees.source(&files, checkpoint.size, rebuilt);
         let consistent = prove_consistency(checkpoint.size, saved.size, &source)
             .ok()
             .is_some_and(|proof| {
@@ -398,18 +399,19 @@ impl Rebuilt {
         })
     }
 
-    /// Whichever tree gives the signed root, for proofs.
-    fn signed_source<'s, F: LogFetch>(
-        &'s self,
-        files: &'s Files<'_, F>,
+    /// Which tree gives the signed root, for proofs: `Some(true)` the one
+    /// rebuilt from the entries, `Some(false)` the tiles as served.
+    fn signed_tree<F: LogFetch>(
+        &self,
+        files: &Files<'_, F>,
         size: u64,
         root: &Hash,
-    ) -> Result<Option<TileHashSource<impl Fn(&Tile) -> Result<Vec<u8>, Error> + 's>>, Error> {
+    ) -> Result<Option<bool>, Error> {
         let (served, rebuilt) = self.roots(files, size)?;
         Ok(if served == Some(*root) {
-            Some(self.source(files, size, false))
+            Some(false)
         } else if rebuilt == Some(*root) {
-            Some(self.source(files, size, true))
+            Some(true)
         } else {
             None
         })
