@@ -298,6 +298,37 @@ async fn contract_is_logged_and_proven_offline(repository: Arc<dyn Repository>) 
         "a different entry does not verify"
     );
 
+    // The entry commits to the contract, salted: the contract as its
+    // borrower sees it opens the commitment, an altered one does not, and
+    // the contract's unsalted hash is nowhere in the log (the salted digest
+    // is, in the evidence chain's entry: it gives nothing away).
+    let view = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/contracts/{contract}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    let document = view.json["document"].to_string();
+    let digest = proof.json["digest"].as_str().unwrap();
+    assert_eq!(view.json["digest"], digest);
+    let salt = proof.json["salt"].as_str().expect("a salted contract");
+    assert_eq!(kredit_tlog::Hash::from_hex(salt).unwrap().0.len(), 32);
+    let payload = proof.json["payload"].as_str().unwrap();
+    let open = |document: &str| {
+        kredit_app::tlog::open_commitment(entry.as_bytes(), payload, digest, Some(salt), document)
+    };
+    assert_eq!(open(&document), Ok(()));
+    assert!(open(&document.replacen("KR-", "KX-", 1)).is_err());
+    let unsalted = kredit_core::canonical::digest(&view.json["document"]).unwrap();
+    assert_ne!(unsalted, digest);
+    assert!(
+        !entries
+            .iter()
+            .any(|e| String::from_utf8_lossy(e).contains(&unsalted))
+    );
+
     // Only its borrower and staff see it.
     let stranger = app.borrower("13800000302").await;
     app.call(Method::GET, &proof_path, Some(&stranger), None)

@@ -219,4 +219,3 @@ fn the_monitor_follows_a_served_log_and_fails_on_tampering_and_rollback() {
     assert_eq!(saved.lines().nth(1), Some("310"), "{saved}");
     drop(server);
 }
-

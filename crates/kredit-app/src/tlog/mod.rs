@@ -19,7 +19,7 @@ mod tiles;
 use kredit_tlog::NoteSigner;
 
 pub use entry::{EvidenceLink, FORMAT, LogRecord};
-pub use proofs::{ContractProof, checkpoint, contract_proof, read_tile};
+pub use proofs::{ContractProof, checkpoint, contract_proof, open_commitment, read_tile};
 pub use sequencer::{BATCH, LEASE, sequence};
 pub use tiles::TileHashes;
 

@@ -261,7 +261,9 @@ pub struct Accepted {
 pub struct ContractView {
     pub id: ContractId,
     pub application_id: ApplicationId,
-    /// SHA-256 of the document's canonical JSON, hex.
+    /// The contract's commitment, hex: SHA-256 of its salt (in the
+    /// contract's proof) then the document's canonical JSON; of the JSON
+    /// alone for contracts signed before salts.
     pub digest: String,
     pub signed_at: DateTime<Utc>,
     /// The signed document (its canonical JSON).

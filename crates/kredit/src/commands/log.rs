@@ -6,7 +6,8 @@
 //! - `verify --bundle F --key K [--witness K …] [--quorum N]`: checks a
 //!   proof offline, with no server: `F` is what
 //!   `GET /api/v1/contracts/{id}/proof` answered (or a bare tlog-proof
-//!   bundle with `--entry`);
+//!   bundle with `--entry`); with `--contract C`, also that the contract
+//!   `C` is the one the entry commits to (its salted digest);
 //! - `export DIR`: the log as static files in the tlog-tiles layout
 //!   (`checkpoint`, `tile/…`), for any web server or mirror;
 //! - `monitor --url U --key K [--state F] [--once] [--interval S] [--full]`:
@@ -59,6 +60,10 @@ enum LogCommand {
         /// Witness cosignatures required [default: every witness given].
         #[arg(long)]
         quorum: Option<usize>,
+        /// The contract's JSON: check that the entry commits to it (needs
+        /// the proof's JSON, which carries the payload, digest and salt).
+        #[arg(long)]
+        contract: Option<PathBuf>,
     },
     /// Follow a log: check each new checkpoint, its consistency with the
     /// last one accepted, and its tiles against its entries.
@@ -110,7 +115,15 @@ pub fn run(args: LogArgs) -> anyhow::Result<()> {
             key,
             witness,
             quorum,
-        } => verify(&bundle, entry.as_deref(), &key, &witness, quorum),
+            contract,
+        } => verify(
+            &bundle,
+            entry.as_deref(),
+            &key,
+            &witness,
+            quorum,
+            contract.as_deref(),
+        ),
         LogCommand::Export { dir, database } => export(&dir, &database),
         LogCommand::Monitor {
             url,
@@ -227,6 +240,7 @@ fn verify(
     key: &str,
     witnesses: &[String],
     quorum: Option<usize>,
+    contract: Option<&Path>,
 ) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(bundle)
         .with_context(|| format!("cannot read {}", bundle.display()))?;
@@ -238,7 +252,23 @@ fn verify(
                     .map(str::to_owned)
                     .with_context(|| format!("{} has no `{name}`", bundle.display()))
             };
-            (field("bundle")?, field("entry")?.into_bytes())
+            let entry = field("entry")?;
+            if let Some(contract) = contract {
+                let document = std::fs::read_to_string(contract)
+                    .with_context(|| format!("cannot read {}", contract.display()))?;
+                kredit_app::tlog::open_commitment(
+                    entry.as_bytes(),
+                    &field("payload")?,
+                    &field("digest")?,
+                    reply["salt"].as_str(),
+                    &document,
+                )
+                .map_err(|why| anyhow::anyhow!("{}: {why}", contract.display()))?;
+            }
+            (field("bundle")?, entry.into_bytes())
+        }
+        Err(_) if contract.is_some() => {
+            bail!("--contract needs the proof's JSON, not a bare bundle")
         }
         Err(_) => {
             let Some(entry) = entry else {
@@ -268,6 +298,9 @@ fn verify(
         "verified: entry {} is in {} at tree size {} (root {})",
         parsed.index, checkpoint.origin, checkpoint.size, checkpoint.root
     );
+    if let Some(contract) = contract {
+        println!("and it commits to the contract in {}", contract.display());
+    }
     Ok(())
 }
 
