@@ -20,7 +20,7 @@ use kredit_store::tlog::{LogEntryRecord, TileRecord};
 use kredit_store::{Backend, Repository, Role};
 use kredit_tlog::{Checkpoint, Finding, LogFetch, NoteVerifier, ProofBundle, Tile};
 use support::TestApp;
-use support::journey::{active_consumer_loan, lending_app, verified_borrower};
+use support::journey::{active_consumer_loan, apply, lending_app, verified_borrower};
 
 /// One sequencing round, as the server's loop runs it.
 async fn sequence(app: &TestApp) -> usize {
@@ -408,6 +408,79 @@ async fn contract_is_logged_and_proven_offline(repository: Arc<dyn Repository>) 
     );
 }
 
+/// `?wait=integrated` on the accept answers once the contract's entry is in
+/// a signed checkpoint (rounds run meanwhile, as the server's loop runs
+/// them), with its index; with no round within the limit, it answers all
+/// the same, the contract signed and the log's answer "not yet".
+async fn accept_can_wait_until_integrated(repository: Arc<dyn Repository>) {
+    let (app, _) = lending_app(repository.clone()).await;
+    let accept_waiting = |token: String, application: i64| {
+        let app = &app;
+        async move {
+            app.call_with(
+                Method::POST,
+                &format!("/api/v1/applications/{application}/accept?wait=integrated"),
+                Some(&token),
+                Some(serde_json::json!({"agree": true, "terms_version": "2026-11"})),
+                &[("Idempotency-Key", &format!("accept-{application}"))],
+            )
+            .await
+        }
+    };
+    let application = |token: String, key: &'static str| {
+        let app = &app;
+        async move {
+            let body = serde_json::json!({"product_code": "CONSUMER", "amount": "10000.00",
+                "term_months": 12, "method": "equal-installment", "purpose": "consumer"});
+            apply(app, &token, key, body).await.json["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+
+    let token = verified_borrower(&app, "13800000401", 30, "6222021234567840401").await;
+    let id = application(token.clone(), "wait-1").await;
+    let answered = std::cell::Cell::new(false);
+    let (accepted, ()) = tokio::join!(
+        async {
+            let reply = accept_waiting(token.clone(), id).await;
+            answered.set(true);
+            reply
+        },
+        async {
+            while !answered.get() {
+                sequence(&app).await;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    );
+    assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.text);
+    let log = &accepted.json["log"];
+    assert_eq!(log["integrated"], true, "{}", accepted.text);
+    let contract = accepted.json["contract"]["id"].as_i64().unwrap();
+    let proof = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/contracts/{contract}/proof"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(log["index"], proof.json["index"]);
+    assert!(log["checkpoint_size"].as_u64().unwrap() > log["index"].as_u64().unwrap());
+
+    let token = verified_borrower(&app, "13800000402", 30, "6222021234567840402").await;
+    let id = application(token.clone(), "wait-2").await;
+    let accepted = accept_waiting(token, id).await;
+    assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.text);
+    assert_eq!(
+        accepted.json["log"],
+        serde_json::json!({"integrated": false}),
+        "{}",
+        accepted.text
+    );
+}
+
 /// Each way an intruder can change the stored log, one at a time, put
 /// back after: the monitor names where, and a proof fetched meanwhile that
 /// crosses the change no longer verifies; a log restored from an earlier
@@ -613,5 +686,6 @@ mod measure {
 kredit_store::test_on_both_backends!(
     contract_is_logged_and_proven_offline,
     log_grows_across_tiles,
-    tampering_is_found_where_it_is
+    tampering_is_found_where_it_is,
+    accept_can_wait_until_integrated
 );
