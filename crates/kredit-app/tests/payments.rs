@@ -170,6 +170,7 @@ impl Lender {
                 borrower_id: borrower,
                 contract_document: "{}".to_owned(),
                 contract_digest: "ab".repeat(32),
+                contract_salt: "cd".repeat(32),
                 signed_at: kredit_store::now(),
                 product_code: "CONSUMER".to_owned(),
                 terms: serde_json::to_string(&terms).unwrap(),

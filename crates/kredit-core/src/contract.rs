@@ -135,6 +135,16 @@ impl Contract {
     }
 }
 
+/// A contract's commitment (docs/transparency-log.md): lower-case hex
+/// SHA-256 of the salt's 32 bytes followed by the contract's canonical
+/// JSON, so it cannot be found by hashing guesses at the contract; without
+/// a salt (contracts signed before salts), of the canonical JSON alone.
+pub fn commitment(salt: Option<&[u8; 32]>, canonical_json: &str) -> String {
+    let mut bytes = salt.map_or_else(Vec::new, |salt| salt.to_vec());
+    bytes.extend_from_slice(canonical_json.as_bytes());
+    canonical::sha256_hex(&bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,5 +238,18 @@ mod tests {
         assert_eq!(c.cost.total_fees, Money::yuan(100));
         let json = crate::canonical::to_canonical_json(&c).unwrap();
         assert!(json.contains(r#""borrower_id_number":"110105********002X""#));
+    }
+
+    #[test]
+    fn a_salted_commitment_needs_its_salt() {
+        let document = canonical::to_canonical_json(&contract()).unwrap();
+        let unsalted = commitment(None, &document);
+        assert_eq!(unsalted, contract().digest().unwrap());
+        let salted = commitment(Some(&[7; 32]), &document);
+        assert_ne!(salted, unsalted);
+        assert_ne!(salted, commitment(Some(&[8; 32]), &document));
+        let mut prefixed = vec![7u8; 32];
+        prefixed.extend_from_slice(document.as_bytes());
+        assert_eq!(salted, canonical::sha256_hex(&prefixed));
     }
 }

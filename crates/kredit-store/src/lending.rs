@@ -81,7 +81,11 @@ pub struct ContractRecord {
     pub application_id: ApplicationId,
     pub borrower_id: UserId,
     pub document: String,
+    /// SHA-256 (hex) of `salt` then `document` (of `document` alone when
+    /// `salt` is NULL, for contracts signed before migration 0019).
     pub digest: String,
+    /// 32 random bytes as hex, the commitment's salt.
+    pub salt: Option<String>,
     pub signed_at: DateTime<Utc>,
 }
 
@@ -226,6 +230,8 @@ pub struct Acceptance {
     pub borrower_id: UserId,
     pub contract_document: String,
     pub contract_digest: String,
+    /// The salt of `contract_digest`, hex.
+    pub contract_salt: String,
     pub signed_at: DateTime<Utc>,
     pub product_code: String,
     pub terms: String,
@@ -998,13 +1004,14 @@ macro_rules! lending_store {
                     return Ok(None);
                 }
                 let contract_id: ContractId = sqlx::query_scalar(
-                    "INSERT INTO contracts (application_id, borrower_id, document, digest, signed_at)
-                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    "INSERT INTO contracts (application_id, borrower_id, document, digest, salt, signed_at)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 )
                 .bind(acceptance.application_id)
                 .bind(acceptance.borrower_id)
                 .bind(&acceptance.contract_document)
                 .bind(&acceptance.contract_digest)
+                .bind(&acceptance.contract_salt)
                 .bind(acceptance.signed_at)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -1048,7 +1055,7 @@ macro_rules! lending_store {
 
             async fn contract(&self, id: ContractId) -> StoreResult<Option<ContractRecord>> {
                 Ok(sqlx::query_as(
-                    "SELECT id, application_id, borrower_id, document, digest, signed_at FROM contracts WHERE id = $1",
+                    "SELECT id, application_id, borrower_id, document, digest, salt, signed_at FROM contracts WHERE id = $1",
                 )
                 .bind(id)
                 .fetch_optional(&self.pool)

@@ -58,6 +58,7 @@ async fn approved(repo: &Arc<dyn Repository>, phone_hash: &str) -> (UserId, Acce
         borrower_id,
         contract_document: r#"{"contract":1}"#.into(),
         contract_digest: "ab".repeat(32),
+        contract_salt: "cd".repeat(32),
         signed_at: kredit_store::now(),
         product_code: "CONSUMER".into(),
         terms: "{}".into(),

@@ -15,6 +15,8 @@
 //! - notes: [`NoteSigner`], [`NoteVerifier`], [`sign_note`], [`open_note`];
 //!   [`Checkpoint`]; cosignatures ([`CosignatureSigner`]).
 //! - [`witness_add_checkpoint`]: the witness's decision; [`ProofBundle`].
+//! - [`monitor`]: a monitor's decision on a log's checkpoint and tiles
+//!   ([`Finding`]s with their positions).
 //!
 //! ```
 //! use kredit_tlog::*;
@@ -71,6 +73,7 @@ mod checkpoint;
 mod cosignature;
 mod error;
 mod hash;
+mod monitor;
 mod note;
 mod proof;
 mod tile;
@@ -81,6 +84,7 @@ pub use checkpoint::Checkpoint;
 pub use cosignature::{CosignatureSigner, CosignatureVerifier};
 pub use error::{Error, ProofError};
 pub use hash::{Hash, empty_tree_hash, leaf_hash, node_hash, root_of_leaves};
+pub use monitor::{Finding, LogFetch, MonitorReport, monitor};
 pub use note::{NoteSigner, NoteVerifier, OpenedNote, add_signatures, open_note, sign_note};
 pub use proof::{
     HashSource, MemoryHashes, prove_consistency, prove_inclusion, split_stored_hash_index,

@@ -252,7 +252,7 @@ pub fn hash_from_tile(tile: &Tile, data: &[u8], index: u64) -> Result<Hash, Erro
 }
 
 /// The hash of a complete subtree given its bottom row (a power of two of hashes).
-fn hash_row(row: &[u8]) -> Hash {
+pub(crate) fn hash_row(row: &[u8]) -> Hash {
     if row.len() == 32 {
         let mut h = [0u8; 32];
         h.copy_from_slice(row);

@@ -172,12 +172,18 @@ async fn sign(
             signed_at,
         },
     );
-    let digest = contract.digest().map_err(AppError::internal)?;
+    // Salted, so the digest the log commits to cannot be found by hashing
+    // guesses at the contract's contents.
+    let mut salt = [0u8; 32];
+    getrandom::fill(&mut salt).map_err(AppError::internal)?;
+    let document = canonical::to_canonical_json(&contract).map_err(AppError::internal)?;
+    let digest = kredit_core::contract::commitment(Some(&salt), &document);
     Ok(lending::Acceptance {
         application_id: record.id,
         borrower_id: record.borrower_id,
-        contract_document: canonical::to_canonical_json(&contract).map_err(AppError::internal)?,
+        contract_document: document,
         contract_digest: digest.clone(),
+        contract_salt: salt.iter().map(|b| format!("{b:02x}")).collect(),
         signed_at,
         product_code: product.code.clone(),
         terms: serde_json::to_string(&terms).map_err(AppError::internal)?,

@@ -12,6 +12,7 @@
 //! committed change, and no checkpoint covers a tree that is not stored.
 
 mod entry;
+mod integration;
 mod proofs;
 mod sequencer;
 mod tiles;
@@ -19,7 +20,8 @@ mod tiles;
 use kredit_tlog::NoteSigner;
 
 pub use entry::{EvidenceLink, FORMAT, LogRecord};
-pub use proofs::{ContractProof, checkpoint, contract_proof, read_tile};
+pub use integration::{Integration, WAIT_LIMIT, WaitFor, wait_integrated};
+pub use proofs::{ContractProof, checkpoint, contract_proof, open_commitment, read_tile};
 pub use sequencer::{BATCH, LEASE, sequence};
 pub use tiles::TileHashes;
 

@@ -2,10 +2,12 @@
 //! read-only C2SP tlog-tiles API, byte for byte), and an entry's inclusion
 //! as an offline C2SP tlog-proof bundle.
 
-use kredit_store::ContractId;
+use kredit_core::canonical;
+use kredit_store::{ContractId, DomainEventId};
 use kredit_tlog::{Hash, ProofBundle, TilePath};
 use serde::Serialize;
 
+use super::LogRecord;
 use super::tiles::TileHashes;
 use crate::{App, AppError, AppResult};
 
@@ -67,6 +69,16 @@ pub struct ContractProof {
     /// The C2SP tlog-proof bundle (entry index, inclusion proof, signed
     /// checkpoint), checkable offline with `kredit log verify`.
     pub bundle: String,
+    /// The `contract.signed` event's payload, canonical JSON: the entry
+    /// holds its SHA-256, and it carries `digest`.
+    pub payload: String,
+    /// The contract's commitment: SHA-256 (hex) of `salt` then the
+    /// contract's canonical JSON.
+    pub digest: String,
+    /// The commitment's salt (hex, 32 bytes), which only the contract's
+    /// parties get; absent for contracts signed before salts (their digest
+    /// is of the canonical JSON alone).
+    pub salt: Option<String>,
 }
 
 /// The proof that contract `id`'s signing is in the log, against the
@@ -81,6 +93,25 @@ pub async fn contract_proof(app: &App, id: ContractId) -> AppResult<ContractProo
     let checkpoint = store.latest_checkpoint().await?.ok_or(AppError::NotFound)?;
     let (index, size) = (entry.idx as u64, checkpoint.size as u64);
     let proof = inclusion_proof(app, index, size).await?;
+    let contract = app
+        .repository
+        .lending()
+        .contract(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let event_id = entry
+        .event_id
+        .ok_or_else(|| AppError::internal("a contract entry without its event"))?;
+    let event = app
+        .repository
+        .outbox()
+        .events_after(DomainEventId(event_id.0 - 1), 1)
+        .await?
+        .into_iter()
+        .find(|event| event.id == event_id)
+        .ok_or_else(|| AppError::internal(format!("event {} is gone", event_id.0)))?;
+    let payload: serde_json::Value =
+        serde_json::from_str(&event.payload).map_err(AppError::internal)?;
     let bundle = ProofBundle {
         extra: None,
         index,
@@ -92,7 +123,50 @@ pub async fn contract_proof(app: &App, id: ContractId) -> AppResult<ContractProo
         tree_size: size,
         entry: String::from_utf8(entry.data).map_err(AppError::internal)?,
         bundle: bundle.to_text(),
+        payload: canonical::to_canonical_json(&payload).map_err(AppError::internal)?,
+        digest: contract.digest,
+        salt: contract.salt,
     })
+}
+
+/// Checks that `contract` (the contract's JSON, as its parties hold it) is
+/// what a proof's `contract.signed` entry commits to: the entry holds the
+/// payload's SHA-256, the payload carries the digest, and the salt and the
+/// contract's canonical JSON hash to the digest. `Err` says which link
+/// fails. The entry's inclusion is [`ProofBundle::verify`]'s.
+pub fn open_commitment(
+    entry: &[u8],
+    payload: &str,
+    digest: &str,
+    salt: Option<&str>,
+    contract: &str,
+) -> Result<(), String> {
+    let record = LogRecord::parse(entry).map_err(|e| format!("not a log entry: {e}"))?;
+    if record.kind != "contract.signed" {
+        return Err(format!(
+            "the entry is a {}, not a contract.signed",
+            record.kind
+        ));
+    }
+    let payload: serde_json::Value =
+        serde_json::from_str(payload).map_err(|e| format!("the payload is not JSON: {e}"))?;
+    if canonical::digest(&payload).map_err(|e| e.to_string())? != record.payload_sha256 {
+        return Err("the payload is not the one the entry holds".into());
+    }
+    if payload["digest"].as_str() != Some(digest) {
+        return Err("the payload does not carry this digest".into());
+    }
+    let salt = salt
+        .map(|hex| Hash::from_hex(hex).map(|h| h.0))
+        .transpose()
+        .map_err(|e| format!("the salt: {e}"))?;
+    let contract: serde_json::Value =
+        serde_json::from_str(contract).map_err(|e| format!("the contract is not JSON: {e}"))?;
+    let document = canonical::to_canonical_json(&contract).map_err(|e| e.to_string())?;
+    if kredit_core::contract::commitment(salt.as_ref(), &document) != digest {
+        return Err("the contract does not open the commitment".into());
+    }
+    Ok(())
 }
 
 async fn inclusion_proof(app: &App, index: u64, size: u64) -> AppResult<Vec<Hash>> {

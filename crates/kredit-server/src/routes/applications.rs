@@ -13,6 +13,7 @@ use kredit_app::origination::accept::{self, AcceptRequest};
 use kredit_app::origination::apply::{self, ApplicationRequest};
 use kredit_app::origination::underwrite::{self, Underwriting, Verdict};
 use kredit_app::origination::{Questionnaire, StoredDecision};
+use kredit_app::tlog::{self, Integration, WaitFor};
 use kredit_core::Money;
 use kredit_core::application::ApplicationStatus;
 use kredit_core::contract::Contract;
@@ -255,13 +256,29 @@ pub async fn underwrite(
 pub struct Accepted {
     pub contract: ContractView,
     pub loan: LoanView,
+    /// With `?wait=integrated`: the contract's entry in the log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<Integration>,
+}
+
+/// `?wait=integrated` on a write whose events are logged: answer once its
+/// entry is in a signed checkpoint, or after 5 s saying it is not yet.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WaitQuery {
+    /// `integrated`: wait (at most 5 s) until the write's log entry is in a
+    /// signed checkpoint; the answer's `log` says whether it is.
+    #[param(value_type = Option<String>)]
+    pub wait: Option<WaitFor>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct ContractView {
     pub id: ContractId,
     pub application_id: ApplicationId,
-    /// SHA-256 of the document's canonical JSON, hex.
+    /// The contract's commitment, hex: SHA-256 of its salt (in the
+    /// contract's proof) then the document's canonical JSON; of the JSON
+    /// alone for contracts signed before salts.
     pub digest: String,
     pub signed_at: DateTime<Utc>,
     /// The signed document (its canonical JSON).
@@ -275,8 +292,9 @@ pub struct ContractView {
 #[utoipa::path(post, path = "/api/v1/applications/{id}/accept", tag = "applications", security(("bearer" = [])),
     request_body = AcceptRequest,
     params(("id" = i64, Path, description = "Application id"),
-        ("Idempotency-Key" = String, Header, description = "Required; replays the first response")),
-    responses((status = 201, description = "Contract and loan", body = Accepted),
+        ("Idempotency-Key" = String, Header, description = "Required; replays the first response"),
+        WaitQuery),
+    responses((status = 201, description = "Contract and loan (and, with `?wait=integrated`, the contract's place in the log)", body = Accepted),
         (status = 403, description = "`forbidden`: borrowers only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`not_approved`, `identity_not_verified`, `offer_expired`, `erasure_requested`, `idempotency_conflict`, `idempotency_in_progress`", body = Problem, content_type = "application/problem+json"),
@@ -287,6 +305,7 @@ pub async fn accept(
     key: IdempotencyKey,
     client: ClientAddress,
     ApiPath(id): ApiPath<ApplicationId>,
+    ApiQuery(wait): ApiQuery<WaitQuery>,
     ApiJson(request): ApiJson<AcceptRequest>,
 ) -> Result<Response, ApiError> {
     let key = IdempotencyKey(Some(key.require()?));
@@ -297,9 +316,22 @@ pub async fn accept(
         let loan = kredit_app::servicing::load(&state, accepted.loan_id)
             .await?
             .ok_or(ApiError::Internal)?;
+        let log = match wait.wait {
+            Some(WaitFor::Integrated) => Some(
+                tlog::wait_integrated(
+                    &state,
+                    &format!("contract:{}", accepted.contract_id),
+                    "contract.signed",
+                    tlog::WAIT_LIMIT,
+                )
+                .await?,
+            ),
+            None => None,
+        };
         let body = Accepted {
             contract: contract_view(&state, accepted.contract_id).await?,
             loan: loan_view(&state, loan),
+            log,
         };
         Ok((StatusCode::CREATED, body))
     };

@@ -6,15 +6,21 @@
 //! - `verify --bundle F --key K [--witness K …] [--quorum N]`: checks a
 //!   proof offline, with no server: `F` is what
 //!   `GET /api/v1/contracts/{id}/proof` answered (or a bare tlog-proof
-//!   bundle with `--entry`);
+//!   bundle with `--entry`); with `--contract C`, also that the contract
+//!   `C` is the one the entry commits to (its salted digest);
 //! - `export DIR`: the log as static files in the tlog-tiles layout
-//!   (`checkpoint`, `tile/…`), for any web server or mirror.
+//!   (`checkpoint`, `tile/…`), for any web server or mirror;
+//! - `monitor --url U --key K [--state F] [--once] [--interval S] [--full]`:
+//!   follows a log over HTTP and fails on the first fork, rollback,
+//!   altered entry or tile it finds (the decision is
+//!   [`kredit_tlog::monitor`]; this is its HTTP side and its state file).
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use kredit_tlog::{CosignatureVerifier, NoteVerifier, ProofBundle};
+use kredit_tlog::{Checkpoint, CosignatureVerifier, LogFetch, NoteVerifier, ProofBundle};
 
 use super::serve::{DatabaseArgs, runtime};
 
@@ -54,6 +60,36 @@ enum LogCommand {
         /// Witness cosignatures required [default: every witness given].
         #[arg(long)]
         quorum: Option<usize>,
+        /// The contract's JSON: check that the entry commits to it (needs
+        /// the proof's JSON, which carries the payload, digest and salt).
+        #[arg(long)]
+        contract: Option<PathBuf>,
+    },
+    /// Follow a log: check each new checkpoint, its consistency with the
+    /// last one accepted, and its tiles against its entries.
+    Monitor {
+        /// Where the log's files are: `checkpoint` and `tile/…` under it
+        /// (`http://lender.example/log` for `kredit serve`).
+        #[arg(long)]
+        url: String,
+        /// The log's verifier key (`<origin>+<id>+<key>`).
+        #[arg(long)]
+        key: String,
+        /// The last checkpoint accepted, read at start and written after
+        /// each sound look (without it, every start checks from scratch
+        /// and a rollback across restarts goes unseen).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Look once and exit (0: sound; 1: findings, printed).
+        #[arg(long)]
+        once: bool,
+        /// Seconds between looks.
+        #[arg(long, default_value_t = 10)]
+        interval: u64,
+        /// Recheck every tile and entry on the first look, not only those
+        /// added since the saved state.
+        #[arg(long)]
+        full: bool,
     },
     /// Write the log as static files in the tlog-tiles layout.
     Export {
@@ -79,9 +115,123 @@ pub fn run(args: LogArgs) -> anyhow::Result<()> {
             key,
             witness,
             quorum,
-        } => verify(&bundle, entry.as_deref(), &key, &witness, quorum),
+            contract,
+        } => verify(
+            &bundle,
+            entry.as_deref(),
+            &key,
+            &witness,
+            quorum,
+            contract.as_deref(),
+        ),
         LogCommand::Export { dir, database } => export(&dir, &database),
+        LogCommand::Monitor {
+            url,
+            key,
+            state,
+            once,
+            interval,
+            full,
+        } => monitor(&url, &key, state.as_deref(), once, interval, full),
     }
+}
+
+/// The log's files over HTTP; a 404 is "no such file", which the monitor
+/// judges, anything else but success is an error.
+struct HttpLog {
+    runtime: tokio::runtime::Runtime,
+    client: reqwest::Client,
+    base: String,
+}
+
+impl LogFetch for HttpLog {
+    fn fetch(&self, path: &str) -> Result<Option<Vec<u8>>, kredit_tlog::Error> {
+        let url = format!("{}/{path}", self.base);
+        let failed = |e: reqwest::Error| kredit_tlog::Error::Source(format!("GET {url}: {e}"));
+        self.runtime.block_on(async {
+            let response = self.client.get(&url).send().await.map_err(failed)?;
+            if response.status() == reqwest::StatusCode::NOT_FOUND {
+                return Ok(None);
+            }
+            let response = response.error_for_status().map_err(failed)?;
+            Ok(Some(response.bytes().await.map_err(failed)?.to_vec()))
+        })
+    }
+}
+
+fn monitor(
+    url: &str,
+    key: &str,
+    state: Option<&Path>,
+    once: bool,
+    interval: u64,
+    mut full: bool,
+) -> anyhow::Result<()> {
+    let key = NoteVerifier::from_vkey(key).context("--key is not a verifier key")?;
+    let log = HttpLog {
+        runtime: runtime()?,
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()?,
+        base: url.trim_end_matches('/').to_owned(),
+    };
+    let mut saved = match state {
+        Some(path) if path.exists() => Some(read_state(path, &key)?),
+        _ => None,
+    };
+    loop {
+        let note = log
+            .fetch("checkpoint")?
+            .with_context(|| format!("{url}/checkpoint: the log has no checkpoint yet"))?;
+        let note = String::from_utf8(note).context("the checkpoint is not UTF-8")?;
+        let report = kredit_tlog::monitor(&note, &key, saved.as_ref(), full, &log)
+            .context("cannot check the log")?;
+        let checkpoint = &report.checkpoint;
+        if !report.findings.is_empty() {
+            for finding in &report.findings {
+                println!("{finding}");
+            }
+            bail!(
+                "{} finding(s) in {} at size {}",
+                report.findings.len(),
+                checkpoint.origin,
+                checkpoint.size
+            );
+        }
+        println!(
+            "sound: {} at size {} (root {}), {} files read",
+            checkpoint.origin,
+            checkpoint.size,
+            checkpoint.root,
+            report.fetched.len()
+        );
+        if let Some(path) = state {
+            write_state(path, &note)?;
+        }
+        saved = Some(report.checkpoint);
+        full = false;
+        if once {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_secs(interval));
+    }
+}
+
+/// The state file holds the last signed note accepted, so it proves itself.
+fn read_state(path: &Path, key: &NoteVerifier) -> anyhow::Result<Checkpoint> {
+    let note =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let opened = kredit_tlog::open_note(&note, &[key])
+        .with_context(|| format!("{} is not a checkpoint of this log", path.display()))?;
+    Ok(Checkpoint::parse(&opened.text)?)
+}
+
+/// Written aside and renamed, so a crash leaves the old state or the new.
+fn write_state(path: &Path, note: &str) -> anyhow::Result<()> {
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, note)
+        .and_then(|()| std::fs::rename(&partial, path))
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn verify(
@@ -90,6 +240,7 @@ fn verify(
     key: &str,
     witnesses: &[String],
     quorum: Option<usize>,
+    contract: Option<&Path>,
 ) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(bundle)
         .with_context(|| format!("cannot read {}", bundle.display()))?;
@@ -101,7 +252,23 @@ fn verify(
                     .map(str::to_owned)
                     .with_context(|| format!("{} has no `{name}`", bundle.display()))
             };
-            (field("bundle")?, field("entry")?.into_bytes())
+            let entry = field("entry")?;
+            if let Some(contract) = contract {
+                let document = std::fs::read_to_string(contract)
+                    .with_context(|| format!("cannot read {}", contract.display()))?;
+                kredit_app::tlog::open_commitment(
+                    entry.as_bytes(),
+                    &field("payload")?,
+                    &field("digest")?,
+                    reply["salt"].as_str(),
+                    &document,
+                )
+                .map_err(|why| anyhow::anyhow!("{}: {why}", contract.display()))?;
+            }
+            (field("bundle")?, entry.into_bytes())
+        }
+        Err(_) if contract.is_some() => {
+            bail!("--contract needs the proof's JSON, not a bare bundle")
         }
         Err(_) => {
             let Some(entry) = entry else {
@@ -131,6 +298,9 @@ fn verify(
         "verified: entry {} is in {} at tree size {} (root {})",
         parsed.index, checkpoint.origin, checkpoint.size, checkpoint.root
     );
+    if let Some(contract) = contract {
+        println!("and it commits to the contract in {}", contract.display());
+    }
     Ok(())
 }
 
