@@ -122,6 +122,7 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     let close_of_business = tokio::spawn(close_of_business_loop(state.clone()));
     let events = tokio::spawn(outbox_loop(state.clone()));
     let log = tokio::spawn(log_loop(state.clone()));
+    let witnessing = tokio::spawn(witness_loop(state.clone()));
     let throttle = tokio::spawn(throttle_upkeep(state.clone()));
     // The peer's address reaches handlers: the default client address
     // (client.rs), and what lets `/metrics` tell a loopback client (hardening.rs).
@@ -137,6 +138,7 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     close_of_business.abort();
     events.abort();
     log.abort();
+    witnessing.abort();
     throttle.abort();
     tracing::info!("stopped");
     Ok(())
@@ -229,6 +231,23 @@ async fn log_loop(state: Arc<AppState>) {
                     break;
                 }
             }
+        }
+    }
+}
+
+/// Submits the newest checkpoint to the log's witnesses every half
+/// second, apart from sequencing so that a slow witness delays only
+/// publishing (`kredit_app::tlog::witnessing`).
+async fn witness_loop(state: Arc<AppState>) {
+    let Some(log) = state.log.as_ref().filter(|log| log.witnesses.is_some()) else {
+        return;
+    };
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(error) = kredit_app::tlog::witnessing::witness(&state, log).await {
+            tracing::warn!(%error, "witnessing the transparency log failed");
         }
     }
 }

@@ -15,6 +15,7 @@ mod entry;
 mod proofs;
 mod sequencer;
 mod tiles;
+pub mod witnessing;
 
 use kredit_tlog::NoteSigner;
 
@@ -23,10 +24,13 @@ pub use proofs::{ContractProof, checkpoint, contract_proof, read_tile};
 pub use sequencer::{BATCH, LEASE, sequence};
 pub use tiles::TileHashes;
 
-/// The lender's log: its origin (the checkpoint's first line) and the
-/// key that signs its checkpoints, from configuration.
+/// The lender's log: its origin (the checkpoint's first line), the key
+/// that signs its checkpoints and the witnesses that cosign them, from
+/// configuration.
 pub struct LogSettings {
     pub signer: NoteSigner,
+    /// `None`: no witnesses, the log-signed checkpoint is published.
+    pub witnesses: Option<witnessing::Witnesses>,
 }
 
 impl LogSettings {
