@@ -19,7 +19,11 @@ use crate::config::Config;
 /// Parses the `log_witnesses` list.
 pub fn parse_witnesses(list: &str) -> Result<Vec<WitnessPeer>, String> {
     let mut peers: Vec<WitnessPeer> = Vec::new();
-    for item in list.split(',').map(str::trim).filter(|item| !item.is_empty()) {
+    for item in list
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+    {
         let (key, url) = item
             .split_once(char::is_whitespace)
             .ok_or_else(|| format!("{item:?} is not `<verifier key> <url>`"))?;
@@ -121,8 +125,10 @@ mod tests {
     #[test]
     fn the_witness_list() {
         let (w1, w2) = (vkey(1, "w.example/1"), vkey(2, "w.example/2"));
-        let peers =
-            parse_witnesses(&format!(" {w1} http://127.0.0.1:9001/ ,{w2}  https://w2.example")).unwrap();
+        let peers = parse_witnesses(&format!(
+            " {w1} http://127.0.0.1:9001/ ,{w2}  https://w2.example"
+        ))
+        .unwrap();
         assert_eq!(peers.len(), 2);
         assert_eq!(peers[0].verifier.vkey(), w1);
         assert_eq!(peers[0].url, "http://127.0.0.1:9001");

@@ -79,15 +79,13 @@ async fn add_checkpoint(State(witness): State<Arc<Witness>>, body: String) -> Re
             }
             tracing::info!(origin = %new_state.origin, size = new_state.size, "cosigned");
             *held = Some(new_state);
-            plain(
-                StatusCode::OK,
-                "text/plain; charset=utf-8",
-                signature_line,
-            )
+            plain(StatusCode::OK, "text/plain; charset=utf-8", signature_line)
         }
-        WitnessOutcome::Conflict { size } => {
-            plain(StatusCode::CONFLICT, "text/x.tlog.size", format!("{size}\n"))
-        }
+        WitnessOutcome::Conflict { size } => plain(
+            StatusCode::CONFLICT,
+            "text/x.tlog.size",
+            format!("{size}\n"),
+        ),
         WitnessOutcome::Rejected { status, reason } => {
             tracing::warn!(%origin, status, %reason, "checkpoint refused");
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);

@@ -103,7 +103,11 @@ async fn post(witness: &Arc<Witness>, body: String) -> Answer {
 fn cosigned_size(log: &TestLog, size: u64, answer: &Answer) -> u64 {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let lines: Vec<String> = answer.body.lines().map(|l| format!("{l}\n")).collect();
-    assert!(lines.iter().all(|line| line.starts_with("— ")), "{}", answer.body);
+    assert!(
+        lines.iter().all(|line| line.starts_with("— ")),
+        "{}",
+        answer.body
+    );
     let note = kredit_tlog::add_signatures(&log.note(size), &lines).unwrap();
     witness_signer().verifier().verify(&note).unwrap();
     let opened = kredit_tlog::open_note(&note, &[&log.signer.verifier()]).unwrap();
@@ -126,7 +130,10 @@ async fn every_answer_of_add_checkpoint() {
     assert_eq!(stale.content_type.as_deref(), Some("text/x.tlog.size"));
     assert_eq!(stale.body, "5\n");
     let wrong_old = post(&witness, log.add(3, 8)).await;
-    assert_eq!((wrong_old.status, wrong_old.body.as_str()), (StatusCode::CONFLICT, "5\n"));
+    assert_eq!(
+        (wrong_old.status, wrong_old.body.as_str()),
+        (StatusCode::CONFLICT, "5\n")
+    );
 
     // From the size it holds, with the proof: cosigned.
     let grown = post(&witness, log.add(5, 8)).await;
@@ -136,7 +143,12 @@ async fn every_answer_of_add_checkpoint() {
     let mut tampered = AddCheckpoint::parse(&log.add(8, 12)).unwrap();
     tampered.consistency[0] = leaf_hash(b"not in the tree");
     let refused = post(&witness, tampered.to_body()).await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
     assert_eq!(post(&witness, log.add(0, 12)).await.body, "8\n");
 
     // Another tree of the same log (a fork or a rolled-back database
@@ -152,11 +164,17 @@ async fn every_answer_of_add_checkpoint() {
     );
     // A smaller tree (a rollback): 409 with the size held.
     let smaller = post(&witness, fork.add(0, 3)).await;
-    assert_eq!((smaller.status, smaller.body.as_str()), (StatusCode::CONFLICT, "8\n"));
+    assert_eq!(
+        (smaller.status, smaller.body.as_str()),
+        (StatusCode::CONFLICT, "8\n")
+    );
 
     // Signed by a key the witness does not trust for the origin: 403.
     let impostor = TestLog::new(2, "entry ", 20);
-    assert_eq!(post(&witness, impostor.add(8, 12)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        post(&witness, impostor.add(8, 12)).await.status,
+        StatusCode::FORBIDDEN
+    );
 
     // An origin it does not witness: 404.
     let other = NoteSigner::from_seed("other.example/log", [3; 32]).unwrap();
@@ -172,7 +190,10 @@ async fn every_answer_of_add_checkpoint() {
         consistency: Vec::new(),
         checkpoint_note: kredit_tlog::sign_note(&text, &[&other]).unwrap(),
     };
-    assert_eq!(post(&witness, unknown.to_body()).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        post(&witness, unknown.to_body()).await.status,
+        StatusCode::NOT_FOUND
+    );
 
     // Malformed bodies, and an old size above the checkpoint's: 400.
     for body in [
@@ -184,11 +205,19 @@ async fn every_answer_of_add_checkpoint() {
         log.add(0, 12).replacen("old 0", "old 13", 1),
     ] {
         let answer = post(&witness, body.clone()).await;
-        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{body:?}: {}", answer.body);
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{body:?}: {}",
+            answer.body
+        );
     }
 
     // Through all of that the witness still holds 8.
-    assert_eq!(cosigned_size(&log, 12, &post(&witness, log.add(8, 12)).await), 12);
+    assert_eq!(
+        cosigned_size(&log, 12, &post(&witness, log.add(8, 12)).await),
+        12
+    );
 
     let health = kredit_witness::router(witness.clone())
         .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
@@ -215,12 +244,22 @@ async fn the_state_is_on_disk_before_the_answer_and_survives_a_restart() {
 
     let restarted = open(dir.path(), &log);
     let answer = post(&restarted, log.add(0, 9)).await;
-    assert_eq!((answer.status, answer.body.as_str()), (StatusCode::CONFLICT, "7\n"));
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (StatusCode::CONFLICT, "7\n")
+    );
     cosigned_size(&log, 9, &post(&restarted, log.add(7, 9)).await);
 
     // A corrupted state file is refused at start, not read as "never saw".
     std::fs::write(dir.path().join(&files[0]), "garbage\n").unwrap();
-    assert!(Witness::open(witness_signer(), vec![log.signer.verifier()], dir.path().into()).is_err());
+    assert!(
+        Witness::open(
+            witness_signer(),
+            vec![log.signer.verifier()],
+            dir.path().into()
+        )
+        .is_err()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -248,6 +287,9 @@ async fn of_concurrent_conflicting_trees_only_one_is_cosigned() {
             1,
             "round {round}: {statuses:?}"
         );
-        assert!(statuses.contains(&StatusCode::CONFLICT), "round {round}: {statuses:?}");
+        assert!(
+            statuses.contains(&StatusCode::CONFLICT),
+            "round {round}: {statuses:?}"
+        );
     }
 }

@@ -77,9 +77,7 @@ pub async fn contract_proof(app: &App, id: ContractId) -> AppResult<ContractProo
         .entry_of(&format!("contract:{id}"), "contract.signed")
         .await?
         .ok_or(AppError::NotFound)?;
-    let checkpoint = published_checkpoint(app)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let checkpoint = published_checkpoint(app).await?.ok_or(AppError::NotFound)?;
     let (index, size) = (entry.idx as u64, checkpoint.size as u64);
     if index >= size {
         return Err(AppError::NotFound);

@@ -136,7 +136,9 @@ async fn witness_round(app: &App, witnesses: &Witnesses) -> AppResult<()> {
         if peer.verifier.verify(&latest.note).is_ok() {
             continue;
         }
-        let size = held.get(&peer.verifier.vkey()).map_or(0, |record| record.size);
+        let size = held
+            .get(&peer.verifier.vkey())
+            .map_or(0, |record| record.size);
         let (repository, client, peer, latest) = (
             app.repository.clone(),
             witnesses.client.clone(),
@@ -231,7 +233,8 @@ fn set_witness_metrics(peer: &WitnessPeer, record: &WitnessRecord) {
         .last_error
         .as_deref()
         .is_some_and(|error| error.starts_with("rollback or fork"));
-    metrics::gauge!("kredit_log_witness_up", "witness" => name.clone()).set(f64::from(u8::from(up)));
+    metrics::gauge!("kredit_log_witness_up", "witness" => name.clone())
+        .set(f64::from(u8::from(up)));
     metrics::gauge!("kredit_log_witness_conflict", "witness" => name.clone())
         .set(f64::from(u8::from(misbehaviour)));
     metrics::gauge!("kredit_log_witness_cosigned_size", "witness" => name)
@@ -318,7 +321,12 @@ enum Answer {
     Refused(Refusal),
 }
 
-fn interpret(peer: &WitnessPeer, latest: &CheckpointRecord, old: i64, reply: &WitnessReply) -> Answer {
+fn interpret(
+    peer: &WitnessPeer,
+    latest: &CheckpointRecord,
+    old: i64,
+    reply: &WitnessReply,
+) -> Answer {
     let detail = reply.body.trim();
     match reply.status {
         200 => {
@@ -333,7 +341,11 @@ fn interpret(peer: &WitnessPeer, latest: &CheckpointRecord, old: i64, reply: &Wi
                 .collect();
             let verified = kredit_tlog::add_signatures(&latest.note, &lines)
                 .map_err(|error| error.to_string())
-                .and_then(|note| peer.verifier.verify(&note).map_err(|error| error.to_string()));
+                .and_then(|note| {
+                    peer.verifier
+                        .verify(&note)
+                        .map_err(|error| error.to_string())
+                });
             match verified {
                 Ok(_) => Answer::Cosigned(lines),
                 Err(error) => Answer::Refused(Refusal::Unavailable(format!(
@@ -368,10 +380,7 @@ fn interpret(peer: &WitnessPeer, latest: &CheckpointRecord, old: i64, reply: &Wi
 /// The checkpoint the log publishes: the newest that reached its witness
 /// quorum, or with no witnesses configured the newest signed.
 pub async fn published_checkpoint(app: &App) -> AppResult<Option<CheckpointRecord>> {
-    let witnessed = app
-        .log
-        .as_ref()
-        .is_some_and(|log| log.witnesses.is_some());
+    let witnessed = app.log.as_ref().is_some_and(|log| log.witnesses.is_some());
     Ok(if witnessed {
         app.repository
             .witnesses()

@@ -54,9 +54,8 @@ enum WitnessCommand {
 pub fn run(args: WitnessArgs) -> anyhow::Result<()> {
     match args.command {
         WitnessCommand::Keygen { name, out } => {
-            let signer =
-                CosignatureSigner::from_seed(&name, kredit_app::ids::random_bytes::<32>())
-                    .map_err(|error| anyhow::anyhow!("name {name:?}: {error}"))?;
+            let signer = CosignatureSigner::from_seed(&name, kredit_app::ids::random_bytes::<32>())
+                .map_err(|error| anyhow::anyhow!("name {name:?}: {error}"))?;
             kredit_server::log_key::write_private(&out, &signer.skey())?;
             println!("wrote the cosigning key to {}", out.display());
             println!("verifier key: {}", signer.verifier().vkey());
