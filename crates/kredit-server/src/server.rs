@@ -128,7 +128,7 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     // (client.rs), and what lets `/metrics` tell a loopback client (hardening.rs).
     axum::serve(
         listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
@@ -139,6 +139,21 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     events.abort();
     log.abort();
     witnessing.abort();
+    // A round cut short leaves its lease behind; freed, the next instance
+    // sequences and witnesses at once instead of when the lease expires.
+    for lease in [
+        kredit_app::tlog::LEASE,
+        kredit_app::tlog::witnessing::WITNESS_LEASE,
+    ] {
+        if let Err(error) = state
+            .repository
+            .jobs()
+            .release_lease(lease, &state.instance)
+            .await
+        {
+            tracing::warn!(%error, lease, "cannot release the lease");
+        }
+    }
     throttle.abort();
     tracing::info!("stopped");
     Ok(())

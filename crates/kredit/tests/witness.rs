@@ -171,6 +171,9 @@ struct Lender {
     port: u16,
     process: Option<Process>,
     client: reqwest::Client,
+    /// The admin's token, signed in once: every login counts against
+    /// the login throttle.
+    admin: std::sync::Mutex<Option<String>>,
 }
 
 impl Lender {
@@ -183,6 +186,7 @@ impl Lender {
             port: free_port(),
             process: None,
             client: reqwest::Client::new(),
+            admin: std::sync::Mutex::new(None),
         };
         let db = ["--database-url", lender.database_url.as_str()];
         let env = lender.env();
@@ -221,9 +225,17 @@ impl Lender {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// (Re)starts the server with these witnesses and quorum.
+    /// (Re)starts the server with these witnesses and quorum; a running
+    /// one is stopped as an operator would (SIGTERM), so it frees its leases.
     async fn serve(&mut self, witnesses: &[&WitnessProcess], quorum: usize) {
-        self.process = None;
+        if let Some(mut running) = self.process.take() {
+            let terminated = Command::new("kill")
+                .args(["-TERM", &running.0.id().to_string()])
+                .status()
+                .expect("kill -TERM");
+            assert!(terminated.success());
+            running.0.wait().expect("the server stops");
+        }
         let list: Vec<String> = witnesses
             .iter()
             .map(|w| format!("{} {}", w.verifier, w.url()))
@@ -345,7 +357,15 @@ impl Lender {
     }
 
     async fn status(&self) -> Value {
-        let admin = self.token(ADMIN_PHONE, ADMIN_PASSWORD).await;
+        let cached = self.admin.lock().unwrap().clone();
+        let admin = match cached {
+            Some(token) => token,
+            None => {
+                let token = self.token(ADMIN_PHONE, ADMIN_PASSWORD).await;
+                *self.admin.lock().unwrap() = Some(token.clone());
+                token
+            }
+        };
         self.json(
             reqwest::Method::GET,
             "/api/v1/log/status",
