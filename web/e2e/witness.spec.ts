@@ -3,7 +3,7 @@
 // checkpoint at /log/checkpoint carries the log's signature and one
 // cosignature line from each witness.
 import { expect, test } from '@playwright/test';
-import { BASE } from './support';
+import { apiCall, BASE, newBorrower } from './support';
 
 /** The signature lines of a signed note, by the key name they carry. */
 function signers(note: string): string[] {
@@ -15,6 +15,15 @@ function signers(note: string): string[] {
 }
 
 test('the published checkpoint carries both witnesses\u2019 cosignatures', async ({ request }) => {
+  // An application's decision is logged: the log has a checkpoint to witness.
+  const { token } = await newBorrower('136', { verified: true });
+  await apiCall(
+    'POST',
+    '/applications',
+    { product_code: 'CONSUMER', amount: '5000.00', term_months: 6, method: 'equal-installment', purpose: 'consumer' },
+    token,
+    `witness-${Date.now()}`,
+  );
   let note = '';
   await expect
     .poll(
