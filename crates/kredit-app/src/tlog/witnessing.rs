@@ -468,3 +468,97 @@ pub async fn status(app: &App, log: &LogSettings) -> AppResult<LogStatus> {
         witnesses,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use kredit_tlog::{Checkpoint, CosignatureSigner, NoteSigner};
+
+    use super::*;
+
+    /// A signed checkpoint of `size` and its text.
+    fn latest(size: i64) -> (CheckpointRecord, String) {
+        let log = NoteSigner::from_seed("lender.example/log", [1; 32]).unwrap();
+        let text = Checkpoint {
+            origin: "lender.example/log".into(),
+            size: size as u64,
+            root: kredit_tlog::leaf_hash(b"root"),
+            extensions: Vec::new(),
+        }
+        .to_text();
+        let record = CheckpointRecord {
+            size,
+            root: Vec::new(),
+            note: kredit_tlog::sign_note(&text, &[&log]).unwrap(),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        };
+        (record, text)
+    }
+
+    fn reply(status: u16, content_type: &str, body: &str) -> WitnessReply {
+        WitnessReply {
+            status,
+            content_type: Some(content_type.to_owned()),
+            body: body.to_owned(),
+        }
+    }
+
+    #[test]
+    fn what_a_witness_answer_means() {
+        let witness = CosignatureSigner::from_seed("witness.example/w1", [2; 32]).unwrap();
+        let other = CosignatureSigner::from_seed("witness.example/w2", [3; 32]).unwrap();
+        let peer = WitnessPeer {
+            verifier: witness.verifier(),
+            url: "http://w1".into(),
+        };
+        let (latest, text) = latest(10);
+        let line = witness.cosign(&text, 1_700_000_000).unwrap();
+        let foreign = other.cosign(&text, 1_700_000_000).unwrap();
+
+        // 200: this witness's valid line kept, another key's ignored.
+        let body = format!("{foreign}{line}");
+        match interpret(&peer, &latest, 4, &reply(200, "text/plain", &body)) {
+            Answer::Cosigned(lines) => assert_eq!(lines, [line.clone()]),
+            _ => panic!("a valid cosignature"),
+        }
+        // 200 with only another key's line, or a forged one: not cosigned.
+        for body in [
+            foreign.clone(),
+            line.replace("— witness.example/w1 ", "— witness.example/w1 AAAA"),
+        ] {
+            assert!(matches!(
+                interpret(&peer, &latest, 4, &reply(200, "text/plain", &body)),
+                Answer::Refused(Refusal::Unavailable(_))
+            ));
+        }
+        // 409 with its size: what it holds; without: another tree.
+        assert!(matches!(
+            interpret(&peer, &latest, 0, &reply(409, "text/x.tlog.size", "7\n")),
+            Answer::Holds(7)
+        ));
+        assert!(matches!(
+            interpret(
+                &peer,
+                &latest,
+                0,
+                &reply(409, "text/x.tlog.size", "seven\n")
+            ),
+            Answer::Refused(Refusal::Unavailable(_))
+        ));
+        assert!(matches!(
+            interpret(&peer, &latest, 10, &reply(409, "text/plain", "fork\n")),
+            Answer::Refused(Refusal::Misbehaviour(_))
+        ));
+        // 422: the log's tree does not extend what the witness saw.
+        assert!(matches!(
+            interpret(&peer, &latest, 4, &reply(422, "text/plain", "no\n")),
+            Answer::Refused(Refusal::Misbehaviour(_))
+        ));
+        // Anything else is the witness's trouble, not the log's.
+        for status in [400, 403, 404, 500, 503] {
+            assert!(matches!(
+                interpret(&peer, &latest, 4, &reply(status, "text/plain", "")),
+                Answer::Refused(Refusal::Unavailable(_))
+            ));
+        }
+    }
+}
