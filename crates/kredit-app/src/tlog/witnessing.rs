@@ -517,7 +517,7 @@ mod tests {
         // 200: this witness's valid line kept, another key's ignored.
         let body = format!("{foreign}{line}");
         match interpret(&peer, &latest, 4, &reply(200, "text/plain", &body)) {
-            Answer::Cosigned(lines) => assert_eq!(lines, [line.clone()]),
+            Answer::Cosigned(lines) => assert_eq!(lines, std::slice::from_ref(&line)),
             _ => panic!("a valid cosignature"),
         }
         // 200 with only another key's line, or a forged one: not cosigned.
