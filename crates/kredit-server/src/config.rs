@@ -49,6 +49,15 @@ pub struct Config {
     /// The origin of a development log key (production's comes with its
     /// key file).
     pub log_origin: String,
+    /// The witnesses checkpoints are submitted to, comma-separated, each
+    /// `<verifier key> <url>` (`witness_client.rs`); none: the log-signed
+    /// checkpoint is published.
+    pub log_witnesses: Option<String>,
+    /// Cosignatures a checkpoint needs to be published; defaults to every
+    /// witness listed.
+    pub log_witness_quorum: Option<usize>,
+    /// How long one `add-checkpoint` call may take.
+    pub log_witness_timeout_ms: u64,
     /// The disbursement policy (TOML, or JSON by its `.json` extension);
     /// Kredit's default without one (`disbursement.rs`).
     pub disbursement_policy_file: Option<PathBuf>,
@@ -133,6 +142,9 @@ impl Default for Config {
             kek_file: None,
             log_key_file: None,
             log_origin: "localhost/kredit-log".to_owned(),
+            log_witnesses: None,
+            log_witness_quorum: None,
+            log_witness_timeout_ms: 5000,
             disbursement_policy_file: None,
             access_token_ttl_seconds: 15 * 60,
             refresh_token_ttl_days: 30,
@@ -286,6 +298,7 @@ impl Config {
             }
         }
         self.cob_schedule()?;
+        crate::witness_client::witnesses(self)?;
         for (name, table) in [
             ("grade_table", &self.grade_table),
             ("model_grade_table", &self.model_grade_table),

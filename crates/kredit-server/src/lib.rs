@@ -30,3 +30,4 @@ pub mod state;
 pub mod token;
 pub mod views;
 pub mod web;
+pub mod witness_client;

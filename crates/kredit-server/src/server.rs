@@ -122,12 +122,13 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     let close_of_business = tokio::spawn(close_of_business_loop(state.clone()));
     let events = tokio::spawn(outbox_loop(state.clone()));
     let log = tokio::spawn(log_loop(state.clone()));
+    let witnessing = tokio::spawn(witness_loop(state.clone()));
     let throttle = tokio::spawn(throttle_upkeep(state.clone()));
     // The peer's address reaches handlers: the default client address
     // (client.rs), and what lets `/metrics` tell a loopback client (hardening.rs).
     axum::serve(
         listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
@@ -137,6 +138,22 @@ pub async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     close_of_business.abort();
     events.abort();
     log.abort();
+    witnessing.abort();
+    // A round cut short leaves its lease behind; freed, the next instance
+    // sequences and witnesses at once instead of when the lease expires.
+    for lease in [
+        kredit_app::tlog::LEASE,
+        kredit_app::tlog::witnessing::WITNESS_LEASE,
+    ] {
+        if let Err(error) = state
+            .repository
+            .jobs()
+            .release_lease(lease, &state.instance)
+            .await
+        {
+            tracing::warn!(%error, lease, "cannot release the lease");
+        }
+    }
     throttle.abort();
     tracing::info!("stopped");
     Ok(())
@@ -229,6 +246,23 @@ async fn log_loop(state: Arc<AppState>) {
                     break;
                 }
             }
+        }
+    }
+}
+
+/// Submits the newest checkpoint to the log's witnesses every half
+/// second, apart from sequencing so that a slow witness delays only
+/// publishing (`kredit_app::tlog::witnessing`).
+async fn witness_loop(state: Arc<AppState>) {
+    let Some(log) = state.log.as_ref().filter(|log| log.witnesses.is_some()) else {
+        return;
+    };
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(error) = kredit_app::tlog::witnessing::witness(&state, log).await {
+            tracing::warn!(%error, "witnessing the transparency log failed");
         }
     }
 }

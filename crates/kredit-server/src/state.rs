@@ -161,6 +161,8 @@ impl AppState {
             .as_deref()
             .map(|key| kredit_app::tlog::LogSettings {
                 signer: kredit_tlog::NoteSigner::from_skey(key).expect("a loaded log key"),
+                witnesses: crate::witness_client::witnesses(config)
+                    .expect("a validated configuration"),
             });
         app.identity_provider = identity_provider;
         app.identity = IdentityPolicy {

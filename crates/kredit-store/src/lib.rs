@@ -26,6 +26,7 @@ mod sqlite_direct;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tlog;
+pub mod tlog_witness;
 pub mod totp;
 
 pub use connect::{connect, connect_postgres, connect_sqlite};

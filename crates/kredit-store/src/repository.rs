@@ -100,6 +100,8 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
     fn totp(&self) -> &dyn crate::totp::TotpStore;
     /// The transparency log: entries, tiles, checkpoints.
     fn log(&self) -> &dyn crate::tlog::LogStore;
+    /// The log's witnesses and which checkpoints reached their quorum.
+    fn witnesses(&self) -> &dyn crate::tlog_witness::WitnessStore;
 
     /// Inserts a user and, in the same transaction, the audit entry (whose
     /// `entity_id` is set to the new user's id). `Conflict` if the phone hash
@@ -295,6 +297,10 @@ macro_rules! sql_repository {
             }
 
             fn log(&self) -> &dyn crate::tlog::LogStore {
+                self
+            }
+
+            fn witnesses(&self) -> &dyn crate::tlog_witness::WitnessStore {
                 self
             }
 

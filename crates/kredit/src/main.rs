@@ -49,6 +49,8 @@ enum Command {
     Keys(commands::keys::KeysArgs),
     /// The transparency log: `kredit log keygen`, `verify`, `export`.
     Log(commands::log::LogArgs),
+    /// A transparency-log witness: `kredit witness keygen`, `serve`.
+    Witness(commands::witness::WitnessArgs),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +69,7 @@ fn main() -> ExitCode {
         Command::Import(args) => commands::import::run(args),
         Command::Keys(args) => commands::keys::run(args),
         Command::Log(args) => commands::log::run(args),
+        Command::Witness(args) => commands::witness::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -16,6 +16,7 @@ mod integration;
 mod proofs;
 mod sequencer;
 mod tiles;
+pub mod witnessing;
 
 use kredit_tlog::NoteSigner;
 
@@ -25,10 +26,13 @@ pub use proofs::{ContractProof, checkpoint, contract_proof, open_commitment, rea
 pub use sequencer::{BATCH, LEASE, sequence};
 pub use tiles::TileHashes;
 
-/// The lender's log: its origin (the checkpoint's first line) and the
-/// key that signs its checkpoints, from configuration.
+/// The lender's log: its origin (the checkpoint's first line), the key
+/// that signs its checkpoints and the witnesses that cosign them, from
+/// configuration.
 pub struct LogSettings {
     pub signer: NoteSigner,
+    /// `None`: no witnesses, the log-signed checkpoint is published.
+    pub witnesses: Option<witnessing::Witnesses>,
 }
 
 impl LogSettings {

@@ -9,14 +9,13 @@ use serde::Serialize;
 
 use super::LogRecord;
 use super::tiles::TileHashes;
+use super::witnessing::published_checkpoint;
 use crate::{App, AppError, AppResult};
 
-/// The newest signed checkpoint (the note's text), if anything is logged.
+/// The published checkpoint (the note's text, with its cosignatures), if
+/// anything is logged and, with witnesses, a checkpoint reached its quorum.
 pub async fn checkpoint(app: &App) -> AppResult<Option<String>> {
-    Ok(app
-        .repository
-        .log()
-        .latest_checkpoint()
+    Ok(published_checkpoint(app)
         .await?
         .map(|checkpoint| checkpoint.note))
 }
@@ -82,16 +81,19 @@ pub struct ContractProof {
 }
 
 /// The proof that contract `id`'s signing is in the log, against the
-/// newest checkpoint; `NotFound` until the log has taken it (a round runs
-/// every second).
+/// published checkpoint; `NotFound` until that covers it (a round runs
+/// every second, and witnesses cosign within a few).
 pub async fn contract_proof(app: &App, id: ContractId) -> AppResult<ContractProof> {
     let store = app.repository.log();
     let entry = store
         .entry_of(&format!("contract:{id}"), "contract.signed")
         .await?
         .ok_or(AppError::NotFound)?;
-    let checkpoint = store.latest_checkpoint().await?.ok_or(AppError::NotFound)?;
+    let checkpoint = published_checkpoint(app).await?.ok_or(AppError::NotFound)?;
     let (index, size) = (entry.idx as u64, checkpoint.size as u64);
+    if index >= size {
+        return Err(AppError::NotFound);
+    }
     let proof = inclusion_proof(app, index, size).await?;
     let contract = app
         .repository

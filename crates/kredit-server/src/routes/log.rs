@@ -4,18 +4,19 @@
 //! `/log/tile/entries/<N>[.p/<W>]` and `/log/key` (the verifier key).
 //! Full tiles never change and are cached for good; the checkpoint and
 //! partial tiles are revalidated. And for a contract's borrower (or staff)
-//! the proof bundle of its entry.
+//! the proof bundle of its entry; for staff the witnessing status.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use kredit_app::tlog::witnessing::{LogStatus, WitnessStatus};
 use kredit_app::tlog::{self, ContractProof};
 use kredit_store::ContractId;
 use utoipa::OpenApi;
 
-use crate::auth::{AnyUser, Authorized};
+use crate::auth::{AnyUser, Authorized, StaffOnly};
 use crate::error::{ApiError, Problem};
 use crate::extract::ApiPath;
 use crate::routes::applications::check_contract_access;
@@ -23,7 +24,9 @@ use crate::state::SharedState;
 
 /// The proof route, under `/api/v1`.
 pub fn api_router() -> Router<SharedState> {
-    Router::new().route("/contracts/{id}/proof", get(contract_proof))
+    Router::new()
+        .route("/contracts/{id}/proof", get(contract_proof))
+        .route("/log/status", get(status))
 }
 
 /// The public log, at the root.
@@ -35,7 +38,10 @@ pub fn public_router() -> Router<SharedState> {
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(contract_proof), components(schemas(ContractProof)))]
+#[openapi(
+    paths(contract_proof, status),
+    components(schemas(ContractProof, LogStatus, WitnessStatus))
+)]
 pub struct LogApi;
 
 /// The contract's entry in the transparency log with its offline proof
@@ -51,6 +57,22 @@ pub async fn contract_proof(
 ) -> Result<Json<ContractProof>, ApiError> {
     check_contract_access(&state, &auth.principal, id).await?;
     Ok(Json(tlog::contract_proof(&state, id).await?))
+}
+
+/// The log's witnessing: the newest checkpoint signed and the newest
+/// published (with its quorum of cosignatures), and per witness what it
+/// holds and why its last submission failed — a `rollback or fork` error
+/// means a witness holds a tree this log does not extend.
+#[utoipa::path(get, path = "/api/v1/log/status", tag = "log", security(("bearer" = [])),
+    responses((status = 200, description = "The log's witnessing status", body = LogStatus),
+        (status = 403, description = "`forbidden`: staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: this server signs no log", body = Problem, content_type = "application/problem+json")))]
+pub async fn status(
+    State(state): State<SharedState>,
+    _auth: Authorized<StaffOnly>,
+) -> Result<Json<LogStatus>, ApiError> {
+    let log = state.log.as_ref().ok_or(ApiError::NotFound)?;
+    Ok(Json(tlog::witnessing::status(&state, log).await?))
 }
 
 const TEXT: &str = "text/plain; charset=utf-8";

@@ -13,3 +13,4 @@ pub mod model;
 pub mod products;
 pub mod schedule;
 pub mod serve;
+pub mod witness;
