@@ -5,6 +5,7 @@
 //! here and render its result or its [`AppError`].
 
 pub mod accounts;
+pub mod approvals;
 pub mod audit;
 pub mod catalogue;
 pub mod clock;
@@ -13,6 +14,7 @@ pub mod collections;
 pub mod data_rights;
 pub mod disbursement_policy;
 pub mod error;
+pub mod funding;
 pub mod feedback;
 pub mod ids;
 pub mod install;

@@ -11,7 +11,7 @@ use sqlx::{Postgres, Sqlite};
 
 use kredit_core::ids::{LoanId, PaymentId, UserId};
 
-use crate::lending::{PAYMENT_COLUMNS, PaymentRecord};
+use crate::lending::{APPLICATION_COLUMNS, ApplicationRecord, PAYMENT_COLUMNS, PaymentRecord};
 use crate::model::AuditEntry;
 use crate::outbox::NewDomainEvent;
 use crate::repository::{SqlRepository, StoreError, StoreResult};
@@ -108,6 +108,13 @@ pub trait DisbursementStore: Send + Sync {
     /// The policy in force: the newest activation.
     async fn active_policy(&self) -> StoreResult<Option<PolicyRecord>>;
     async fn policy(&self, address: &str) -> StoreResult<Option<PolicyRecord>>;
+    /// Applications made from `from` (inclusive) to `to` (exclusive), in
+    /// id order: what a simulation replays.
+    async fn applications_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<ApplicationRecord>>;
 }
 
 const APPROVAL_COLUMNS: &str =
@@ -243,6 +250,21 @@ macro_rules! sql_disbursement_store {
                 Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(address)
                     .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn applications_between(
+                &self,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> StoreResult<Vec<ApplicationRecord>> {
+                let sql = format!(
+                    "{APPLICATION_COLUMNS} WHERE created_at >= $1 AND created_at < $2 ORDER BY id"
+                );
+                Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(&self.pool)
                     .await?)
             }
         }
