@@ -27,6 +27,7 @@ pub mod outbox;
 pub mod password;
 pub mod payments;
 pub mod personal_data;
+pub mod policy_history;
 pub mod portfolio;
 pub mod reversals;
 pub mod scoring;
