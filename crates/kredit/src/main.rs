@@ -49,6 +49,8 @@ enum Command {
     Keys(commands::keys::KeysArgs),
     /// The transparency log: `kredit log keygen`, `verify`, `export`.
     Log(commands::log::LogArgs),
+    /// The disbursement policy: `kredit policy activate`, `show`, `simulate`.
+    Policy(commands::policy::PolicyArgs),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +69,7 @@ fn main() -> ExitCode {
         Command::Import(args) => commands::import::run(args),
         Command::Keys(args) => commands::keys::run(args),
         Command::Log(args) => commands::log::run(args),
+        Command::Policy(args) => commands::policy::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
