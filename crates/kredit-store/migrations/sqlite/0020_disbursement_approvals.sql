@@ -21,7 +21,7 @@ CREATE TABLE disbursement_approvals (
 CREATE TABLE disbursement_policies (
     address       TEXT    PRIMARY KEY,
     name          TEXT    NOT NULL,
-    version       INTEGER NOT NULL,
+    version       BIGINT  NOT NULL,
     document      TEXT    NOT NULL,
     activated_by  BIGINT  REFERENCES users (id),
     activated_at  TEXT    NOT NULL,
