@@ -35,14 +35,17 @@ pub struct Held {
 
 /// The approvals condition of `policy` when it applies to `principal_fen`.
 fn approvals_condition(policy: &DisbursementPolicy, principal_fen: i64) -> Option<(u8, &[String])> {
-    policy.conditions.iter().find_map(|condition| match condition {
-        Condition::Approvals {
-            above_fen,
-            required,
-            of_roles,
-        } if principal_fen > *above_fen => Some((*required, of_roles.as_slice())),
-        _ => None,
-    })
+    policy
+        .conditions
+        .iter()
+        .find_map(|condition| match condition {
+            Condition::Approvals {
+                above_fen,
+                required,
+                of_roles,
+            } if principal_fen > *above_fen => Some((*required, of_roles.as_slice())),
+            _ => None,
+        })
 }
 
 /// Distinct approvers counted as the pure policy counts them: not the
@@ -152,12 +155,8 @@ pub async fn decide(app: &App, decision: Decision<'_>) -> AppResult<Held> {
         .loan(payment.loan_id)
         .await?
         .ok_or(AppError::Internal)?;
-    let not_held = || {
-        AppError::conflict(
-            "not_held",
-            "this disbursement is not waiting for approvals",
-        )
-    };
+    let not_held =
+        || AppError::conflict("not_held", "this disbursement is not waiting for approvals");
     if payment.direction != PaymentDirection::Disbursement
         || payment.status != PaymentStatus::Created
     {

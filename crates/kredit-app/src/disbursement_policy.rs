@@ -25,8 +25,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use kredit_core::payment::PaymentDirection;
 use kredit_policy::disbursement::{
-    Approval, ApprovalDecision, Condition, DisbursementPolicy, FactRef, Facts, Outcome,
-    SignedFact, StaffId, evaluate,
+    Approval, ApprovalDecision, Condition, DisbursementPolicy, FactRef, Facts, Outcome, SignedFact,
+    StaffId, evaluate,
 };
 use kredit_store::disbursement::{NewPolicy, approval_subject};
 use kredit_store::lending::{LoanRecord, PaymentRecord};

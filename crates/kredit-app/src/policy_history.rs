@@ -217,12 +217,7 @@ impl HistoryReport {
                     format!("failed     {}", code.as_deref().unwrap_or(""))
                 }
             };
-            let _ = writeln!(
-                text,
-                "{:<20} {}",
-                case.application_id,
-                detail.trim_end()
-            );
+            let _ = writeln!(text, "{:<20} {}", case.application_id, detail.trim_end());
         }
         text
     }

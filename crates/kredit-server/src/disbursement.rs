@@ -110,7 +110,11 @@ mod tests {
             figment::Jail::expect_with(|jail| {
                 jail.set_env("KREDIT_FUNDING_BALANCE", typed);
                 let config: Config = Config::figment(None).extract()?;
-                assert_eq!(config.funding_balance, Some(Money::from_fen(fen)), "{typed}");
+                assert_eq!(
+                    config.funding_balance,
+                    Some(Money::from_fen(fen)),
+                    "{typed}"
+                );
                 Ok(())
             });
         }

@@ -16,8 +16,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::Method;
-use kredit_app::FakeClock;
 use axum::http::StatusCode;
+use kredit_app::FakeClock;
 use kredit_app::disbursement_policy::{ACTIVATED, APPROVAL_RECORDED, EVALUATED};
 use kredit_app::policy_history::{Actual, simulate_history};
 use kredit_core::Money;
@@ -27,8 +27,8 @@ use kredit_server::keys::Keys;
 use kredit_store::disbursement::{approval_subject, policy_subject};
 use kredit_store::{Repository, Role};
 use serde_json::{Value, json};
-use support::{Reply, TestApp};
 use support::journey::{accept, add_catalogue, apply, eventually, start, verified_borrower};
+use support::{Reply, TestApp};
 
 /// An install on a fake clock at 10:00 in Shanghai on the journey's first
 /// day, with the policy `toml` (Kredit's default when `None`).
@@ -296,7 +296,11 @@ async fn two_of_three_approvals_release_a_large_loan(repository: Arc<dyn Reposit
             "method": "equal-installment", "purpose": "consumer"}),
     )
     .await;
-    assert_eq!(application.json["status"], "referred", "{}", application.text);
+    assert_eq!(
+        application.json["status"], "referred",
+        "{}",
+        application.text
+    );
     let id = application.json["id"].as_i64().unwrap();
     let maker = app.staff("13900000601", Role::Underwriter).await;
     let underwritten = app
@@ -313,9 +317,7 @@ async fn two_of_three_approvals_release_a_large_loan(repository: Arc<dyn Reposit
     let admin = app.staff("13900000603", Role::Admin).await;
     let auditor = app.staff("13900000604", Role::Auditor).await;
 
-    let waiting = |have: u8| {
-        json!({"outcome": "waiting", "reasons": [{"code": "approvals_needed", "have": have, "need": 2}]})
-    };
+    let waiting = |have: u8| json!({"outcome": "waiting", "reasons": [{"code": "approvals_needed", "have": have, "need": 2}]});
     let held = app
         .call(Method::GET, "/api/v1/disbursements/held", Some(&risk), None)
         .await;
@@ -328,9 +330,14 @@ async fn two_of_three_approvals_release_a_large_loan(repository: Arc<dyn Reposit
     assert_eq!(items[0]["approvals_needed"], 2);
     assert_eq!(items[0]["evaluation"]["outcome"], waiting(0));
     assert_eq!(items[0]["evaluation"]["policy_name"], "large-loans");
-    app.call(Method::GET, "/api/v1/disbursements/held", Some(&token), None)
-        .await
-        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    app.call(
+        Method::GET,
+        "/api/v1/disbursements/held",
+        Some(&token),
+        None,
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN, "forbidden");
 
     decide(&app, &maker, payment, "approve", "maker")
         .await
@@ -367,9 +374,16 @@ async fn two_of_three_approvals_release_a_large_loan(repository: Arc<dyn Reposit
         .expect("the first approval is logged");
     let second = decide(&app, &admin, payment, "approve", "admin-1").await;
     assert_eq!(second.status, StatusCode::OK, "{}", second.text);
-    assert_ne!(second.json["payment"]["state"], "created", "{}", second.text);
+    assert_ne!(
+        second.json["payment"]["state"], "created",
+        "{}",
+        second.text
+    );
     assert_eq!(second.json["approvals_needed"], 0);
-    assert_eq!(second.json["evaluation"]["outcome"], json!({"outcome": "ready"}));
+    assert_eq!(
+        second.json["evaluation"]["outcome"],
+        json!({"outcome": "ready"})
+    );
     let relied_on = second.json["evaluation"]["relied_on"].as_array().unwrap();
     assert!(relied_on.contains(&json!(first_entry)), "{}", second.text);
     // A retry with the same key replays the answer.
@@ -398,7 +412,8 @@ async fn two_of_three_approvals_release_a_large_loan(repository: Arc<dyn Reposit
         .filter(|(k, s)| k == EVALUATED && *s == format!("payment:{payment}"))
         .count();
     assert_eq!(evaluations, 3, "{kinds:?}");
-    let policy: kredit_policy::disbursement::DisbursementPolicy = toml::from_str(APPROVALS).unwrap();
+    let policy: kredit_policy::disbursement::DisbursementPolicy =
+        toml::from_str(APPROVALS).unwrap();
     let address = policy.content_address();
     assert!(
         log_index(&app, &policy_subject(&address), ACTIVATED)
@@ -433,7 +448,10 @@ async fn a_rejection_blocks_and_a_draft_is_simulated(repository: Arc<dyn Reposit
     let rejected = decide(&app, &risk, payment, "reject", "risk-reject").await;
     assert_eq!(rejected.status, StatusCode::OK, "{}", rejected.text);
     assert_eq!(rejected.json["payment"]["state"], "failed");
-    assert_eq!(rejected.json["payment"]["failure_code"], "disbursement_blocked");
+    assert_eq!(
+        rejected.json["payment"]["failure_code"],
+        "disbursement_blocked"
+    );
     let risk_id = rejected.json["approvals"][0]["staff_id"].clone();
     assert_eq!(
         rejected.json["evaluation"]["outcome"],

@@ -51,7 +51,10 @@ fn activate_show_and_simulate() {
         .unwrap_or_else(|| panic!("{activated}"))
         .to_owned();
     let hex = address.strip_prefix("sha256:").expect("a content address");
-    assert!(hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()), "{address}");
+    assert!(
+        hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{address}"
+    );
     assert_eq!(
         run(activate),
         format!("already in force  cooling-off v2 {address}\n")
@@ -72,7 +75,14 @@ fn activate_show_and_simulate() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("version_zero"), "{stderr}");
 
-    let mut simulate = with_db(&["policy", "simulate", "--from", "2026-06-01", "--to", "2026-06-30"]);
+    let mut simulate = with_db(&[
+        "policy",
+        "simulate",
+        "--from",
+        "2026-06-01",
+        "--to",
+        "2026-06-30",
+    ]);
     simulate.extend(["--policy".to_owned(), file.to_owned()]);
     let text = run(simulate.clone());
     assert!(
