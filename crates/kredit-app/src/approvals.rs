@@ -7,14 +7,17 @@
 //! last approval needed sends the money in the same request.
 
 use kredit_core::payment::{PaymentDirection, PaymentStatus};
-use kredit_policy::disbursement::{ApprovalDecision, Condition, DisbursementPolicy};
+use kredit_policy::disbursement::{
+    Approval, ApprovalDecision, Condition, DisbursementPolicy, Facts, Outcome, Reason, StaffId,
+    evaluate,
+};
 use kredit_store::disbursement::{ApprovalRecord, NewApproval};
 use kredit_store::lending::PaymentRecord;
 use kredit_store::{PaymentId, Role, StoreError, UserId};
 use serde_json::{Value, json};
 
 use crate::audit::Audit;
-use crate::disbursement_policy::{APPROVAL_RECORDED, EVALUATED, in_force, maker_of};
+use crate::disbursement_policy::{APPROVAL_RECORDED, EVALUATED, approvals_of, in_force, maker_of};
 use crate::text::{self, MAX_TEXT_CHARS};
 use crate::{App, AppError, AppResult, payments};
 
@@ -34,39 +37,47 @@ pub struct Held {
 }
 
 /// The approvals condition of `policy` when it applies to `principal_fen`.
-fn approvals_condition(policy: &DisbursementPolicy, principal_fen: i64) -> Option<(u8, &[String])> {
-    policy
-        .conditions
-        .iter()
-        .find_map(|condition| match condition {
-            Condition::Approvals {
-                above_fen,
-                required,
-                of_roles,
-            } if principal_fen > *above_fen => Some((*required, of_roles.as_slice())),
-            _ => None,
-        })
+fn approvals_condition(policy: &DisbursementPolicy, principal_fen: i64) -> Option<&Condition> {
+    policy.conditions.iter().find(|condition| {
+        matches!(condition, Condition::Approvals { above_fen, .. } if principal_fen > *above_fen)
+    })
 }
 
-/// Distinct approvers counted as the pure policy counts them: not the
-/// maker, holding one of `roles`.
-fn approvers(
-    approvals: &[ApprovalRecord],
+/// How many more approvals `condition` needs, counted by the pure policy
+/// itself (the maker excluded, roles checked, each approver once): the
+/// condition alone evaluated over the loan's approvals.
+fn still_needed(
+    condition: &Condition,
+    principal_fen: i64,
     maker: Option<UserId>,
-    roles: &[String],
-) -> AppResult<u8> {
-    let mut counted = std::collections::BTreeSet::new();
-    for approval in approvals {
-        let held: Vec<String> =
-            serde_json::from_str(&approval.roles).map_err(AppError::internal)?;
-        if approval.decision == ApprovalDecision::Approve.as_str()
-            && Some(approval.staff_id) != maker
-            && held.iter().any(|role| roles.contains(role))
-        {
-            counted.insert(approval.staff_id);
-        }
+    approvals: Vec<Approval>,
+) -> u8 {
+    let alone = DisbursementPolicy {
+        name: "approvals".to_owned(),
+        version: 1,
+        conditions: vec![condition.clone()],
+    };
+    let facts = Facts {
+        principal_fen,
+        net_proceeds_fen: principal_fen,
+        product_code: String::new(),
+        identity_verified: None,
+        fraud: None,
+        contract_signed: None,
+        maker: StaffId(maker.map_or(0, |id| id.0)),
+        approvals,
+        funding_available_fen: None,
+    };
+    match evaluate(&alone, &facts, 0).outcome {
+        Outcome::Waiting(reasons) => reasons
+            .iter()
+            .find_map(|reason| match reason {
+                Reason::ApprovalsNeeded { have, need } => Some(need.saturating_sub(*have)),
+                _ => None,
+            })
+            .unwrap_or(0),
+        Outcome::Ready | Outcome::Blocked(_) => 0,
     }
-    Ok(u8::try_from(counted.len()).unwrap_or(u8::MAX))
 }
 
 async fn held_view(app: &App, payment: PaymentRecord) -> AppResult<Held> {
@@ -77,14 +88,17 @@ async fn held_view(app: &App, payment: PaymentRecord) -> AppResult<Held> {
         .await?
         .ok_or(AppError::Internal)?;
     let approvals = app.repository.disbursement().approvals(payment.id).await?;
-    let approvals_needed = match in_force(app).await? {
-        Some(current) => match approvals_condition(&current.policy, loan.principal_fen) {
-            Some((required, roles)) => {
-                let maker = maker_of(app, &loan).await?;
-                required.saturating_sub(approvers(&approvals, maker, roles)?)
-            }
-            None => 0,
-        },
+    let current = in_force(app).await?;
+    let approvals_needed = match current
+        .as_ref()
+        .and_then(|current| approvals_condition(&current.policy, loan.principal_fen))
+    {
+        Some(condition) => still_needed(
+            condition,
+            loan.principal_fen,
+            maker_of(app, &loan).await?,
+            approvals_of(app, payment.id).await?,
+        ),
         None => 0,
     };
     let evaluation = app
@@ -163,8 +177,12 @@ pub async fn decide(app: &App, decision: Decision<'_>) -> AppResult<Held> {
         return Err(not_held());
     }
     let current = in_force(app).await?.ok_or_else(not_held)?;
-    let (_, roles) =
-        approvals_condition(&current.policy, loan.principal_fen).ok_or_else(not_held)?;
+    let Some(Condition::Approvals {
+        of_roles: roles, ..
+    }) = approvals_condition(&current.policy, loan.principal_fen)
+    else {
+        return Err(not_held());
+    };
     let role = decision.role.as_str().to_owned();
     if !roles.contains(&role) {
         return Err(AppError::conflict(
