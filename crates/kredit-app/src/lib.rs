@@ -5,6 +5,7 @@
 //! here and render its result or its [`AppError`].
 
 pub mod accounts;
+pub mod approvals;
 pub mod audit;
 pub mod catalogue;
 pub mod clock;
@@ -14,6 +15,7 @@ pub mod data_rights;
 pub mod disbursement_policy;
 pub mod error;
 pub mod feedback;
+pub mod funding;
 pub mod ids;
 pub mod install;
 pub mod keys;
@@ -25,6 +27,7 @@ pub mod outbox;
 pub mod password;
 pub mod payments;
 pub mod personal_data;
+pub mod policy_history;
 pub mod portfolio;
 pub mod reversals;
 pub mod scoring;

@@ -62,6 +62,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api.merge(crate::routes::personal_data::PersonalDataApi::openapi());
     api.merge(crate::routes::data_rights::DataRightsApi::openapi());
     api.merge(crate::routes::second_factor::SecondFactorApi::openapi());
+    api.merge(crate::routes::disbursements::DisbursementsApi::openapi());
     CommonProblems.modify(&mut api);
     api
 }
@@ -275,6 +276,7 @@ pub fn router(state: SharedState) -> Router {
                 .merge(crate::routes::personal_data::router())
                 .merge(crate::routes::data_rights::router())
                 .merge(crate::routes::second_factor::router())
+                .merge(crate::routes::disbursements::router())
                 .merge(crate::routes::log::api_router()),
         )
         .merge(crate::routes::log::public_router())

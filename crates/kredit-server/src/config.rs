@@ -61,6 +61,11 @@ pub struct Config {
     /// The disbursement policy (TOML, or JSON by its `.json` extension);
     /// Kredit's default without one (`disbursement.rs`).
     pub disbursement_policy_file: Option<PathBuf>,
+    /// The sandbox funding account's available balance in yuan, an exact
+    /// decimal (`KREDIT_FUNDING_BALANCE=2000000.00`); without one a policy
+    /// naming `funding_available` is refused (`disbursement.rs`).
+    #[serde(default, deserialize_with = "crate::disbursement::yuan")]
+    pub funding_balance: Option<kredit_core::Money>,
     pub access_token_ttl_seconds: i64,
     pub refresh_token_ttl_days: i64,
     /// Previous token secrets (comma-separated, hex or base64) whose
@@ -146,6 +151,7 @@ impl Default for Config {
             log_witness_quorum: None,
             log_witness_timeout_ms: 5000,
             disbursement_policy_file: None,
+            funding_balance: None,
             access_token_ttl_seconds: 15 * 60,
             refresh_token_ttl_days: 30,
             token_secrets_accepted: None,

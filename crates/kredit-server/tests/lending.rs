@@ -582,9 +582,10 @@ async fn domain_events_reach_each_subscriber_once_in_order(repository: Arc<dyn R
     let delivered = kredit_app::outbox::dispatch(&app.state, &[&recorder])
         .await
         .unwrap();
-    // Decided, signed, the disbursement policy's evaluation, disbursed,
-    // repaid: five events, two subscribers.
-    assert_eq!(delivered, 10);
+    // Decided, signed, the disbursement policy's activation (at its first
+    // evaluation) and evaluation, disbursed, repaid: six events, two
+    // subscribers.
+    assert_eq!(delivered, 12);
 
     // The server restarts: a new instance over the same database.
     let restarted = app.restart().await;

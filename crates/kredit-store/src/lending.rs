@@ -542,9 +542,9 @@ pub struct AutoDebitRecord {
     pub amount_fen: i64,
 }
 
-const APPLICATION_COLUMNS: &str = "SELECT id, borrower_id, product_code, amount_fen, term_months, method, purpose, profile, status, decision, underwriting, created_at, updated_at FROM applications";
+pub(crate) const APPLICATION_COLUMNS: &str = "SELECT id, borrower_id, product_code, amount_fen, term_months, method, purpose, profile, status, decision, underwriting, created_at, updated_at FROM applications";
 const LOAN_COLUMNS: &str = "SELECT id, application_id, contract_id, borrower_id, product_code, status, terms, state, as_of, principal_fen, outstanding_fen, dpd, version, created_at, updated_at FROM loans";
-const PAYMENT_COLUMNS: &str = "SELECT id, merchant_reference, loan_id, direction, purpose, mode, amount_fen, status, failure_code, provider_reference, last_applied_sequence, applied, created_at, updated_at FROM payments";
+pub(crate) const PAYMENT_COLUMNS: &str = "SELECT id, merchant_reference, loan_id, direction, purpose, mode, amount_fen, status, failure_code, provider_reference, last_applied_sequence, applied, created_at, updated_at FROM payments";
 const REVERSAL_COLUMNS: &str = "SELECT id, loan_id, event_id, requested_by, reason, status, decided_by, decided_at, created_at FROM reversal_requests";
 
 #[derive(sqlx::FromRow)]

@@ -6,6 +6,7 @@
 pub mod cob;
 mod connect;
 pub mod data_rights;
+pub mod disbursement;
 pub mod feedback;
 pub mod import;
 pub mod jobs;

@@ -98,6 +98,8 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
     fn keys(&self) -> &dyn crate::keys::KeyStore;
     /// Staff's TOTP second factors.
     fn totp(&self) -> &dyn crate::totp::TotpStore;
+    /// Staff approvals of held disbursements and the policies activated.
+    fn disbursement(&self) -> &dyn crate::disbursement::DisbursementStore;
     /// The transparency log: entries, tiles, checkpoints.
     fn log(&self) -> &dyn crate::tlog::LogStore;
     /// The log's witnesses and which checkpoints reached their quorum.
@@ -289,6 +291,10 @@ macro_rules! sql_repository {
             }
 
             fn keys(&self) -> &dyn crate::keys::KeyStore {
+                self
+            }
+
+            fn disbursement(&self) -> &dyn crate::disbursement::DisbursementStore {
                 self
             }
 

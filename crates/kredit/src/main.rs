@@ -51,6 +51,8 @@ enum Command {
     Log(commands::log::LogArgs),
     /// A transparency-log witness: `kredit witness keygen`, `serve`.
     Witness(commands::witness::WitnessArgs),
+    /// The disbursement policy: `kredit policy activate`, `show`, `simulate`.
+    Policy(commands::policy::PolicyArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
         Command::Keys(args) => commands::keys::run(args),
         Command::Log(args) => commands::log::run(args),
         Command::Witness(args) => commands::witness::run(args),
+        Command::Policy(args) => commands::policy::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

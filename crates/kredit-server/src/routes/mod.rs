@@ -4,6 +4,7 @@ pub mod admin;
 pub mod applications;
 pub mod auth;
 pub mod data_rights;
+pub mod disbursements;
 pub mod feedback;
 pub mod identity;
 pub mod loans;

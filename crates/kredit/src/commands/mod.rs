@@ -10,6 +10,7 @@ pub mod ledger;
 pub mod log;
 pub mod migrate;
 pub mod model;
+pub mod policy;
 pub mod products;
 pub mod schedule;
 pub mod serve;

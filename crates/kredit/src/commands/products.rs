@@ -77,7 +77,7 @@ pub fn run(args: ProductsArgs) -> anyhow::Result<()> {
 }
 
 /// Every field problem on its own line.
-fn explain(error: AppError) -> anyhow::Error {
+pub(super) fn explain(error: AppError) -> anyhow::Error {
     match error {
         AppError::Validation { detail, errors } => {
             let lines: Vec<String> = errors
