@@ -49,7 +49,12 @@ fn bench(c: &mut Criterion) {
     });
     let mut velocity = Velocity::new();
     for i in 0..100_000i64 {
-        velocity.record(Key::Device, &format!("d{}", i % 1_000), i * 30, (i % 5_000) as u64);
+        velocity.record(
+            Key::Device,
+            &format!("d{}", i % 1_000),
+            i * 30,
+            (i % 5_000) as u64,
+        );
     }
     c.bench_function("velocity_distinct_7d", |b| {
         b.iter(|| velocity.distinct(Key::Device, black_box("d7"), Window::Week, 3_000_000))

@@ -44,7 +44,10 @@ impl ScenarioStatus {
     /// be edited.
     pub fn can_become(self, next: ScenarioStatus) -> bool {
         use ScenarioStatus::*;
-        matches!((self, next), (Draft, Shadow) | (Shadow, Live) | (Shadow, Draft))
+        matches!(
+            (self, next),
+            (Draft, Shadow) | (Shadow, Live) | (Shadow, Draft)
+        )
     }
 }
 

@@ -21,7 +21,9 @@ pub const MAX_LATENESS: i64 = 300;
 pub enum Recorded {
     Counted,
     /// It is this many seconds later than [`MAX_LATENESS`] allows.
-    TooLate { by: i64 },
+    TooLate {
+        by: i64,
+    },
 }
 
 /// Counts per key value: `(Key::Device, "d-1f…")`.

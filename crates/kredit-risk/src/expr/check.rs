@@ -38,7 +38,9 @@ pub(super) fn rule(
     tokens: &[Spanned],
     schema: &Schema,
 ) -> Result<(Expr, BTreeSet<String>), RuleError> {
-    let end = tokens.last().map_or(Position { line: 1, column: 1 }, |t| t.at);
+    let end = tokens
+        .last()
+        .map_or(Position { line: 1, column: 1 }, |t| t.at);
     let mut parser = Parser {
         tokens,
         next: 0,
@@ -421,10 +423,7 @@ fn arith(op: ArithOp, left: Typed, right: Typed, at: Position) -> Result<Typed, 
                 ArithOp::Mul => "multiply",
                 ArithOp::Div => "divide",
             };
-            return Err(RuleError::new(
-                at,
-                format!("cannot {verb} {l} and {r}"),
-            ));
+            return Err(RuleError::new(at, format!("cannot {verb} {l} and {r}")));
         }
     };
     Ok((Expr::Arith(op, Box::new(left.0), Box::new(right.0)), ty))

@@ -42,7 +42,9 @@ impl Expr {
                 Value::Money(n) => Value::Money(n.checked_neg().ok_or(EvalError::Overflow)?),
                 other => return Err(EvalError::Mistyped(other.type_of())),
             },
-            Expr::Arith(op, left, right) => arith(*op, left.eval(features)?, right.eval(features)?)?,
+            Expr::Arith(op, left, right) => {
+                arith(*op, left.eval(features)?, right.eval(features)?)?
+            }
             Expr::Cmp(op, left, right) => {
                 let (left, right) = (left.eval(features)?, right.eval(features)?);
                 if left.type_of() != right.type_of() {

@@ -41,7 +41,8 @@ fn evaluates_arithmetic_on_money_and_ints() {
 
 #[test]
 fn precedence_and_unicode_operators() {
-    let rule = compile("2 + 3 × 4 == 14 and (2 + 3) × 4 == 20 and 7 ÷ 2 == 3 and 1 − 2 == -1").unwrap();
+    let rule =
+        compile("2 + 3 × 4 == 14 and (2 + 3) × 4 == 20 and 7 ÷ 2 == 3 and 1 − 2 == -1").unwrap();
     assert_eq!(rule.holds(&Features::new()), Ok(true));
     let rule = compile("not true or false and true").unwrap();
     // not binds tightest, and before or: (not true) or (false and true).
@@ -57,7 +58,11 @@ fn aggregates_scores_lists_and_similarity() {
     let names: Vec<&str> = rule.features.iter().map(String::as_str).collect();
     assert_eq!(
         names,
-        ["count(phone, 24h)", "distinct_borrowers(device, 7d)", "score(fraud)"]
+        [
+            "count(phone, 24h)",
+            "distinct_borrowers(device, 7d)",
+            "score(fraud)"
+        ]
     );
     let f = features(&[
         ("distinct_borrowers(device, 7d)", Value::Int(5)),
@@ -66,7 +71,8 @@ fn aggregates_scores_lists_and_similarity() {
     ]);
     assert_eq!(rule.holds(&f), Ok(true));
 
-    let rule = compile("product_code in [\"cash-12\", \"car\"] and term_months in [6, 12]").unwrap();
+    let rule =
+        compile("product_code in [\"cash-12\", \"car\"] and term_months in [6, 12]").unwrap();
     let f = features(&[
         ("product_code", Value::Text("car".into())),
         ("term_months", Value::Int(12)),
@@ -98,7 +104,11 @@ fn type_errors_name_their_position() {
     );
     assert_eq!(
         error_at("term_months * 2"),
-        (1, 1, "a rule must be a condition (bool), this is int".to_owned())
+        (
+            1,
+            1,
+            "a rule must be a condition (bool), this is int".to_owned()
+        )
     );
     assert_eq!(
         error_at("device_present and\n  count(card, 1h) > 1"),
@@ -114,23 +124,33 @@ fn type_errors_name_their_position() {
         (1, 14, "windows are 1h, 24h, 7d or 30d".to_owned())
     );
     assert_eq!(error_at("salary > 0.00").2, "no feature is named `salary`");
-    assert_eq!(error_at("score(credit) > 1").2, "no model is named `credit`");
+    assert_eq!(
+        error_at("score(credit) > 1").2,
+        "no model is named `credit`"
+    );
     assert_eq!(error_at("exec(\"rm\")").2, "no function is named `exec`");
     assert_eq!(
         error_at("amount > 1.5"),
         (
             1,
             10,
-            "an amount has exactly two decimal places (fen); the language has no fractions".to_owned()
+            "an amount has exactly two decimal places (fen); the language has no fractions"
+                .to_owned()
         )
     );
     assert_eq!(error_at("term_months in [1, \"x\"]").1, 20);
-    assert_eq!(error_at("applicant_name < \"b\"").2, "text values have no order");
+    assert_eq!(
+        error_at("applicant_name < \"b\"").2,
+        "text values have no order"
+    );
     assert_eq!(error_at("(term_months > 1").2, "expected `)`");
     assert_eq!(error_at("term_months > 1 1").1, 17);
     assert_eq!(error_at("term_months >").2, "the rule ends too early");
     assert_eq!(error_at("\"open").2, "a text literal is not closed");
-    assert_eq!(error_at("device_present and 1").2, "`and` takes conditions (bool), not int");
+    assert_eq!(
+        error_at("device_present and 1").2,
+        "`and` takes conditions (bool), not int"
+    );
 }
 
 #[test]
@@ -149,7 +169,10 @@ fn evaluation_errors_are_errors_not_answers() {
         ("amount", Value::Int(1)),
         ("monthly_income", Value::Money(1)),
     ]);
-    assert!(matches!(rule.holds(&mistyped), Err(EvalError::WrongType { .. })));
+    assert!(matches!(
+        rule.holds(&mistyped),
+        Err(EvalError::WrongType { .. })
+    ));
     let rule = compile("amount * 9223372036854775807 > 0.00").unwrap();
     assert_eq!(
         rule.holds(&features(&[("amount", Value::Money(2))])),
@@ -178,7 +201,11 @@ mod properties {
             }
         });
         leaf.prop_recursive(4, 32, 2, |inner| {
-            (inner.clone(), prop_oneof![Just('+'), Just('-'), Just('*'), Just('/')], inner)
+            (
+                inner.clone(),
+                prop_oneof![Just('+'), Just('-'), Just('*'), Just('/')],
+                inner,
+            )
                 .prop_map(|((a, x), op, (b, y))| {
                     let value = match (x, y) {
                         (Some(x), Some(y)) => match op {
