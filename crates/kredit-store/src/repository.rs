@@ -98,6 +98,8 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
     fn keys(&self) -> &dyn crate::keys::KeyStore;
     /// Staff's TOTP second factors.
     fn totp(&self) -> &dyn crate::totp::TotpStore;
+    /// Fraud decisions, velocity events and the AML report queue.
+    fn risk(&self) -> &dyn crate::risk::RiskStore;
     /// The transparency log: entries, tiles, checkpoints.
     fn log(&self) -> &dyn crate::tlog::LogStore;
 
@@ -291,6 +293,10 @@ macro_rules! sql_repository {
             }
 
             fn totp(&self) -> &dyn crate::totp::TotpStore {
+                self
+            }
+
+            fn risk(&self) -> &dyn crate::risk::RiskStore {
                 self
             }
 
