@@ -62,8 +62,7 @@ impl PolicyAuthoriser {
         for (i, condition) in policy.conditions.iter().enumerate() {
             if matches!(
                 condition,
-                Condition::FraudDecision {}
-                    | Condition::Approvals { .. }
+                Condition::Approvals { .. }
                     | Condition::FundingAvailable {}
             ) {
                 problems.push(format!(
@@ -117,7 +116,7 @@ impl PolicyAuthoriser {
             net_proceeds_fen: payment.amount_fen,
             product_code: loan.product_code,
             identity_verified,
-            fraud: None,
+            fraud: crate::risk::disbursement_fact(app, loan.borrower_id, loan.id, loan.application_id, payment).await?,
             contract_signed,
             // The engine approved it: no member of staff made it.
             maker: StaffId(0),

@@ -68,6 +68,7 @@ pub struct NewAmlReport {
     pub borrower_id: UserId,
     pub day: NaiveDate,
     pub channel: String,
+    pub direction: String,
     pub customer_kind: String,
     pub total_fen: i64,
     pub threshold_fen: i64,
@@ -82,6 +83,7 @@ pub struct AmlReportRecord {
     pub borrower_id: UserId,
     pub day: NaiveDate,
     pub channel: String,
+    pub direction: String,
     pub customer_kind: String,
     pub total_fen: i64,
     pub threshold_fen: i64,
@@ -135,6 +137,7 @@ pub trait RiskStore: Send + Sync {
         borrower: UserId,
         day: NaiveDate,
         channel: &str,
+        direction: &str,
         amount_fen: i64,
     ) -> StoreResult<i64>;
     /// Creates the day's report; `None` if it exists already.
@@ -169,7 +172,7 @@ macro_rules! decision_columns {
 
 macro_rules! report_columns {
     () => {
-        "id, borrower_id, day, channel, customer_kind, total_fen, threshold_fen, trigger_ref,
+        "id, borrower_id, day, channel, direction, customer_kind, total_fen, threshold_fen, trigger_ref,
          due_on, status, created_at, prepared_by, prepared_at, approved_by, approved_at"
     };
 }
@@ -358,18 +361,20 @@ macro_rules! sql_risk_store {
                 borrower: UserId,
                 day: NaiveDate,
                 channel: &str,
+                direction: &str,
                 amount_fen: i64,
             ) -> StoreResult<i64> {
                 Ok(sqlx::query_scalar(
-                    "INSERT INTO aml_day_totals (borrower_id, day, channel, total_fen)
-                     VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (borrower_id, day, channel)
+                    "INSERT INTO aml_day_totals (borrower_id, day, channel, direction, total_fen)
+                     VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (borrower_id, day, channel, direction)
                          DO UPDATE SET total_fen = aml_day_totals.total_fen + excluded.total_fen
                      RETURNING total_fen",
                 )
                 .bind(borrower)
                 .bind(day)
                 .bind(channel)
+                .bind(direction)
                 .bind(amount_fen)
                 .fetch_one(&self.pool)
                 .await?)
@@ -377,14 +382,15 @@ macro_rules! sql_risk_store {
 
             async fn insert_report(&self, r: &NewAmlReport) -> StoreResult<Option<i64>> {
                 Ok(sqlx::query_scalar(
-                    "INSERT INTO aml_reports (borrower_id, day, channel, customer_kind, total_fen,
-                         threshold_fen, trigger_ref, due_on, status, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9)
-                     ON CONFLICT (borrower_id, day, channel) DO NOTHING RETURNING id",
+                    "INSERT INTO aml_reports (borrower_id, day, channel, direction, customer_kind,
+                         total_fen, threshold_fen, trigger_ref, due_on, status, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10)
+                     ON CONFLICT (borrower_id, day, channel, direction) DO NOTHING RETURNING id",
                 )
                 .bind(r.borrower_id)
                 .bind(r.day)
                 .bind(&r.channel)
+                .bind(&r.direction)
                 .bind(&r.customer_kind)
                 .bind(r.total_fen)
                 .bind(r.threshold_fen)

@@ -50,14 +50,16 @@ CREATE INDEX fraud_decisions_subject ON fraud_decisions (subject, id);
 CREATE INDEX fraud_decisions_application ON fraud_decisions (application_id, id);
 CREATE INDEX fraud_decisions_outcome ON fraud_decisions (outcome, id);
 
--- A customer's money of one kind on one day (in the lender's time zone),
+-- A customer's money of one kind and direction on one day (in the lender's time zone),
 -- added to by every repayment and disbursement.
 CREATE TABLE aml_day_totals (
     borrower_id INTEGER NOT NULL REFERENCES users (id),
     day         TEXT NOT NULL,
     channel     TEXT    NOT NULL CHECK (channel IN ('cash', 'domestic_transfer', 'cross_border_transfer')),
+    -- Money in (repayments) and out (disbursements) add up apart.
+    direction   TEXT    NOT NULL CHECK (direction IN ('in', 'out')),
     total_fen   INTEGER NOT NULL,
-    PRIMARY KEY (borrower_id, day, channel)
+    PRIMARY KEY (borrower_id, day, channel, direction)
 );
 
 -- Large-value reports: one per customer, day and kind once the day's
@@ -68,6 +70,7 @@ CREATE TABLE aml_reports (
     borrower_id   INTEGER NOT NULL REFERENCES users (id),
     day           TEXT NOT NULL,
     channel       TEXT    NOT NULL,
+    direction     TEXT    NOT NULL CHECK (direction IN ('in', 'out')),
     customer_kind TEXT    NOT NULL CHECK (customer_kind IN ('individual', 'non_individual')),
     -- The day's total when the threshold was reached.
     total_fen     INTEGER NOT NULL,
@@ -81,7 +84,7 @@ CREATE TABLE aml_reports (
     prepared_at   TEXT,
     approved_by   INTEGER REFERENCES users (id),
     approved_at   TEXT,
-    UNIQUE (borrower_id, day, channel),
+    UNIQUE (borrower_id, day, channel, direction),
     CHECK (approved_by IS NULL OR approved_by <> prepared_by)
 );
 CREATE INDEX aml_reports_status ON aml_reports (status, due_on);
