@@ -52,6 +52,11 @@ pub struct Config {
     /// The disbursement policy (TOML, or JSON by its `.json` extension);
     /// Kredit's default without one (`disbursement.rs`).
     pub disbursement_policy_file: Option<PathBuf>,
+    /// A directory of sanctions lists (`screening.rs`: the OFAC SDN CSV
+    /// files, the UN consolidated XML, optionally the lender's blocklist)
+    /// that applicants' names are screened against; without one, fraud
+    /// decisions record that screening was not configured.
+    pub sanctions_dir: Option<PathBuf>,
     pub access_token_ttl_seconds: i64,
     pub refresh_token_ttl_days: i64,
     /// Previous token secrets (comma-separated, hex or base64) whose
@@ -134,6 +139,7 @@ impl Default for Config {
             log_key_file: None,
             log_origin: "localhost/kredit-log".to_owned(),
             disbursement_policy_file: None,
+            sanctions_dir: None,
             access_token_ttl_seconds: 15 * 60,
             refresh_token_ttl_days: 30,
             token_secrets_accepted: None,

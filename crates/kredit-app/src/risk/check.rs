@@ -59,8 +59,24 @@ pub async fn check(
     checkpoint: Checkpoint,
     subject: &Subject,
     identifiers: &Identifiers,
-    mut plain: Features,
+    plain: Features,
 ) -> AppResult<Decision> {
+    let decision = evaluate(app, checkpoint, subject, identifiers, plain).await;
+    record(app, checkpoint, subject, &decision).await?;
+    Ok(decision)
+}
+
+/// Decides without storing (the caller stores it with [`record`] once the
+/// subject has its id): the event's velocity rows are written, so a
+/// twin arriving at once sees this one. A timeout or an internal error is
+/// review.
+pub async fn evaluate(
+    app: &App,
+    checkpoint: Checkpoint,
+    subject: &Subject,
+    identifiers: &Identifiers,
+    mut plain: Features,
+) -> Decision {
     plain.insert(
         "event".to_owned(),
         Value::Text(checkpoint.as_str().to_owned()),
@@ -70,7 +86,7 @@ pub async fn check(
         decide(app, checkpoint, subject, identifiers, &plain),
     )
     .await;
-    let decision = match decided {
+    match decided {
         Ok(Ok(decision)) => decision,
         Ok(Err(error)) => {
             tracing::error!(?error, "fraud decision failed: review");
@@ -80,9 +96,7 @@ pub async fn check(
             tracing::warn!("fraud decision timed out: review");
             Decision::unavailable("unavailable", 0, "timeout")
         }
-    };
-    store(app, checkpoint, subject, &decision).await?;
-    Ok(decision)
+    }
 }
 
 async fn decide(
@@ -214,7 +228,8 @@ async fn screen_name(app: &App, borrower: UserId, decision: &mut Decision) -> Ap
     Ok(())
 }
 
-async fn store(
+/// Stores a decision and its `fraud.decided` event.
+pub async fn record(
     app: &App,
     checkpoint: Checkpoint,
     subject: &Subject,

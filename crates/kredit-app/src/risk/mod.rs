@@ -19,7 +19,11 @@ use kredit_core::data_rights::WorkingCalendar;
 use kredit_policy::screening::ScreeningIndex;
 use kredit_risk::holidays::HolidayCalendar;
 
-pub use check::{Checkpoint, Identifiers, Subject, check, decision_of, disbursement_fact};
+pub use kredit_risk::scenario::Decision as FraudDecision;
+
+pub use check::{
+    Checkpoint, Identifiers, Subject, check, decision_of, disbursement_fact, evaluate, record,
+};
 
 /// The event each stored decision writes.
 pub const DECIDED: &str = "fraud.decided";
