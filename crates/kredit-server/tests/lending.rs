@@ -582,9 +582,11 @@ async fn domain_events_reach_each_subscriber_once_in_order(repository: Arc<dyn R
     let delivered = kredit_app::outbox::dispatch(&app.state, &[&recorder])
         .await
         .unwrap();
-    // Decided, signed, the disbursement policy's evaluation, disbursed,
-    // repaid: five events, two subscribers.
-    assert_eq!(delivered, 10);
+    // Decided and its fraud decision, signed, the fraud decision before
+    // disbursement and the disbursement policy's evaluation, disbursed,
+    // the repayment's fraud decision and the repayment: eight events, two
+    // subscribers.
+    assert_eq!(delivered, 16);
 
     // The server restarts: a new instance over the same database.
     let restarted = app.restart().await;
@@ -612,9 +614,12 @@ async fn domain_events_reach_each_subscriber_once_in_order(repository: Arc<dyn R
 
     let expected = [
         "contract.signed",
+        "fraud.decided",
         "disbursement.evaluated",
         "loan.disbursed",
+        "fraud.decided",
         "payment.applied",
+        "fraud.decided",
         "payment.applied",
         "loan.closed",
     ];
