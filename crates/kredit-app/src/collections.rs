@@ -249,9 +249,22 @@ async fn screen_repayment(
         device: None,
         ip: kredit_store::origin::client_address(),
     };
-    risk::check(app, risk::Checkpoint::Repayment, &subject, &identifiers, plain).await?;
-    risk::aml::record_movement(app, borrower, risk::aml::Direction::In, amount.fen(), &reference)
-        .await?;
+    risk::check(
+        app,
+        risk::Checkpoint::Repayment,
+        &subject,
+        &identifiers,
+        plain,
+    )
+    .await?;
+    risk::aml::record_movement(
+        app,
+        borrower,
+        risk::aml::Direction::In,
+        amount.fen(),
+        &reference,
+    )
+    .await?;
     Ok(())
 }
 

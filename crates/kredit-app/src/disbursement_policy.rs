@@ -62,8 +62,7 @@ impl PolicyAuthoriser {
         for (i, condition) in policy.conditions.iter().enumerate() {
             if matches!(
                 condition,
-                Condition::Approvals { .. }
-                    | Condition::FundingAvailable {}
+                Condition::Approvals { .. } | Condition::FundingAvailable {}
             ) {
                 problems.push(format!(
                     "conditions[{i}]: {} has no source of facts in this version of Kredit",
@@ -116,7 +115,14 @@ impl PolicyAuthoriser {
             net_proceeds_fen: payment.amount_fen,
             product_code: loan.product_code,
             identity_verified,
-            fraud: crate::risk::disbursement_fact(app, loan.borrower_id, loan.id, loan.application_id, payment).await?,
+            fraud: crate::risk::disbursement_fact(
+                app,
+                loan.borrower_id,
+                loan.id,
+                loan.application_id,
+                payment,
+            )
+            .await?,
             contract_signed,
             // The engine approved it: no member of staff made it.
             maker: StaffId(0),

@@ -61,7 +61,12 @@ async fn borrower(app: &TestApp, phone: &str, name: &str) -> String {
     body["real_name"] = json!(name);
     body["bank_card"] = json!(format!("62220212345678{}", &phone[6..]));
     let reply = app
-        .call(Method::POST, "/api/v1/me/identity", Some(&token), Some(body))
+        .call(
+            Method::POST,
+            "/api/v1/me/identity",
+            Some(&token),
+            Some(body),
+        )
         .await;
     assert_eq!(reply.json["status"], "verified", "{}", reply.text);
     token
@@ -92,7 +97,13 @@ async fn a_shared_device_is_referred_with_its_reasons(repository: Arc<dyn Reposi
     for n in 1..=5 {
         let phone = format!("1380000070{n}");
         let token = borrower(&app, &phone, "张三").await;
-        let reply = apply(&app, &token, &format!("ring-{n}"), consumer("10000.00", Some("ring-phone-1"))).await;
+        let reply = apply(
+            &app,
+            &token,
+            &format!("ring-{n}"),
+            consumer("10000.00", Some("ring-phone-1")),
+        )
+        .await;
         let expected = if n < 5 { "approved" } else { "referred" };
         assert_eq!(reply.json["status"], expected, "{n}: {}", reply.text);
         if n < 5 {
@@ -102,21 +113,39 @@ async fn a_shared_device_is_referred_with_its_reasons(repository: Arc<dyn Reposi
         // The underwriter sees why.
         let underwriter = app.staff("13900000002", Role::Underwriter).await;
         let view = app
-            .call(Method::GET, &format!("/api/v1/applications/{id}"), Some(&underwriter), None)
+            .call(
+                Method::GET,
+                &format!("/api/v1/applications/{id}"),
+                Some(&underwriter),
+                None,
+            )
             .await;
         let codes = reason_codes(&view.json);
         assert!(codes.contains(&"fraud_review".to_owned()), "{codes:?}");
-        assert!(codes.contains(&"fraud:device_shared_by_many".to_owned()), "{codes:?}");
+        assert!(
+            codes.contains(&"fraud:device_shared_by_many".to_owned()),
+            "{codes:?}"
+        );
         // The risk officer sees the decision and each rule's contribution.
         let officer = app.staff("13900000003", Role::RiskOfficer).await;
         let decision = app
-            .call(Method::GET, &format!("/api/v1/risk/applications/{id}"), Some(&officer), None)
+            .call(
+                Method::GET,
+                &format!("/api/v1/risk/applications/{id}"),
+                Some(&officer),
+                None,
+            )
             .await;
         assert_eq!(decision.status, StatusCode::OK, "{}", decision.text);
         let stored = &decision.json["items"][0];
         assert_eq!(stored["outcome"], "review");
         assert_eq!(stored["scenario"], "kredit-default");
-        assert!(stored["inputs_sha256"].as_str().unwrap().starts_with("sha256:"));
+        assert!(
+            stored["inputs_sha256"]
+                .as_str()
+                .unwrap()
+                .starts_with("sha256:")
+        );
         let fired: Vec<&Value> = stored["explanation"]["contributions"]
             .as_array()
             .unwrap()
@@ -126,10 +155,18 @@ async fn a_shared_device_is_referred_with_its_reasons(repository: Arc<dyn Reposi
         assert_eq!(fired.len(), 1, "{}", decision.text);
         assert_eq!(fired[0]["rule"], "device_shared_by_many");
         assert_eq!(fired[0]["contribution"], 50);
-        let alerts = app.call(Method::GET, "/api/v1/risk/alerts", Some(&officer), None).await;
-        assert_eq!(alerts.json["items"][0]["application_id"], id, "{}", alerts.text);
+        let alerts = app
+            .call(Method::GET, "/api/v1/risk/alerts", Some(&officer), None)
+            .await;
+        assert_eq!(
+            alerts.json["items"][0]["application_id"], id,
+            "{}",
+            alerts.text
+        );
         // Borrowers see no alerts.
-        let denied = app.call(Method::GET, "/api/v1/risk/alerts", Some(&token), None).await;
+        let denied = app
+            .call(Method::GET, "/api/v1/risk/alerts", Some(&token), None)
+            .await;
         denied.assert_problem(StatusCode::FORBIDDEN, "forbidden");
     }
     // A decided application is an event, so an entry of the log.
@@ -141,7 +178,10 @@ async fn a_shared_device_is_referred_with_its_reasons(repository: Arc<dyn Reposi
         .await
         .unwrap();
     assert_eq!(
-        events.iter().filter(|e| e.kind == kredit_app::risk::DECIDED).count(),
+        events
+            .iter()
+            .filter(|e| e.kind == kredit_app::risk::DECIDED)
+            .count(),
         5
     );
 }
@@ -168,10 +208,18 @@ async fn a_sanctioned_name_is_blocked_before_disbursement(repository: Arc<dyn Re
     let accepted = accept(&app, &token, id).await;
     let loan = accepted.json["loan"]["id"].as_i64().unwrap();
     let path = format!("/api/v1/loans/{loan}");
-    eventually(&app, &token, &path, |l| l["status"] == "disbursement_failed").await;
+    eventually(&app, &token, &path, |l| {
+        l["status"] == "disbursement_failed"
+    })
+    .await;
     let officer = app.staff("13900000003", Role::RiskOfficer).await;
     let decisions = app
-        .call(Method::GET, &format!("/api/v1/risk/applications/{id}"), Some(&officer), None)
+        .call(
+            Method::GET,
+            &format!("/api/v1/risk/applications/{id}"),
+            Some(&officer),
+            None,
+        )
         .await;
     let at_disbursement = decisions.json["items"]
         .as_array()
@@ -183,7 +231,12 @@ async fn a_sanctioned_name_is_blocked_before_disbursement(repository: Arc<dyn Re
     assert_eq!(at_disbursement["outcome"], "block_and_review");
     let hit = &at_disbursement["explanation"]["escalations"][0];
     assert_eq!(hit["code"], "sanctions_hit");
-    assert!(hit["detail"]["list_version"].as_str().unwrap().starts_with("sha256:"));
+    assert!(
+        hit["detail"]["list_version"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
     assert_eq!(hit["detail"]["hits"][0]["entry_id"], "7487", "{hit}");
     // An ordinary applicant on the same install is not hit.
     let other = borrower(&app, "13800000802", "张三").await;
@@ -200,10 +253,23 @@ async fn large_repayments_are_reported_and_reviewed_by_two(repository: Arc<dyn R
     // in: the report appears with the repayment that reaches it.
     let mut repaid_fen = 0i64;
     for n in 0..12 {
-        let application = apply(&app, &token, &format!("big-{n}"), consumer("200000.00", None)).await;
-        assert_eq!(application.json["status"], "approved", "{}", application.text);
+        let application = apply(
+            &app,
+            &token,
+            &format!("big-{n}"),
+            consumer("200000.00", None),
+        )
+        .await;
+        assert_eq!(
+            application.json["status"], "approved",
+            "{}",
+            application.text
+        );
         let accepted = accept(&app, &token, application.json["id"].as_i64().unwrap()).await;
-        let loan_path = format!("/api/v1/loans/{}", accepted.json["loan"]["id"].as_i64().unwrap());
+        let loan_path = format!(
+            "/api/v1/loans/{}",
+            accepted.json["loan"]["id"].as_i64().unwrap()
+        );
         eventually(&app, &token, &loan_path, |l| l["status"] == "active").await;
         let payoff = app
             .call_with(
@@ -217,19 +283,33 @@ async fn large_repayments_are_reported_and_reviewed_by_two(repository: Arc<dyn R
         assert_eq!(payoff.status, StatusCode::ACCEPTED, "{}", payoff.text);
         repaid_fen += fen(&payoff.json["amount"]);
         eventually(&app, &token, &loan_path, |l| l["status"] == "paid_off").await;
-        let reports = app.call(Method::GET, "/api/v1/aml/reports", Some(&officer), None).await;
+        let reports = app
+            .call(Method::GET, "/api/v1/aml/reports", Some(&officer), None)
+            .await;
         let inbound: Vec<&Value> = reports.json["items"]
             .as_array()
             .unwrap()
             .iter()
             .filter(|r| r["direction"] == "in")
             .collect();
-        assert_eq!(inbound.len(), usize::from(repaid_fen >= 50_000_000), "{repaid_fen}: {}", reports.text);
+        assert_eq!(
+            inbound.len(),
+            usize::from(repaid_fen >= 50_000_000),
+            "{repaid_fen}: {}",
+            reports.text
+        );
         if repaid_fen >= 50_000_000 {
             break;
         }
     }
-    let reports = app.call(Method::GET, "/api/v1/aml/reports?status=open", Some(&officer), None).await;
+    let reports = app
+        .call(
+            Method::GET,
+            "/api/v1/aml/reports?status=open",
+            Some(&officer),
+            None,
+        )
+        .await;
     let report = reports.json["items"]
         .as_array()
         .unwrap()
@@ -254,20 +334,35 @@ async fn large_repayments_are_reported_and_reviewed_by_two(repository: Arc<dyn R
         }
     };
     // Approval before preparation, the maker approving, a borrower: no.
-    review(checker.clone(), "approve").await.assert_problem(StatusCode::CONFLICT, "wrong_report_status");
+    review(checker.clone(), "approve")
+        .await
+        .assert_problem(StatusCode::CONFLICT, "wrong_report_status");
     let prepared = review(officer.clone(), "prepare").await;
     assert_eq!(prepared.json["status"], "prepared", "{}", prepared.text);
-    review(officer.clone(), "approve").await.assert_problem(StatusCode::CONFLICT, "same_reviewer");
-    review(token.clone(), "approve").await.assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    review(officer.clone(), "approve")
+        .await
+        .assert_problem(StatusCode::CONFLICT, "same_reviewer");
+    review(token.clone(), "approve")
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
     let approved = review(checker.clone(), "approve").await;
     assert_eq!(approved.json["status"], "approved", "{}", approved.text);
     assert_ne!(approved.json["approved_by"], approved.json["prepared_by"]);
-    let csv = app.call(Method::GET, "/api/v1/aml/reports/export", Some(&checker), None).await;
+    let csv = app
+        .call(
+            Method::GET,
+            "/api/v1/aml/reports?format=csv",
+            Some(&checker),
+            None,
+        )
+        .await;
     assert_eq!(csv.status, StatusCode::OK);
     let lines: Vec<&str> = csv.text.lines().collect();
     assert_eq!(lines[0], kredit_app::risk::aml::CSV_HEADER);
     assert!(
-        lines.iter().any(|l| l.starts_with(&format!("{id},")) && l.contains(",approved,")),
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("{id},")) && l.contains(",approved,")),
         "{}",
         csv.text
     );

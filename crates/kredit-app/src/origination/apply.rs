@@ -5,10 +5,10 @@
 use kredit_core::Money;
 use kredit_core::application::ApplicationStatus;
 use kredit_core::decision::{Decision, Outcome, Reason};
-use kredit_risk::FraudOutcome;
-use kredit_risk::expr::{Features, Value};
 use kredit_core::product::{LoanProduct, OfferRequest, ProductKind};
 use kredit_core::schedule::RepaymentMethod;
+use kredit_risk::FraudOutcome;
+use kredit_risk::expr::{Features, Value};
 use kredit_store::lending::{ApplicationRecord, NewApplication};
 use kredit_store::{ApplicationId, IdempotentReply, StoreError, UserId};
 use serde::{Deserialize, Serialize};
@@ -201,7 +201,9 @@ fn apply_fraud(decision: &mut Decision, fraud: &risk::FraudDecision) {
         .filter(|e| e.outcome != FraudOutcome::Approve)
         .map(|e| e.code.as_str());
     for rule in fired.chain(escalated) {
-        decision.reasons.push(Reason::code(&format!("fraud:{rule}")));
+        decision
+            .reasons
+            .push(Reason::code(&format!("fraud:{rule}")));
     }
 }
 

@@ -46,7 +46,13 @@ pub async fn record_movement(
     let day = app.time.today();
     let risk = app.repository.risk();
     let total = risk
-        .add_to_day_total(borrower, day, channel.as_str(), direction.as_str(), amount_fen)
+        .add_to_day_total(
+            borrower,
+            day,
+            channel.as_str(),
+            direction.as_str(),
+            amount_fen,
+        )
         .await?;
     let step = accumulate(kind, channel, total - amount_fen, amount_fen);
     if !step.triggers_report {

@@ -111,7 +111,9 @@ async fn decide(
         AppError::internal("no live fraud scenario: `kredit migrate` installs one")
     })?;
     let scenario = Scenario::from_toml(&stored.source, &kredit_schema()).map_err(|problems| {
-        AppError::internal(format!("the live fraud scenario does not compile: {problems:?}"))
+        AppError::internal(format!(
+            "the live fraud scenario does not compile: {problems:?}"
+        ))
     })?;
     let keys = keys_of(app, subject.borrower, identifiers).await?;
     let now = app.time.clock.now().timestamp();
@@ -189,11 +191,13 @@ async fn screen_name(app: &App, borrower: UserId, decision: &mut Decision) -> Ap
         return Ok(());
     };
     let Some(index) = &app.risk.screening else {
-        decision.escalations.push(kredit_risk::scenario::Escalation {
-            outcome: FraudOutcome::Approve,
-            code: "screening_not_configured".to_owned(),
-            detail: json!({}),
-        });
+        decision
+            .escalations
+            .push(kredit_risk::scenario::Escalation {
+                outcome: FraudOutcome::Approve,
+                code: "screening_not_configured".to_owned(),
+                detail: json!({}),
+            });
         return Ok(());
     };
     let name = app.pii.open(&identity.real_name_encrypted).await?;

@@ -1,6 +1,6 @@
 //! The large-value report queue (docs/aml.md): list, maker-checker
 //! review (a risk officer or admin prepares, another approves; audited)
-//! and the CSV export.
+//! and the CSV export (`?format=csv`).
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -32,12 +32,11 @@ impl Policy for AmlReviewers {
 pub fn router() -> Router<SharedState> {
     Router::new()
         .route("/aml/reports", get(list))
-        .route("/aml/reports/export", get(export))
         .route("/aml/reports/{id}/review", post(review))
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(list, export, review))]
+#[openapi(paths(list, review))]
 pub struct AmlApi;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -88,10 +87,13 @@ fn view(r: AmlReportRecord) -> AmlReportView {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
     /// Only reports with this status (`open`, `prepared`, `approved`).
     pub status: Option<String>,
+    /// `json` (the default) or `csv`.
+    pub format: Option<String>,
 }
 
 fn status_of(query: &ReportQuery) -> Result<Option<&str>, ApiError> {
@@ -107,41 +109,37 @@ fn status_of(query: &ReportQuery) -> Result<Option<&str>, ApiError> {
     }
 }
 
-/// The large-value report queue, by due date.
+/// The large-value report queue, by due date: JSON, or with
+/// `?format=csv` the export (docs/aml.md, *Export*).
 #[utoipa::path(get, path = "/api/v1/aml/reports", tag = "aml", security(("bearer" = [])),
     params(ReportQuery),
-    responses((status = 200, body = Items<AmlReportView>),
+    responses((status = 200, description = "The reports; `text/csv` with `format=csv`",
+            content((Items<AmlReportView> = "application/json"), (String = "text/csv"))),
         (status = 403, description = "`forbidden`: risk officers, admins, auditors", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `invalid_status`", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: `invalid_status`, `invalid_format`", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
-    State(state): State<SharedState>,
-    _auth: Authorized<RiskReaders>,
-    ApiQuery(query): ApiQuery<ReportQuery>,
-) -> Result<Json<Items<AmlReportView>>, ApiError> {
-    let records = aml::reports(&state, status_of(&query)?).await?;
-    Ok(Json(Items {
-        items: records.into_iter().map(view).collect(),
-    }))
-}
-
-/// The queue as CSV (docs/aml.md, *Export*).
-#[utoipa::path(get, path = "/api/v1/aml/reports/export", tag = "aml", security(("bearer" = [])),
-    params(ReportQuery),
-    responses((status = 200, description = "text/csv; the columns of docs/aml.md", body = String, content_type = "text/csv"),
-        (status = 403, description = "`forbidden`: risk officers, admins, auditors", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `invalid_status`", body = Problem, content_type = "application/problem+json")))]
-pub async fn export(
     State(state): State<SharedState>,
     _auth: Authorized<RiskReaders>,
     ApiQuery(query): ApiQuery<ReportQuery>,
 ) -> Result<Response, ApiError> {
     let records = aml::reports(&state, status_of(&query)?).await?;
-    let mut response = aml::export_csv(&records).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    Ok(response)
+    match query.format.as_deref() {
+        None | Some("json") => Ok(Json(Items {
+            items: records.into_iter().map(view).collect::<Vec<_>>(),
+        })
+        .into_response()),
+        Some("csv") => {
+            let mut response = aml::export_csv(&records).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            Ok(response)
+        }
+        Some(_) => {
+            Err(kredit_app::AppError::field("format", "invalid_format", "json or csv").into())
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

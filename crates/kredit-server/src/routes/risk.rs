@@ -82,6 +82,7 @@ fn view(record: FraudDecisionRecord) -> Result<FraudDecisionView, ApiError> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AlertQuery {
     /// At most this many, newest first (1-500, default 100).
@@ -120,7 +121,11 @@ pub async fn application(
     _auth: Authorized<RiskReaders>,
     ApiPath(id): ApiPath<ApplicationId>,
 ) -> Result<Json<Items<FraudDecisionView>>, ApiError> {
-    let records = state.repository.risk().decisions_of_application(id.0).await?;
+    let records = state
+        .repository
+        .risk()
+        .decisions_of_application(id.0)
+        .await?;
     if records.is_empty() {
         return Err(kredit_app::AppError::NotFound.into());
     }
