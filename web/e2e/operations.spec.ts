@@ -184,15 +184,17 @@ test('webhooks: an admin registers two, reads the secret once and sees their del
 
     await test.step('a loan is disbursed: one endpoint takes the event, signed; the other retries', async () => {
       const made = await disbursedLoan();
-      // This loan's life so far, in order: decided, signed, disbursed (other
-      // tests' events may come between); every delivery signed.
+      // This loan's life so far, in order: decided (with its fraud
+      // decision), signed, the fraud decision before disbursement, evaluated,
+      // disbursed (other tests' events may come between); every delivery
+      // signed.
       const ours = () =>
         integrator.received
           .filter((r) => r.path === '/ok')
           .map((r) => JSON.parse(r.body) as { kind: string; subject: string; loan_id: number | null })
           .filter((e) => e.subject === `application:${made.application}` || e.loan_id === made.loan)
           .map((e) => e.kind);
-      await expect.poll(ours, { timeout: 45_000 }).toEqual(['application.decided', 'contract.signed', 'disbursement.evaluated', 'loan.disbursed']);
+      await expect.poll(ours, { timeout: 45_000 }).toEqual(['application.decided', 'fraud.decided', 'contract.signed', 'fraud.decided', 'disbursement.evaluated', 'loan.disbursed']);
       for (const delivery of integrator.received.filter((r) => r.path === '/ok')) {
         const signature = String(delivery.headers['kredit-signature']);
         const [, t, v1] = /^t=(\d+),v1=([0-9a-f]+)$/.exec(signature) ?? [];

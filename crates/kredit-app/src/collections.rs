@@ -213,11 +213,59 @@ pub async fn request(
                 amount_fen: amount.fen(),
             })
             .await?;
+        screen_repayment(app, loaded.record.borrower_id, loan_id, payment_id, amount).await?;
         Ok(Collection::Pending(Box::new(
             store.payment(payment_id).await?.ok_or(AppError::Internal)?,
         )))
     })
     .await
+}
+
+/// The repayment point of fraud and AML (docs/fraud.md, docs/aml.md): the
+/// scenario decides over the repayment (recorded and alerted; money coming
+/// in is not refused), and the amount joins the borrower's same-day total
+/// of money in, which may create a large-value report. Counted when the
+/// collection is requested, before the card is charged.
+async fn screen_repayment(
+    app: &App,
+    borrower: kredit_store::UserId,
+    loan_id: LoanId,
+    payment_id: kredit_store::PaymentId,
+    amount: Money,
+) -> AppResult<()> {
+    use crate::risk;
+    let reference = format!("payment:{payment_id}");
+    let subject = risk::Subject {
+        borrower,
+        reference: reference.clone(),
+        application_id: None,
+        loan_id: Some(loan_id),
+    };
+    let plain = kredit_risk::expr::Features::from([(
+        "amount".to_owned(),
+        kredit_risk::expr::Value::Money(amount.fen()),
+    )]);
+    let identifiers = risk::Identifiers {
+        device: None,
+        ip: kredit_store::origin::client_address(),
+    };
+    risk::check(
+        app,
+        risk::Checkpoint::Repayment,
+        &subject,
+        &identifiers,
+        plain,
+    )
+    .await?;
+    risk::aml::record_movement(
+        app,
+        borrower,
+        risk::aml::Direction::In,
+        amount.fen(),
+        &reference,
+    )
+    .await?;
+    Ok(())
 }
 
 /// What paying the loan off on `date` (the business date when `None`)

@@ -76,8 +76,7 @@ pub fn problems(policy: &DisbursementPolicy, funding: bool) -> Vec<FieldProblem>
             .collect(),
     };
     for (i, condition) in policy.conditions.iter().enumerate() {
-        let unsourced = matches!(condition, Condition::FraudDecision {})
-            || (!funding && matches!(condition, Condition::FundingAvailable {}));
+        let unsourced = !funding && matches!(condition, Condition::FundingAvailable {});
         if unsourced {
             problems.push(FieldProblem {
                 field: format!("conditions[{i}]"),
@@ -346,7 +345,14 @@ impl PolicyAuthoriser {
             net_proceeds_fen: payment.amount_fen,
             product_code: loan.product_code.clone(),
             identity_verified,
-            fraud: None,
+            fraud: crate::risk::disbursement_fact(
+                app,
+                loan.borrower_id,
+                loan.id,
+                loan.application_id,
+                payment,
+            )
+            .await?,
             contract_signed: signed_fact(app, &loan).await?,
             // The engine's approval has no maker: StaffId(0) is nobody's.
             maker: StaffId(maker_of(app, &loan).await?.map_or(0, |id| id.0)),

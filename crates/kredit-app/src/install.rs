@@ -27,6 +27,7 @@ pub async fn migrate(
     schedule: &CobSchedule,
 ) -> AppResult<Installed> {
     repository.migrate().await?;
+    crate::risk::install_default_scenario(repository, time.clock.now()).await?;
     let lending = repository.lending();
     let due = due_business_date(time.now(), schedule.at);
     let calendar_opened = lending.init_business_date(due).await?;

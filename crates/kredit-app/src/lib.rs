@@ -30,6 +30,7 @@ pub mod personal_data;
 pub mod policy_history;
 pub mod portfolio;
 pub mod reversals;
+pub mod risk;
 pub mod scoring;
 pub mod second_factor;
 pub mod servicing;
@@ -78,6 +79,8 @@ pub struct App {
     /// server always configures one, `kredit serve` generating a
     /// development key where none is given).
     pub log: Option<tlog::LogSettings>,
+    /// Fraud and AML checks: sanctions index, calendar, timeout.
+    pub risk: risk::RiskSettings,
 }
 
 /// The bank/PSP, where it sends its notices, and what every payment passes
@@ -119,6 +122,7 @@ impl App {
             scorer: scoring::ModelScorer::default(),
             privacy: data_rights::PrivacyPolicy::default(),
             log: None,
+            risk: risk::RiskSettings::default(),
         }
     }
 

@@ -39,6 +39,7 @@ fn request(amount: i64, term_months: u32) -> ApplicationRequest {
         method: RepaymentMethod::EqualInstallment,
         purpose: ProductKind::Consumer,
         profile: Questionnaire::default(),
+        device_id: None,
     }
 }
 

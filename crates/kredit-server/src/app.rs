@@ -58,6 +58,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut api = ApiDoc::openapi();
     api.merge(crate::routes::models::ModelsApi::openapi());
     api.merge(crate::routes::feedback::FeedbackApi::openapi());
+    api.merge(crate::routes::risk::RiskApi::openapi());
+    api.merge(crate::routes::aml::AmlApi::openapi());
     api.merge(crate::routes::log::LogApi::openapi());
     api.merge(crate::routes::personal_data::PersonalDataApi::openapi());
     api.merge(crate::routes::data_rights::DataRightsApi::openapi());
@@ -273,6 +275,8 @@ pub fn router(state: SharedState) -> Router {
             "/api/v1",
             api.merge(crate::routes::models::router())
                 .merge(crate::routes::feedback::router())
+                .merge(crate::routes::risk::router())
+                .merge(crate::routes::aml::router())
                 .merge(crate::routes::personal_data::router())
                 .merge(crate::routes::data_rights::router())
                 .merge(crate::routes::second_factor::router())

@@ -66,6 +66,11 @@ pub struct Config {
     /// naming `funding_available` is refused (`disbursement.rs`).
     #[serde(default, deserialize_with = "crate::disbursement::yuan")]
     pub funding_balance: Option<kredit_core::Money>,
+    /// A directory of sanctions lists (`screening.rs`: the OFAC SDN CSV
+    /// files, the UN consolidated XML, optionally the lender's blocklist)
+    /// that applicants' names are screened against; without one, fraud
+    /// decisions record that screening was not configured.
+    pub sanctions_dir: Option<PathBuf>,
     pub access_token_ttl_seconds: i64,
     pub refresh_token_ttl_days: i64,
     /// Previous token secrets (comma-separated, hex or base64) whose
@@ -152,6 +157,7 @@ impl Default for Config {
             log_witness_timeout_ms: 5000,
             disbursement_policy_file: None,
             funding_balance: None,
+            sanctions_dir: None,
             access_token_ttl_seconds: 15 * 60,
             refresh_token_ttl_days: 30,
             token_secrets_accepted: None,

@@ -25,6 +25,7 @@ pub mod log_key;
 pub mod metrics;
 pub mod reasons;
 pub mod routes;
+pub mod screening;
 pub mod server;
 pub mod state;
 pub mod token;

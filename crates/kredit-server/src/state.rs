@@ -156,6 +156,11 @@ impl AppState {
         );
         app.lending = config.lending_policy();
         app.privacy = config.privacy_policy();
+        if let Some(dir) = &config.sanctions_dir {
+            let index = crate::screening::load(dir)
+                .unwrap_or_else(|e| panic!("sanctions lists in {}: {e}", dir.display()));
+            app.risk.screening = Some(Arc::new(index));
+        }
         app.log = keys
             .log_key
             .as_deref()

@@ -578,7 +578,7 @@ fn a_policy_needing_facts_kredit_lacks_is_refused() {
     let file = directory.path().join("policy.toml");
     std::fs::write(
         &file,
-        "name = \"fraud\"\nversion = 1\n[[conditions]]\nkind = \"fraud_decision\"\n",
+        "name = \"funding\"\nversion = 1\n[[conditions]]\nkind = \"funding_available\"\n",
     )
     .unwrap();
     let config = kredit_server::config::Config {
@@ -591,7 +591,7 @@ fn a_policy_needing_facts_kredit_lacks_is_refused() {
     assert!(
         error
             .to_string()
-            .contains("fraud_decision has no source of facts"),
+            .contains("funding_available has no source of facts"),
         "{error}"
     );
 }

@@ -582,10 +582,11 @@ async fn domain_events_reach_each_subscriber_once_in_order(repository: Arc<dyn R
     let delivered = kredit_app::outbox::dispatch(&app.state, &[&recorder])
         .await
         .unwrap();
-    // Decided, signed, the disbursement policy's activation (at its first
-    // evaluation) and evaluation, disbursed, repaid: six events, two
-    // subscribers.
-    assert_eq!(delivered, 12);
+    // Decided and its fraud decision, signed, the disbursement policy's
+    // activation (at its first evaluation), the fraud decision before
+    // disbursement and the policy's evaluation, disbursed, the repayment's
+    // fraud decision and the repayment: nine events, two subscribers.
+    assert_eq!(delivered, 18);
 
     // The server restarts: a new instance over the same database.
     let restarted = app.restart().await;
@@ -613,9 +614,12 @@ async fn domain_events_reach_each_subscriber_once_in_order(repository: Arc<dyn R
 
     let expected = [
         "contract.signed",
+        "fraud.decided",
         "disbursement.evaluated",
         "loan.disbursed",
+        "fraud.decided",
         "payment.applied",
+        "fraud.decided",
         "payment.applied",
         "loan.closed",
     ];

@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod personal_data;
 pub mod pii;
 mod repository;
+pub mod risk;
 #[cfg(feature = "testing")]
 pub mod scan;
 pub mod sessions;

@@ -100,6 +100,8 @@ pub trait Repository: ModelRegistry + Send + Sync + 'static {
     fn totp(&self) -> &dyn crate::totp::TotpStore;
     /// Staff approvals of held disbursements and the policies activated.
     fn disbursement(&self) -> &dyn crate::disbursement::DisbursementStore;
+    /// Fraud decisions, velocity events and the AML report queue.
+    fn risk(&self) -> &dyn crate::risk::RiskStore;
     /// The transparency log: entries, tiles, checkpoints.
     fn log(&self) -> &dyn crate::tlog::LogStore;
     /// The log's witnesses and which checkpoints reached their quorum.
@@ -299,6 +301,10 @@ macro_rules! sql_repository {
             }
 
             fn totp(&self) -> &dyn crate::totp::TotpStore {
+                self
+            }
+
+            fn risk(&self) -> &dyn crate::risk::RiskStore {
                 self
             }
 

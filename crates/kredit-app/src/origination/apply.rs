@@ -4,15 +4,18 @@
 
 use kredit_core::Money;
 use kredit_core::application::ApplicationStatus;
+use kredit_core::decision::{Decision, Outcome, Reason};
 use kredit_core::product::{LoanProduct, OfferRequest, ProductKind};
 use kredit_core::schedule::RepaymentMethod;
+use kredit_risk::FraudOutcome;
+use kredit_risk::expr::{Features, Value};
 use kredit_store::lending::{ApplicationRecord, NewApplication};
 use kredit_store::{ApplicationId, IdempotentReply, StoreError, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{Questionnaire, StoredDecision, applicant_profile, decide};
-use crate::{App, AppError, AppResult, catalogue, outbox, scoring};
+use crate::{App, AppError, AppResult, catalogue, outbox, risk, scoring};
 
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize, Deserialize)]
@@ -25,6 +28,11 @@ pub struct ApplicationRequest {
     pub purpose: ProductKind,
     #[serde(default)]
     pub profile: Questionnaire,
+    /// The applicant's device fingerprint, when the client sends one
+    /// (docs/fraud.md, *Device*): counted as a velocity key, by its keyed
+    /// hash.
+    #[serde(default)]
+    pub device_id: Option<String>,
 }
 
 /// The conflict when a retried request's twin committed first: the caller
@@ -67,7 +75,25 @@ pub async fn apply(
     };
     check_fits(&product, &offer)?;
     let profile = applicant_profile(app, borrower, offer.start_date).await?;
-    let (decided, scores) = decide(app, &product, &profile, &offer, &request.profile);
+    let (mut decided, scores) = decide(app, &product, &profile, &offer, &request.profile);
+    let fraud_subject = |application_id: Option<i64>| risk::Subject {
+        borrower,
+        reference: application_id.map_or_else(String::new, |id| format!("application:{id}")),
+        application_id,
+        loan_id: None,
+    };
+    let fraud = risk::evaluate(
+        app,
+        risk::Checkpoint::Application,
+        &fraud_subject(None),
+        &risk::Identifiers {
+            device: request.device_id.clone(),
+            ip: kredit_store::origin::client_address(),
+        },
+        fraud_features(request),
+    )
+    .await;
+    apply_fraud(&mut decided.decision, &fraud);
     let status = ApplicationStatus::decided(decided.decision.outcome);
     let record = NewApplication {
         borrower_id: borrower,
@@ -110,9 +136,75 @@ pub async fn apply(
         }
         other => other?,
     };
+    risk::record(
+        app,
+        risk::Checkpoint::Application,
+        &fraud_subject(Some(stored.id.0)),
+        &fraud,
+    )
+    .await?;
     tracing::info!(application = stored.id.0, outcome = status.as_str(), score = ?decided.decision.score, "application decided");
     metrics::counter!("kredit_decisions_total", "outcome" => status.as_str()).increment(1);
     Ok(stored)
+}
+
+/// The application's own features for the fraud scenario.
+fn fraud_features(request: &ApplicationRequest) -> Features {
+    let income = request.profile.monthly_income;
+    Features::from([
+        ("amount".to_owned(), Value::Money(request.amount.fen())),
+        (
+            "term_months".to_owned(),
+            Value::Int(i64::from(request.term_months)),
+        ),
+        (
+            "product_code".to_owned(),
+            Value::Text(request.product_code.clone()),
+        ),
+        (
+            "monthly_income".to_owned(),
+            Value::Money(income.map_or(0, Money::fen)),
+        ),
+        (
+            "monthly_income_declared".to_owned(),
+            Value::Bool(income.is_some()),
+        ),
+    ])
+}
+
+/// The fraud outcome over the credit decision: review and
+/// block_and_review refer an approval to an underwriter, decline declines;
+/// either way the fired rules and escalations join the reasons
+/// (`fraud:<rule>`), which the underwriter sees with the application.
+fn apply_fraud(decision: &mut Decision, fraud: &risk::FraudDecision) {
+    let code = match fraud.outcome {
+        FraudOutcome::Approve => return,
+        FraudOutcome::Review | FraudOutcome::BlockAndReview => {
+            if decision.outcome == Outcome::Approved {
+                decision.outcome = Outcome::Referred;
+            }
+            "fraud_review"
+        }
+        FraudOutcome::Decline => {
+            decision.outcome = Outcome::Declined;
+            decision.annual_rate = None;
+            decision.approved_amount = None;
+            decision.quote = None;
+            "fraud_declined"
+        }
+    };
+    decision.reasons.push(Reason::code(code));
+    let fired = fraud.fired().map(|c| c.rule.as_str());
+    let escalated = fraud
+        .escalations
+        .iter()
+        .filter(|e| e.outcome != FraudOutcome::Approve)
+        .map(|e| e.code.as_str());
+    for rule in fired.chain(escalated) {
+        decision
+            .reasons
+            .push(Reason::code(&format!("fraud:{rule}")));
+    }
 }
 
 /// `application.decided`: by the engine (`decided_by` null) or an

@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per area.
 
 pub mod admin;
+pub mod aml;
 pub mod applications;
 pub mod auth;
 pub mod data_rights;
@@ -15,5 +16,6 @@ pub mod ops;
 pub mod personal_data;
 pub mod portfolio;
 pub mod products;
+pub mod risk;
 pub mod second_factor;
 pub mod webhooks;
