@@ -2,17 +2,21 @@
 //! activated (then again, changing nothing), shown, a broken one refused,
 //! and a draft simulated over the (empty) history in both formats.
 
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn kredit(args: &[&str]) -> Output {
+/// The binary run in `directory`, its development keys kept there.
+fn kredit(directory: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kredit"))
         .args(args)
+        .current_dir(directory)
+        .env("KREDIT_DATA_DIR", directory)
         .output()
         .expect("run kredit")
 }
 
-fn ok(args: &[&str]) -> String {
-    let output = kredit(args);
+fn ok(directory: &Path, args: &[&str]) -> String {
+    let output = kredit(directory, args);
     assert!(
         output.status.success(),
         "kredit {args:?} failed: {}{}",
@@ -35,7 +39,12 @@ fn activate_show_and_simulate() {
     let with_db = |args: &[&'static str]| -> Vec<String> {
         args.iter().chain(&db).map(|a| (*a).to_owned()).collect()
     };
-    let run = |args: Vec<String>| ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let run = |args: Vec<String>| {
+        ok(
+            directory.path(),
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+    };
     let mut activate = with_db(&["policy", "activate"]);
     activate.push(file.to_owned());
 
@@ -70,7 +79,10 @@ fn activate_show_and_simulate() {
     std::fs::write(&broken, "name = \"Broken\"\nversion = 0\nconditions = []\n").unwrap();
     let mut refused = with_db(&["policy", "activate"]);
     refused.push(broken.to_str().unwrap().to_owned());
-    let output = kredit(&refused.iter().map(String::as_str).collect::<Vec<_>>());
+    let output = kredit(
+        directory.path(),
+        &refused.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("version_zero"), "{stderr}");
