@@ -806,6 +806,31 @@ mod tests {
         );
     }
 
+    /// What a look costs on a log of a million entries: a full recheck,
+    /// then a look after 1,000 more (docs/benchmarks.md). A measurement:
+    /// `cargo test --release -p kredit-tlog --lib monitor_cost -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement: run with --ignored --nocapture"]
+    fn monitor_cost() {
+        let all = entries(1_001_000, "entry");
+        let old = Log::new(&all[..1_000_000]);
+        let new = Log::new(&all);
+        let started = std::time::Instant::now();
+        let full = old.look(None);
+        let full_time = started.elapsed();
+        let started = std::time::Instant::now();
+        let next = new.look(Some(&full.checkpoint));
+        let next_time = started.elapsed();
+        assert_eq!((full.findings.len(), next.findings.len()), (0, 0));
+        println!(
+            "full look at 1,000,000 entries: {} files, {:.0} ms; after 1,000 more: {} files, {:.2} ms",
+            full.fetched.len(),
+            full_time.as_secs_f64() * 1000.0,
+            next.fetched.len(),
+            next_time.as_secs_f64() * 1000.0
+        );
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
 
