@@ -74,6 +74,9 @@ pub enum Finding {
     AlteredEntry { index: u64 },
     /// The entry at `index` is the one logged at `belongs_at`.
     MovedEntry { index: u64, belongs_at: u64 },
+    /// Where the tiles and the entries disagree when neither gives the
+    /// signed root (so which one was altered is unknown).
+    Disagreement { path: String, hash: u16 },
     /// Neither the tiles nor the entries give the signed root.
     RootMismatch { size: u64 },
 }
@@ -115,6 +118,9 @@ impl fmt::Display for Finding {
                 f,
                 "reordered entry: index {index} holds the entry logged at {belongs_at}"
             ),
+            Finding::Disagreement { path, hash } => {
+                write!(f, "the entries and {path} disagree at hash {hash}")
+            }
             Finding::RootMismatch { size } => write!(
                 f,
                 "neither the tiles nor the entries give the signed root of size {size}"
@@ -425,18 +431,15 @@ impl Rebuilt {
     ) -> Result<Vec<Finding>, Error> {
         let (served, rebuilt) = self.roots(files, size)?;
         let differences = self.differences();
-        let altered_tiles = || {
+        let each_difference = |finding: fn(String, u16) -> Finding| {
             differences
                 .iter()
-                .map(|(tile, k)| Finding::AlteredTile {
-                    path: tile.path(),
-                    hash: *k as u16,
-                })
-                .collect()
+                .map(|(tile, k)| finding(tile.path(), *k as u16))
+                .collect::<Vec<_>>()
         };
         Ok(if rebuilt == Some(*root) {
             // The entries are the log's: the differing tile hashes were altered.
-            altered_tiles()
+            each_difference(|path, hash| Finding::AlteredTile { path, hash })
         } else if served == Some(*root) {
             // The tiles are the log's: the entries that differ were altered
             // (only level 0 matters, the levels above differ because of it).
@@ -463,7 +466,7 @@ impl Rebuilt {
                 })
                 .collect()
         } else {
-            let mut out: Vec<Finding> = altered_tiles();
+            let mut out = each_difference(|path, hash| Finding::Disagreement { path, hash });
             out.push(Finding::RootMismatch { size });
             out
         })
@@ -693,6 +696,25 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_and_a_tile_both_altered_are_named_as_disagreeing() {
+        let log = Log::of_size(100);
+        log.rebundle("tile/entries/000.p/100", |e| e[10].push(b'!'));
+        log.edit("tile/0/000.p/100", |data| data[20 * 32] ^= 1);
+        let disagree = |hash| Finding::Disagreement {
+            path: "tile/0/000.p/100".into(),
+            hash,
+        };
+        assert_eq!(
+            log.findings(),
+            [
+                disagree(10),
+                disagree(20),
+                Finding::RootMismatch { size: 100 }
+            ]
+        );
+    }
+
+    #[test]
     fn missing_and_short_tiles_are_named() {
         let log = Log::of_size(600);
         log.remove("tile/0/002.p/88");
@@ -781,6 +803,31 @@ mod tests {
         assert_eq!(
             monitor(&log.note, &signer().verifier(), None, false, &Down),
             Err(Error::Source("connection refused".into()))
+        );
+    }
+
+    /// What a look costs on a log of a million entries: a full recheck,
+    /// then a look after 1,000 more (docs/benchmarks.md). A measurement:
+    /// `cargo test --release -p kredit-tlog --lib monitor_cost -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement: run with --ignored --nocapture"]
+    fn monitor_cost() {
+        let all = entries(1_001_000, "entry");
+        let old = Log::new(&all[..1_000_000]);
+        let new = Log::new(&all);
+        let started = std::time::Instant::now();
+        let full = old.look(None);
+        let full_time = started.elapsed();
+        let started = std::time::Instant::now();
+        let next = new.look(Some(&full.checkpoint));
+        let next_time = started.elapsed();
+        assert_eq!((full.findings.len(), next.findings.len()), (0, 0));
+        println!(
+            "full look at 1,000,000 entries: {} files, {:.0} ms; after 1,000 more: {} files, {:.2} ms",
+            full.fetched.len(),
+            full_time.as_secs_f64() * 1000.0,
+            next.fetched.len(),
+            next_time.as_secs_f64() * 1000.0
         );
     }
 

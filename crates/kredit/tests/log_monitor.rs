@@ -2,8 +2,9 @@
 //! `kredit serve` (SQLite): a sound log passes and its checkpoint is saved;
 //! an entry changed in the database fails a full recheck naming its index;
 //! a database restored from an earlier backup fails as a rollback from the
-//! saved checkpoint, which stays as it was. (Every kind of tampering, on
-//! both engines, is in kredit-server's tests/transparency_log.rs.)
+//! saved checkpoint, which stays as it was. And `kredit log verify` of a
+//! proof fetched after a tile hash was changed fails. (Every kind of
+//! tampering, on both engines, is in kredit-server's tests/transparency_log.rs.)
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -134,6 +135,88 @@ impl Install {
         panic!("the log never reached size {size}");
     }
 
+    /// An entry's tlog-proof bundle and bytes as a verifier builds them
+    /// from what the server serves now, written to files for `kredit log
+    /// verify`; then its verdict.
+    fn verify_served_proof(&self, index: u64) -> (bool, String) {
+        let base = format!("http://{}/log", self.addr);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let get = |path: String| {
+            runtime.block_on(async {
+                let response = reqwest::get(format!("{base}/{path}")).await.unwrap();
+                assert!(response.status().is_success(), "{path}");
+                response.bytes().await.unwrap().to_vec()
+            })
+        };
+        let note = String::from_utf8(get("checkpoint".into())).unwrap();
+        let size: u64 = note.lines().nth(1).unwrap().parse().unwrap();
+        let tiles: std::collections::HashMap<String, Vec<u8>> = kredit_tlog::tiles_for_size(size)
+            .iter()
+            .map(|tile| (tile.path(), get(tile.path())))
+            .collect();
+        let source = kredit_tlog::TileHashSource::new(size, |tile: &kredit_tlog::Tile| {
+            Ok(tiles[&tile.path()].clone())
+        });
+        let proof = kredit_tlog::prove_inclusion(size, index, &source).unwrap();
+        let width = (size - (index & !255)).min(256) as u16;
+        let bundle = get(kredit_tlog::entries_path(index >> 8, width));
+        let entry = &kredit_tlog::decode_entry_bundle(&bundle).unwrap()[(index & 255) as usize];
+        let bundle = kredit_tlog::ProofBundle {
+            extra: None,
+            index,
+            proof,
+            checkpoint_note: note,
+        };
+        let (bundle_file, entry_file) = (
+            self.directory.path().join("proof.txt"),
+            self.directory.path().join("entry"),
+        );
+        std::fs::write(&bundle_file, bundle.to_text()).unwrap();
+        std::fs::write(&entry_file, entry).unwrap();
+        let output = kredit(&[
+            "log",
+            "verify",
+            "--bundle",
+            bundle_file.to_str().unwrap(),
+            "--entry",
+            entry_file.to_str().unwrap(),
+            "--key",
+            &self.verifier_key,
+        ]);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.success(), text)
+    }
+
+    fn tile_data(&self, level: i64, idx: i64) -> Vec<u8> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let mut db = sqlx::SqliteConnection::connect(&self.url).await.unwrap();
+            sqlx::query_scalar("SELECT data FROM tlog_tiles WHERE level = $1 AND idx = $2")
+                .bind(level)
+                .bind(idx)
+                .fetch_one(&mut db)
+                .await
+                .unwrap()
+        })
+    }
+
+    fn set_tile_data(&self, level: i64, idx: i64, data: &[u8]) {
+        let hex: String = data.iter().map(|b| format!("{b:02x}")).collect();
+        self.sql(&format!(
+            "UPDATE tlog_tiles SET data = X'{hex}' WHERE level = {level} AND idx = {idx}"
+        ));
+    }
+
     fn sql(&self, sql: &str) {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -196,6 +279,25 @@ fn the_monitor_follows_a_served_log_and_fails_on_tampering_and_rollback() {
     install.sql(
         "UPDATE tlog_entries SET data = CAST(REPLACE(CAST(data AS TEXT), 'loan:7', 'loan:6') AS BLOB) WHERE idx = 5",
     );
+
+    // One hash of a stored tile changed: entry 6's proof, which carries
+    // it (hash 7 is its sibling), verifies before and fails after.
+    let (ok, out) = install.verify_served_proof(6);
+    assert!(ok, "{out}");
+    assert!(out.contains("verified: entry 6"), "{out}");
+    let tile = install.tile_data(0, 0);
+    let mut changed = tile.clone();
+    changed[7 * 32] ^= 0x80;
+    install.set_tile_data(0, 0, &changed);
+    let (ok, out) = install.verify_served_proof(6);
+    assert!(!ok, "{out}");
+    assert!(out.contains("the proof does not verify"), "{out}");
+    let (ok, out) = install.monitor(&state, &["--full"]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("altered tile: tile/0/000, hash 7"), "{out}");
+    install.set_tile_data(0, 0, &tile);
+    let (ok, out) = install.monitor(&state, &["--full"]);
+    assert!(ok, "{out}");
 
     // The log grows and the monitor saves it; then the database is
     // restored from the backup taken at 300.
