@@ -170,12 +170,18 @@ async fn witness_round(app: &App, witnesses: &Witnesses) -> AppResult<()> {
                 }
             }
             Err(refusal) => {
-                report(peer, &refusal);
+                // Once per change: a witness that stays down is in the
+                // status and the metrics, not in two log lines a second.
+                let error = refusal.describe();
+                if previous.and_then(|record| record.last_error.as_deref()) != Some(error.as_str())
+                {
+                    report(peer, &refusal);
+                }
                 WitnessRecord {
                     witness: key,
                     size: submission.size,
                     cosigned_size: previous.and_then(|record| record.cosigned_size),
-                    last_error: Some(refusal.describe()),
+                    last_error: Some(error),
                     updated_at: now,
                 }
             }
