@@ -41,6 +41,8 @@ const DataRights = lazy(() => import('./pages/staff/DataRights'));
 const CustomerFeedback = lazy(() => import('./pages/staff/CustomerFeedback'));
 const CloseOfBusiness = lazy(() => import('./pages/staff/CloseOfBusiness'));
 const Webhooks = lazy(() => import('./pages/staff/Webhooks'));
+const HeldDisbursements = lazy(() => import('./pages/staff/HeldDisbursements'));
+const TransparencyLog = lazy(() => import('./pages/staff/TransparencyLog'));
 
 function RequireRole({ roles, children }: { roles: Role[]; children: ReactNode }) {
   const { me, checking } = useAuth();
@@ -142,6 +144,8 @@ export function App() {
                   <Route path="servicing" element={<Page><Servicing /></Page>} />
                   <Route path="loans/:id" element={<Page><StaffLoan /></Page>} />
                   <Route path="reversals" element={<Page><Reversals /></Page>} />
+                  <Route path="held-disbursements" element={<Page><HeldDisbursements /></Page>} />
+                  <Route path="transparency-log" element={<Page><TransparencyLog /></Page>} />
                   <Route path="products" element={<Page><Products /></Page>} />
                   <Route path="models" element={<Page><Models /></Page>} />
                   <Route path="portfolio" element={<Page><Portfolio /></Page>} />

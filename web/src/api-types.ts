@@ -96,3 +96,6 @@ export const REFUSAL_REASONS: RefusalReason[] = ['legal_hold', 'identity_not_con
 export type ExportFormat = Schemas['ExportFormat'];
 export type DataExport = Schemas['DataExport'];
 export type ContractProof = Schemas['ContractProof'];
+export type LogStatus = Schemas['LogStatus'];
+export type WitnessStatus = Schemas['WitnessStatus'];
+export type HeldDisbursement = Schemas['HeldView'];

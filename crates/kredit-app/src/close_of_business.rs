@@ -164,18 +164,16 @@ pub async fn run_scheduled(
     if !schedule.enabled || lag == 0 {
         return Ok(None);
     }
-    let jobs = app.repository.jobs();
-    let now = app.time.clock.now();
-    let until = now + chrono::Duration::from_std(schedule.lease).map_err(AppError::internal)?;
-    if !jobs.acquire_lease(LEASE, holder, now, until).await? {
-        return Ok(None);
+    let ttl = chrono::Duration::from_std(schedule.lease).map_err(AppError::internal)?;
+    let close = async {
+        tracing::info!(from = %current, through = %due, "scheduled close of business");
+        close_through(app, due, &schedule.options, after).await
+    };
+    let closed = crate::lease::run_leased(app, LEASE, holder, ttl, close).await?;
+    if closed.is_some() {
+        metrics::gauge!("kredit_business_date_lag_days").set(0.0);
     }
-    tracing::info!(from = %current, through = %due, "scheduled close of business");
-    let closed = close_through(app, due, &schedule.options, after).await;
-    jobs.release_lease(LEASE, holder).await?;
-    let closed = closed?;
-    metrics::gauge!("kredit_business_date_lag_days").set(0.0);
-    Ok(Some(closed))
+    Ok(closed)
 }
 
 /// Where close of business stands, for `kredit cob status`, metrics and

@@ -19,6 +19,7 @@ pub mod funding;
 pub mod ids;
 pub mod install;
 pub mod keys;
+pub mod lease;
 pub mod ledger_check;
 pub mod loan_lock;
 pub mod onboarding;

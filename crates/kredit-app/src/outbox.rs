@@ -24,6 +24,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::audit::Audit;
+use crate::lease::{self, run_leased};
 use crate::{App, AppError, AppResult};
 
 /// The lease the dispatcher runs under.
@@ -83,19 +84,13 @@ fn backoff(attempts: i64) -> chrono::Duration {
 /// past its cursor. Returns the deliveries made; 0 when another instance
 /// holds the lease.
 pub async fn dispatch(app: &App, subscribers: &[&dyn Subscriber]) -> AppResult<usize> {
-    let jobs = app.repository.jobs();
-    let now = app.time.clock.now();
-    if !jobs
-        .acquire_lease(
-            LEASE,
-            &app.instance,
-            now,
-            now + chrono::Duration::seconds(60),
-        )
+    let round = deliver_all(app, subscribers);
+    Ok(run_leased(app, LEASE, &app.instance, lease::round(), round)
         .await?
-    {
-        return Ok(0);
-    }
+        .unwrap_or(0))
+}
+
+async fn deliver_all(app: &App, subscribers: &[&dyn Subscriber]) -> AppResult<usize> {
     let mut webhooks: Vec<Webhook> = Vec::new();
     for record in app.repository.outbox().webhooks().await? {
         if record.active {
@@ -103,23 +98,14 @@ pub async fn dispatch(app: &App, subscribers: &[&dyn Subscriber]) -> AppResult<u
         }
     }
     let mut delivered = 0;
-    let mut outcome = Ok(());
     for subscriber in subscribers
         .iter()
         .copied()
         .chain(webhooks.iter().map(|w| w as &dyn Subscriber))
     {
-        match deliver(app, subscriber).await {
-            Ok(count) => delivered += count,
-            Err(error) => {
-                outcome = Err(error);
-                break;
-            }
-        }
+        delivered += deliver(app, subscriber).await?;
     }
-    // Held for one round only: any instance may run the next.
-    jobs.release_lease(LEASE, &app.instance).await?;
-    outcome.map(|()| delivered)
+    Ok(delivered)
 }
 
 async fn deliver(app: &App, subscriber: &dyn Subscriber) -> AppResult<usize> {

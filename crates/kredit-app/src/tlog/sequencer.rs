@@ -14,6 +14,7 @@ use kredit_tlog::{Checkpoint, Hash};
 use super::LogSettings;
 use super::entry::LogRecord;
 use super::tiles::TileHashes;
+use crate::lease::{self, run_leased};
 use crate::{App, AppError, AppResult};
 
 /// The lease a sequencing round runs under.
@@ -26,22 +27,10 @@ const EVIDENCE_PAGE: i64 = 1_000;
 /// One round: the entries appended (0 with nothing to log, or when
 /// another instance holds the lease or won the race).
 pub async fn sequence(app: &App, log: &LogSettings) -> AppResult<usize> {
-    let jobs = app.repository.jobs();
-    let now = app.time.clock.now();
-    if !jobs
-        .acquire_lease(
-            LEASE,
-            &app.instance,
-            now,
-            now + chrono::Duration::seconds(60),
-        )
+    let round = append_round(app, log);
+    Ok(run_leased(app, LEASE, &app.instance, lease::round(), round)
         .await?
-    {
-        return Ok(0);
-    }
-    let outcome = append_round(app, log).await;
-    jobs.release_lease(LEASE, &app.instance).await?;
-    outcome
+        .unwrap_or(0))
 }
 
 async fn append_round(app: &App, log: &LogSettings) -> AppResult<usize> {

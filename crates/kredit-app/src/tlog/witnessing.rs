@@ -27,6 +27,7 @@ use serde::Serialize;
 
 use super::LogSettings;
 use super::tiles::TileHashes;
+use crate::lease::{self, run_leased};
 use crate::{App, AppError, AppResult};
 
 /// The lease a witnessing round runs under.
@@ -100,22 +101,10 @@ pub async fn witness(app: &App, log: &LogSettings) -> AppResult<()> {
     let Some(witnesses) = &log.witnesses else {
         return Ok(());
     };
-    let jobs = app.repository.jobs();
-    let now = app.time.clock.now();
-    if !jobs
-        .acquire_lease(
-            WITNESS_LEASE,
-            &app.instance,
-            now,
-            now + chrono::Duration::seconds(60),
-        )
-        .await?
-    {
-        return Ok(());
-    }
-    let outcome = witness_round(app, witnesses).await;
-    jobs.release_lease(WITNESS_LEASE, &app.instance).await?;
-    outcome
+    let round = witness_round(app, witnesses);
+    run_leased(app, WITNESS_LEASE, &app.instance, lease::round(), round)
+        .await
+        .map(drop)
 }
 
 async fn witness_round(app: &App, witnesses: &Witnesses) -> AppResult<()> {
