@@ -446,7 +446,7 @@ async fn a_failed_collection_is_an_event(repository: Arc<dyn Repository>) {
     payments::reconcile(&lender.app, Duration::ZERO)
         .await
         .unwrap();
-    assert_eq!(lender.events_of(loan).await.len(), 2);
+    assert_eq!(lender.events_of(loan).await.len(), 3);
 }
 
 /// The instalment events of `loan`: (kind, instalment, date it happened).
