@@ -16,9 +16,10 @@
 //! decided. The facts come from what Kredit stores: the borrower's
 //! verified identity, the signed contract (its time and its log entry),
 //! the loan's principal and product, who underwrote it, the staff's
-//! approvals (each with its log entry), and the funding account
-//! ([`FundingSource`]). The fraud decision has no source yet: a policy
-//! naming it is refused rather than left to wait for ever.
+//! approvals (each with its log entry), the funding account
+//! ([`FundingSource`]) and the fraud decision before disbursement
+//! (`crate::risk`). Without a funding account a policy naming it is
+//! refused rather than left to wait for ever.
 
 use std::sync::Arc;
 

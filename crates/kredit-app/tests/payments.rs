@@ -435,8 +435,9 @@ async fn a_failed_collection_is_an_event(repository: Arc<dyn Repository>) {
     assert_eq!(lender.loan_status(loan).await, "active");
     let events = lender.events_of(loan).await;
     let kinds: Vec<&str> = events.iter().map(|(kind, _)| kind.as_str()).collect();
-    assert_eq!(kinds, ["loan.disbursed", "payment.failed"]);
-    let failure = &events[1].1;
+    // The collection's fraud decision comes before the card is charged.
+    assert_eq!(kinds, ["loan.disbursed", "fraud.decided", "payment.failed"]);
+    let failure = &events[2].1;
     assert_eq!(failure["payment_id"], payment.id.0);
     assert_eq!(failure["code"], "insufficient_funds");
     assert_eq!(failure["failed_by"], "provider");
@@ -446,7 +447,7 @@ async fn a_failed_collection_is_an_event(repository: Arc<dyn Repository>) {
     payments::reconcile(&lender.app, Duration::ZERO)
         .await
         .unwrap();
-    assert_eq!(lender.events_of(loan).await.len(), 2);
+    assert_eq!(lender.events_of(loan).await.len(), 3);
 }
 
 /// The instalment events of `loan`: (kind, instalment, date it happened).

@@ -31,7 +31,8 @@ pub const DECIDED: &str = "fraud.decided";
 /// What the checks run with, set by the server at start.
 pub struct RiskSettings {
     /// The sanctions lists' index; `None` when the install has none
-    /// (every decision then says so: `screening: "not_configured"`).
+    /// (every decision then records a `screening_not_configured`
+    /// escalation that does not change its outcome).
     pub screening: Option<Arc<ScreeningIndex>>,
     /// Working days for report due dates (`catalogue/holidays-cn.toml`).
     pub calendar: WorkingCalendar,
