@@ -3,7 +3,7 @@
 // (`kredit witness serve`, separate processes) cosigning its transparency
 // log; stops them all afterwards.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, existsSync, rmSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, openSync, existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -83,6 +83,19 @@ export default async function globalSetup() {
   const logKey = keygen(bin, ['log', 'keygen', '--origin', 'localhost/kredit-log', '--out', logKeyFile]);
   const witnesses: ChildProcess[] = [];
   const listed = await startWitnesses(bin, dir, logKey, witnesses);
+  // Payouts above ¥10,000 wait for two approvals (approvals.spec.ts);
+  // every other journey borrows ¥5,000 and is paid at once.
+  const policyFile = join(dir, 'disbursement-policy.toml');
+  writeFileSync(
+    policyFile,
+    [
+      'name = "e2e-large-loans"',
+      'version = 1',
+      '[[conditions]]\nkind = "identity_verified"',
+      '[[conditions]]\nkind = "contract_signed"',
+      '[[conditions]]\nkind = "approvals"\nabove_fen = 1000000\nrequired = 2\nof_roles = ["admin", "risk_officer", "underwriter"]',
+    ].join('\n\n') + '\n',
+  );
   const log = openSync(join(dir, 'server.log'), 'a');
   const child = spawn(bin, ['serve', '--demo', '--addr', `127.0.0.1:${port}`, '--database-url', `sqlite://${join(dir, 'kredit.db')}`], {
     cwd: dir,
@@ -97,6 +110,7 @@ export default async function globalSetup() {
       KREDIT_LOG_KEY_FILE: logKeyFile,
       // Both must cosign a checkpoint before it is published (the default quorum).
       KREDIT_LOG_WITNESSES: listed.join(', '),
+      KREDIT_DISBURSEMENT_POLICY_FILE: policyFile,
     },
     stdio: ['ignore', log, log],
   });
