@@ -62,5 +62,9 @@ fn the_web_fixture_is_what_the_signer_and_prover_make() {
     // As values: the key order of the text depends on serde_json's
     // `preserve_order`, which another crate of the workspace switches on.
     let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
-    assert_eq!(parse(&stored), parse(&made), "regenerate with KREDIT_UPDATE_FIXTURES=1");
+    assert_eq!(
+        parse(&stored),
+        parse(&made),
+        "regenerate with KREDIT_UPDATE_FIXTURES=1"
+    );
 }
