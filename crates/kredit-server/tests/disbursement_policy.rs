@@ -27,7 +27,9 @@ use kredit_server::keys::Keys;
 use kredit_store::disbursement::{approval_subject, policy_subject};
 use kredit_store::{Repository, Role};
 use serde_json::{Value, json};
-use support::journey::{accept, add_catalogue, apply, eventually, start, verified_borrower};
+use support::journey::{
+    accept, add_catalogue, apply, eventually, referred_application, start, verified_borrower,
+};
 use support::{Reply, TestApp};
 
 /// An install on a fake clock at 10:00 in Shanghai on the journey's first
@@ -287,20 +289,7 @@ async fn two_of_three_approvals_release_a_large_loan(repository: Arc<dyn Reposit
     let (app, _clock, _dir) = install(repository, Some(APPROVALS)).await;
     // Young, near the ceiling, over a long term: referred to an underwriter,
     // who becomes the loan's maker by approving it.
-    let token = verified_borrower(&app, "13800000601", 23, "6222021234567840123").await;
-    let application = apply(
-        &app,
-        &token,
-        "policy-referred",
-        json!({"product_code": "CONSUMER", "amount": "180000.00", "term_months": 36,
-            "method": "equal-installment", "purpose": "consumer"}),
-    )
-    .await;
-    assert_eq!(
-        application.json["status"], "referred",
-        "{}",
-        application.text
-    );
+    let (token, application) = referred_application(&app, "13800000601", "policy-referred").await;
     let id = application.json["id"].as_i64().unwrap();
     let maker = app.staff("13900000601", Role::Underwriter).await;
     let underwritten = app

@@ -648,20 +648,7 @@ async fn referred_applications_wait_for_an_underwriter(repository: Arc<dyn Repos
     let (app, _admin) = lending_app(repository).await;
     // Young, near the product's ceiling, over a long term: the rules
     // scorecard lands in the review band.
-    let token = verified_borrower(&app, "13812340002", 23, "6222021234567840123").await;
-    let application = apply(
-        &app,
-        &token,
-        "apply-big",
-        json!({"product_code": "CONSUMER", "amount": "180000.00", "term_months": 36,
-            "method": "equal-installment", "purpose": "consumer"}),
-    )
-    .await;
-    assert_eq!(
-        application.json["status"], "referred",
-        "{}",
-        application.text
-    );
+    let (token, application) = referred_application(&app, "13812340002", "apply-big").await;
     let id = application.json["id"].as_i64().unwrap();
     let reasons = application.json["decision"]["reasons"].as_array().unwrap();
     assert!(

@@ -1,5 +1,6 @@
-//! Proofs, exhaustively for small trees and sampled up to 2,000 leaves:
-//! generated proofs verify, and any change to what is verified fails.
+//! Proofs, exhaustively for small trees and sampled up to 2,000 leaves on
+//! every run, and exhaustively up to 2,000 in the ignored release-mode
+//! tests: generated proofs verify, and any change to what is verified fails.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -154,6 +155,45 @@ fn consistency_exhaustive_small_trees() {
             check_consistency(old, new, ((new * 13 + old * 5) % 256) as usize);
         }
     }
+}
+
+/// Every size up to `MAX`, split over the machine's cores: `check` gets
+/// each size and the bit it flips.
+fn for_every_size(check: impl Fn(u64, usize) + Sync) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    std::thread::scope(|scope| {
+        for start in 1..=threads {
+            let check = &check;
+            scope.spawn(move || {
+                for size in (start..=MAX).step_by(threads as usize) {
+                    check(size, (size % 256) as usize);
+                }
+            });
+        }
+    });
+}
+
+/// The whole claim, every (index, size) up to 2,000 with its mutations:
+/// about two million proofs each way, so a release-mode run
+/// (`cargo test --release -p kredit-tlog --test properties -- --ignored`).
+#[test]
+#[ignore = "minutes in a debug build: run with --release"]
+fn inclusion_exhaustive_to_max() {
+    for_every_size(|size, bit| {
+        for index in 0..size {
+            check_inclusion(size, index, (bit + index as usize) % 256);
+        }
+    });
+}
+
+#[test]
+#[ignore = "minutes in a debug build: run with --release"]
+fn consistency_exhaustive_to_max() {
+    for_every_size(|new, bit| {
+        for old in 1..=new {
+            check_consistency(old, new, (bit + old as usize) % 256);
+        }
+    });
 }
 
 #[test]

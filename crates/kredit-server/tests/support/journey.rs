@@ -85,6 +85,27 @@ pub async fn apply(app: &TestApp, token: &str, key: &str, body: Value) -> Reply 
     .await
 }
 
+/// A verified borrower of 23 asking for most of the product's ceiling over
+/// a long term: the rules scorecard refers the application to an
+/// underwriter. The borrower's token and the application as answered.
+pub async fn referred_application(app: &TestApp, phone: &str, key: &str) -> (String, Reply) {
+    let token = verified_borrower(app, phone, 23, "6222021234567840123").await;
+    let application = apply(
+        app,
+        &token,
+        key,
+        json!({"product_code": "CONSUMER", "amount": "180000.00", "term_months": 36,
+            "method": "equal-installment", "purpose": "consumer"}),
+    )
+    .await;
+    assert_eq!(
+        application.json["status"], "referred",
+        "{}",
+        application.text
+    );
+    (token, application)
+}
+
 /// Polls until `check` holds for the JSON at `path` (callbacks are async).
 pub async fn eventually(
     app: &TestApp,
