@@ -101,21 +101,6 @@ fn describe_data_error(message: &str) -> String {
 /// `axum::extract::Query` with problem+json rejections.
 pub struct ApiQuery<T>(pub T);
 
-/// A list's page size: the one asked for or `default`, and from 1 to `max`
-/// (otherwise `out_of_range` on the field `limit`).
-pub fn page_limit(requested: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
-    let limit = requested.unwrap_or(default);
-    if (1..=max).contains(&limit) {
-        Ok(limit)
-    } else {
-        Err(ApiError::field(
-            "limit",
-            "out_of_range",
-            format!("limit is 1 to {max}"),
-        ))
-    }
-}
-
 impl<S, T> FromRequestParts<S> for ApiQuery<T>
 where
     T: DeserializeOwned,

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AdminOnly, AuditReaders, Authorized};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, page_limit};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::routes::auth::UserCreated;
 use crate::state::SharedState;
@@ -124,7 +124,14 @@ pub async fn audit_log(
     _auth: Authorized<AuditReaders>,
     ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    let limit = page_limit(query.limit, DEFAULT_PAGE, MAX_PAGE)?;
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::field(
+            "limit",
+            "out_of_range",
+            format!("limit is 1 to {MAX_PAGE}"),
+        ));
+    }
     let records = state.repository.audit_page(query.before, limit).await?;
     let next_before = (records.len() as i64 == limit)
         .then(|| records.last().map(|r| r.id))

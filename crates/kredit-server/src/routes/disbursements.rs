@@ -19,7 +19,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::auth::{Authorized, StaffOnly};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, page_limit};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::routes::loans::PaymentView;
 use crate::state::SharedState;
@@ -117,7 +117,14 @@ pub async fn held(
     _auth: Authorized<StaffOnly>,
     ApiQuery(query): ApiQuery<HeldQuery>,
 ) -> Result<Json<HeldPage>, ApiError> {
-    let limit = page_limit(query.limit, DEFAULT_PAGE, MAX_PAGE)?;
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::field(
+            "limit",
+            "out_of_range",
+            format!("limit is 1 to {MAX_PAGE}"),
+        ));
+    }
     let records = approvals::held(&state, query.after, limit).await?;
     let next_after = (records.len() as i64 == limit)
         .then(|| records.last().map(|r| r.payment.id))

@@ -101,7 +101,10 @@ pub async fn alerts(
     _auth: Authorized<RiskReaders>,
     ApiQuery(query): ApiQuery<AlertQuery>,
 ) -> Result<Json<Items<FraudDecisionView>>, ApiError> {
-    let limit = crate::extract::page_limit(query.limit, 100, 500)?;
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(kredit_app::AppError::field("limit", "out_of_range", "1 to 500").into());
+    }
     let records = state.repository.risk().alerts(limit).await?;
     let items = records.into_iter().map(view).collect::<Result<_, _>>()?;
     Ok(Json(Items { items }))
